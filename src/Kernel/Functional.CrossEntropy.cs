@@ -1,0 +1,220 @@
+using System;
+using System.Numerics;
+using Xent.Internal;
+
+namespace Xent;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Cross entropy between logits and class-index targets, reduced to a scalar (PyTorch
+    /// <c>torch.nn.functional.cross_entropy(input, target, weight, ignore_index=ignoreIndex, reduction, label_smoothing)</c>).
+    /// For position n with target yₙ ≠ ignoreIndex and ε = <paramref name="labelSmoothing"/>:
+    /// ℓₙ = (1 − ε)·w[yₙ]·(lseₙ − xₙ[yₙ]) + (ε / C)·Σ_c w[c]·(lseₙ − xₙ[c]), where lseₙ = log Σ_c exp(xₙ[c]);
+    /// ignored positions have ℓₙ = 0. <see cref="Reduction.Sum"/> returns Σ ℓₙ; <see cref="Reduction.Mean"/> returns
+    /// Σ ℓₙ / Σ_{n not ignored} w[yₙ].
+    /// </summary>
+    /// <typeparam name="T">float or double (any IEEE 754 type works; rows are computed in double).</typeparam>
+    /// <param name="input">Logits, row-major, shape (N, C, d1, ..., dk) flattened: (outer, <paramref name="classes"/>, <paramref name="inner"/>). Empty is allowed.</param>
+    /// <param name="target">One class index per position, shape (N, d1, ..., dk) flattened: each in [0, C) or equal to <paramref name="ignoreIndex"/>.</param>
+    /// <param name="classes">C, the size of the class dimension, at least 1.</param>
+    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="CrossEntropyPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, ReadOnlySpan{T}, int, double, int)"/>.</param>
+    /// <param name="weight">Per-class weights w (PyTorch <c>weight</c>), C values, or empty for all ones. Any values are accepted.</param>
+    /// <param name="ignoreIndex">Target value whose positions contribute nothing, neither to the loss nor to the mean's normalizer (PyTorch <c>ignore_index</c>, default -100). It may be a real class.</param>
+    /// <param name="labelSmoothing">ε in [0, 1] (PyTorch <c>label_smoothing</c>): the target becomes (1 − ε)·onehot + ε / C.</param>
+    /// <param name="inner">d1·…·dk, the product of the dimensions after the class dimension; 1 (default) for (N, C) input.</param>
+    /// <returns>The reduced loss, computed in double and rounded once to <typeparamref name="T"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="inner"/> is less than 1; <paramref name="labelSmoothing"/> is outside [0, 1] or NaN; a target is outside [0, C) and is not <paramref name="ignoreIndex"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="reduction"/> is <see cref="Reduction.None"/>; the input length is not a multiple of C × inner; the target count is not the number of positions; <paramref name="weight"/> is neither empty nor of length C.</exception>
+    /// <remarks>
+    /// <para>Stable: lse − x[y] is computed as log Σ exp(x − m) − (x[y] − m) with m the row maximum, never through a
+    /// materialized log-softmax, so logits of 1e4, 1e30 or 3e38 give exact results.</para>
+    /// <para>Special values: a row holding NaN or +∞ (or only −∞) gives NaN, as in PyTorch; a −∞ logit at the target
+    /// gives +∞; −∞ elsewhere is fine. An ignored row contributes nothing even if it holds NaN. Every target ignored
+    /// (or an empty batch) with <see cref="Reduction.Mean"/> gives NaN (0/0, as PyTorch); with <see cref="Reduction.Sum"/> 0.
+    /// Weights summing to zero over the non-ignored targets give NaN for the mean. A term whose coefficient is zero
+    /// (a zero weight) contributes exactly 0 even where its log-probability is −∞; PyTorch gives NaN there (0·∞).</para>
+    /// </remarks>
+    public static T CrossEntropy<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<int> target,
+        int classes,
+        Reduction reduction = Reduction.Mean,
+        ReadOnlySpan<T> weight = default,
+        int ignoreIndex = DefaultIgnoreIndex,
+        double labelSmoothing = 0.0,
+        int inner = 1)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, labelSmoothing);
+        ValidateScalarReduction(reduction);
+        ValidateTargets(target, classes, ignoreIndex);
+        return T.CreateTruncating(IndexLoss(input, target, layout, weight, ignoreIndex, labelSmoothing, fromLogits: true, reduction, default));
+    }
+
+    /// <summary>
+    /// Cross entropy between logits and class-index targets, one loss per position (PyTorch
+    /// <c>cross_entropy(..., reduction='none')</c>): destination[n] = (1 − ε)·w[yₙ]·(lseₙ − xₙ[yₙ]) + (ε / C)·Σ_c w[c]·(lseₙ − xₙ[c]),
+    /// and 0 where yₙ = ignoreIndex.
+    /// </summary>
+    /// <param name="input">Logits, (outer, <paramref name="classes"/>, <paramref name="inner"/>) row-major.</param>
+    /// <param name="target">One class index per position, each in [0, C) or equal to <paramref name="ignoreIndex"/>.</param>
+    /// <param name="destination">Receives one loss per position, in target order; at least as long as <paramref name="target"/>; must not overlap <paramref name="input"/> or <paramref name="weight"/>.</param>
+    /// <param name="classes">C, at least 1.</param>
+    /// <param name="weight">Per-class weights, C values, or empty for all ones.</param>
+    /// <param name="ignoreIndex">Target value whose positions get a loss of 0 (default -100); it may be a real class.</param>
+    /// <param name="labelSmoothing">ε in [0, 1].</param>
+    /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int)"/>.</exception>
+    /// <exception cref="ArgumentException">As the reduced overload; also <paramref name="destination"/> is too short or overlaps an input. Nothing is written when an exception is thrown.</exception>
+    /// <remarks>Special values as the reduced overload; an ignored position gets exactly 0 whatever its logits.</remarks>
+    public static void CrossEntropyPerElement<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<int> target,
+        Span<T> destination,
+        int classes,
+        ReadOnlySpan<T> weight = default,
+        int ignoreIndex = DefaultIgnoreIndex,
+        double labelSmoothing = 0.0,
+        int inner = 1)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, labelSmoothing);
+        ValidateLossDestination(destination, target.Length, input, weight);
+        ValidateTargets(target, classes, ignoreIndex);
+        IndexLoss(input, target, layout, weight, ignoreIndex, labelSmoothing, fromLogits: true, Reduction.None, destination);
+    }
+
+    private static ClassLayout ValidateIndexLoss<T>(
+        ReadOnlySpan<T> input, ReadOnlySpan<int> target, int classes, int inner, ReadOnlySpan<T> weight, double labelSmoothing)
+    {
+        ClassLayout layout = ClassLayout.Create(input.Length, classes, inner);
+        if (target.Length != layout.Positions)
+        {
+            ThrowHelper.TargetLengthMismatch(target.Length, layout.Positions);
+        }
+
+        ValidateWeight(weight, classes);
+        ValidateLabelSmoothing(labelSmoothing);
+        return layout;
+    }
+
+    private static void ValidateLossDestination<T>(Span<T> destination, int required, ReadOnlySpan<T> input, ReadOnlySpan<T> weight)
+    {
+        ValidateDestination(destination, required, input);
+        if (destination[..required].Overlaps(weight))
+        {
+            ThrowHelper.DestinationOverlaps("weight");
+        }
+    }
+
+    /// <summary>
+    /// coefficient · negLogP, except that a zero coefficient times an infinite −log p is 0 (the limit, as 0·log 0 = 0),
+    /// where IEEE arithmetic would give NaN. NaN still propagates.
+    /// </summary>
+    private static double Term(double coefficient, double negLogP) =>
+        coefficient == 0.0 && double.IsPositiveInfinity(negLogP) ? 0.0 : coefficient * negLogP;
+
+    /// <summary>
+    /// The shared core of index-target cross entropy (<paramref name="fromLogits"/>) and NLL (log-probabilities in).
+    /// With <see cref="Reduction.None"/> it writes one loss per position and returns 0; otherwise it returns the
+    /// reduced loss. Targets are already validated.
+    /// </summary>
+    private static double IndexLoss<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<int> target,
+        ClassLayout layout,
+        ReadOnlySpan<T> weight,
+        int ignoreIndex,
+        double labelSmoothing,
+        bool fromLogits,
+        Reduction reduction,
+        Span<T> destination)
+        where T : IFloatingPointIeee754<T>
+    {
+        int classes = layout.Classes;
+        bool smoothing = labelSmoothing > 0.0;
+        double keep = 1.0 - labelSmoothing;
+        double spread = labelSmoothing / classes;
+
+        CompensatedSum nllSum = default;
+        CompensatedSum smoothSum = default;
+        CompensatedSum weightSum = default;
+        for (int p = 0; p < target.Length; p++)
+        {
+            int t = target[p];
+            if (t == ignoreIndex)
+            {
+                if (reduction == Reduction.None)
+                {
+                    destination[p] = T.Zero;
+                }
+
+                continue;
+            }
+
+            int start = layout.RowStart(p);
+            int stride = layout.Inner;
+            double wt = Weight(weight, t);
+            double nll;
+            double smooth = 0.0;
+            if (fromLogits)
+            {
+                double max = Rows<T>.Max(input, start, stride, classes);
+                double logSum = double.Log(Rows<T>.SumExp(input, start, stride, classes, max));
+                double xt = double.CreateTruncating(input[start + t * stride]);
+                nll = Term(wt, logSum - (xt - max));
+                if (smoothing)
+                {
+                    smooth = SmoothingTerm(input, start, stride, classes, weight, max, logSum);
+                }
+            }
+            else
+            {
+                nll = Term(wt, -double.CreateTruncating(input[start + t * stride]));
+            }
+
+            if (reduction == Reduction.None)
+            {
+                destination[p] = T.CreateTruncating(smoothing ? keep * nll + spread * smooth : nll);
+            }
+            else
+            {
+                nllSum.Add(nll);
+                smoothSum.Add(smooth);
+                weightSum.Add(wt);
+            }
+        }
+
+        if (reduction == Reduction.None)
+        {
+            return 0.0;
+        }
+
+        // Mean divides both parts by the sum of the target weights (the count when unweighted), as PyTorch does.
+        double divisor = reduction == Reduction.Mean ? weightSum.Value : 1.0;
+        double nllPart = nllSum.Value / divisor;
+        return smoothing ? keep * nllPart + spread * (smoothSum.Value / divisor) : nllPart;
+    }
+
+    /// <summary>Σ_c w[c]·(logSum − (x[c] − max)): the uniform part of label smoothing, before the factor ε / C.</summary>
+    private static double SmoothingTerm<T>(
+        ReadOnlySpan<T> input, int start, int stride, int classes, ReadOnlySpan<T> weight, double max, double logSum)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (weight.IsEmpty)
+        {
+            // Every term is ≥ 0, so this difference of a non-negative and a non-positive sum does not cancel.
+            return classes * logSum - Rows<T>.SumShifted(input, start, stride, classes, max);
+        }
+
+        CompensatedSum sum = default;
+        for (int c = 0; c < classes; c++)
+        {
+            double negLogP = logSum - (double.CreateTruncating(input[start + c * stride]) - max);
+            sum.Add(Term(double.CreateTruncating(weight[c]), negLogP));
+        }
+
+        return sum.Value;
+    }
+}

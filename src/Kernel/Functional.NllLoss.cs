@@ -1,0 +1,73 @@
+using System;
+using System.Numerics;
+using Xent.Internal;
+
+namespace Xent;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Negative log-likelihood of class-index targets given log-probabilities, reduced to a scalar (PyTorch
+    /// <c>torch.nn.functional.nll_loss(input, target, weight, ignore_index=ignoreIndex, reduction)</c>):
+    /// ℓₙ = −w[yₙ]·xₙ[yₙ] for yₙ ≠ ignoreIndex, 0 otherwise; <see cref="Reduction.Sum"/> returns Σ ℓₙ and
+    /// <see cref="Reduction.Mean"/> returns Σ ℓₙ / Σ_{n not ignored} w[yₙ].
+    /// </summary>
+    /// <param name="input">Log-probabilities (for example from <see cref="LogSoftmax{T}"/>), (outer, <paramref name="classes"/>, <paramref name="inner"/>) row-major. They are not checked to be log-probabilities, as in PyTorch.</param>
+    /// <param name="target">One class index per position, each in [0, C) or equal to <paramref name="ignoreIndex"/>.</param>
+    /// <param name="classes">C, at least 1.</param>
+    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="NllLossPerElement{T}"/>.</param>
+    /// <param name="weight">Per-class weights, C values, or empty for all ones.</param>
+    /// <param name="ignoreIndex">Target value whose positions contribute nothing (default -100); it may be a real class.</param>
+    /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
+    /// <returns>The reduced loss, computed in double and rounded once to <typeparamref name="T"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="inner"/> is less than 1; a target is outside [0, C) and is not <paramref name="ignoreIndex"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="reduction"/> is <see cref="Reduction.None"/>; the input length is not a multiple of C × inner; the target count is not the number of positions; <paramref name="weight"/> is neither empty nor of length C.</exception>
+    /// <remarks>
+    /// Every target ignored (or an empty batch) with <see cref="Reduction.Mean"/> gives NaN (0/0, as PyTorch). NaN at
+    /// an ignored position does not reach the result. A zero weight times a −∞ log-probability contributes 0.
+    /// </remarks>
+    public static T NllLoss<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<int> target,
+        int classes,
+        Reduction reduction = Reduction.Mean,
+        ReadOnlySpan<T> weight = default,
+        int ignoreIndex = DefaultIgnoreIndex,
+        int inner = 1)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, 0.0);
+        ValidateScalarReduction(reduction);
+        ValidateTargets(target, classes, ignoreIndex);
+        return T.CreateTruncating(IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, reduction, default));
+    }
+
+    /// <summary>
+    /// Negative log-likelihood, one loss per position (PyTorch <c>nll_loss(..., reduction='none')</c>):
+    /// destination[n] = −w[yₙ]·xₙ[yₙ], and 0 where yₙ = ignoreIndex.
+    /// </summary>
+    /// <param name="input">Log-probabilities, (outer, <paramref name="classes"/>, <paramref name="inner"/>) row-major.</param>
+    /// <param name="target">One class index per position, each in [0, C) or equal to <paramref name="ignoreIndex"/>.</param>
+    /// <param name="destination">Receives one loss per position; at least as long as <paramref name="target"/>; must not overlap <paramref name="input"/> or <paramref name="weight"/>.</param>
+    /// <param name="classes">C, at least 1.</param>
+    /// <param name="weight">Per-class weights, C values, or empty for all ones.</param>
+    /// <param name="ignoreIndex">Target value whose positions get 0 (default -100).</param>
+    /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}"/>; also <paramref name="destination"/> is too short or overlaps an input. Nothing is written when an exception is thrown.</exception>
+    public static void NllLossPerElement<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<int> target,
+        Span<T> destination,
+        int classes,
+        ReadOnlySpan<T> weight = default,
+        int ignoreIndex = DefaultIgnoreIndex,
+        int inner = 1)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, 0.0);
+        ValidateLossDestination(destination, target.Length, input, weight);
+        ValidateTargets(target, classes, ignoreIndex);
+        IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, Reduction.None, destination);
+    }
+}

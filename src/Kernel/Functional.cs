@@ -1,0 +1,105 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Xent.Internal;
+
+namespace Xent;
+
+/// <summary>
+/// The kernel: pure, allocation-free functions over spans that compute log-sum-exp, softmax, log-softmax, negative
+/// log-likelihood and cross entropy with PyTorch's semantics (the counterpart of <c>torch.nn.functional</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Layout.</b> Inputs are row-major and viewed as (outer, classes, inner): <c>classes</c> is the size of the class
+/// dimension and <c>inner</c> the product of the dimensions after it. PyTorch's (N, C) input is
+/// <c>classes: C</c> with the default <c>inner: 1</c>; (N, C, d1, ..., dk) is <c>classes: C, inner: d1·…·dk</c>; an
+/// unbatched (C) input is one row. The loss functions take one target per position, in the order of
+/// (outer, inner), i.e. PyTorch's target of shape (N) or (N, d1, ..., dk) flattened.
+/// </para>
+/// <para>
+/// <b>Precision.</b> Every row is computed in double: float32 elements are widened, the shifted exponentials and
+/// their sums are double, and reductions over rows use compensated summation. A float32 result is the float64 result
+/// rounded once.
+/// </para>
+/// <para>
+/// <b>Validation.</b> Arguments are checked in a fixed order (sizes, lengths, options, overlap, then every target) and
+/// an <see cref="ArgumentException"/> naming the parameter, the rule and the value received is thrown before any
+/// output is written. No function modifies its inputs; the normalizers alone accept a destination that is exactly
+/// their input (in-place), never a partial overlap.
+/// </para>
+/// </remarks>
+public static partial class Functional
+{
+    /// <summary>The default <c>ignoreIndex</c>, as in PyTorch: -100.</summary>
+    public const int DefaultIgnoreIndex = -100;
+
+    private static void ValidateInPlaceDestination<T>(ReadOnlySpan<T> input, Span<T> destination)
+    {
+        if (destination.Length < input.Length)
+        {
+            ThrowHelper.DestinationTooShort(destination.Length, input.Length);
+        }
+
+        if (!Unsafe.AreSame(ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(destination))
+            && input.Overlaps(destination))
+        {
+            ThrowHelper.DestinationOverlapsInputPartially();
+        }
+    }
+
+    private static void ValidateDestination<T>(Span<T> destination, int required, ReadOnlySpan<T> input)
+    {
+        if (destination.Length < required)
+        {
+            ThrowHelper.DestinationTooShort(destination.Length, required);
+        }
+
+        if (destination[..required].Overlaps(input))
+        {
+            ThrowHelper.DestinationOverlaps("input");
+        }
+    }
+
+    private static void ValidateWeight<T>(ReadOnlySpan<T> weight, int classes)
+    {
+        if (!weight.IsEmpty && weight.Length != classes)
+        {
+            ThrowHelper.WeightLengthMismatch(weight.Length, classes);
+        }
+    }
+
+    private static void ValidateLabelSmoothing(double labelSmoothing)
+    {
+        // Written so that NaN fails too.
+        if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0))
+        {
+            ThrowHelper.LabelSmoothingOutOfRange(labelSmoothing);
+        }
+    }
+
+    private static void ValidateScalarReduction(Reduction reduction)
+    {
+        if (reduction is not (Reduction.Mean or Reduction.Sum))
+        {
+            ThrowHelper.ReductionHasNoScalar(reduction);
+        }
+    }
+
+    private static void ValidateTargets(ReadOnlySpan<int> target, int classes, int ignoreIndex)
+    {
+        for (int p = 0; p < target.Length; p++)
+        {
+            int t = target[p];
+            if ((uint)t >= (uint)classes && t != ignoreIndex)
+            {
+                ThrowHelper.TargetOutOfRange(t, classes, p);
+            }
+        }
+    }
+
+    private static double Weight<T>(ReadOnlySpan<T> weight, int cls)
+        where T : IFloatingPointIeee754<T> =>
+        weight.IsEmpty ? 1.0 : double.CreateTruncating(weight[cls]);
+}

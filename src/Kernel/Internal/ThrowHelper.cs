@@ -1,0 +1,81 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace Xent.Internal;
+
+/// <summary>Throw helpers whose names read as the condition that failed.</summary>
+internal static class ThrowHelper
+{
+    private static string Str(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    [DoesNotReturn]
+    public static void ClassesNotPositive(int classes, string paramName = "classes") =>
+        throw new ArgumentOutOfRangeException(paramName, classes,
+            $"The class dimension must hold at least one class; got {classes}.");
+
+    [DoesNotReturn]
+    public static void InnerNotPositive(int inner) =>
+        throw new ArgumentOutOfRangeException(nameof(inner), inner,
+            $"The number of positions per class (inner, the product of the dimensions after the class dimension) must be at least 1; got {inner}.");
+
+    [DoesNotReturn]
+    public static void InputLengthNotWholeRows(int length, int classes, int inner, string paramName = "input") =>
+        throw new ArgumentException(
+            $"Input has {length} elements, which is not a whole number of blocks of {classes} classes × {inner} positions ({(long)classes * inner} elements).",
+            paramName);
+
+    [DoesNotReturn]
+    public static void TargetLengthMismatch(int targetLength, int positions) =>
+        throw new ArgumentException(
+            $"Expected one target per position: the input has {positions} positions (batch × spatial) but target has {targetLength} elements.",
+            "target");
+
+    [DoesNotReturn]
+    public static void ProbabilityTargetShapeMismatch(int targetLength, int inputLength) =>
+        throw new ArgumentException(
+            $"A probability target must have the input's shape: input has {inputLength} elements but target has {targetLength}.",
+            "target");
+
+    [DoesNotReturn]
+    public static void WeightLengthMismatch(int weightLength, int classes) =>
+        throw new ArgumentException(
+            $"Weight must hold one value per class ({classes}) or be empty; got {weightLength} values.",
+            "weight");
+
+    [DoesNotReturn]
+    public static void LabelSmoothingOutOfRange(double labelSmoothing) =>
+        throw new ArgumentOutOfRangeException("labelSmoothing", labelSmoothing,
+            $"Label smoothing must be between 0.0 and 1.0; got {Str(labelSmoothing)}.");
+
+    [DoesNotReturn]
+    public static void TargetOutOfRange(int target, int classes, int position) =>
+        throw new ArgumentOutOfRangeException("target", target,
+            $"Target {target} is out of bounds for {classes} classes (at position {position}).");
+
+    [DoesNotReturn]
+    public static void DestinationTooShort(int destinationLength, int required) =>
+        throw new ArgumentException(
+            $"Destination is too short: {required} values are written but it holds {destinationLength}.",
+            "destination");
+
+    [DoesNotReturn]
+    public static void DestinationOverlaps(string otherName) =>
+        throw new ArgumentException(
+            $"Destination must not overlap {otherName}.", "destination");
+
+    [DoesNotReturn]
+    public static void DestinationOverlapsInputPartially() =>
+        throw new ArgumentException(
+            "Destination may be the input itself (same start) but must not overlap it partially.", "destination");
+
+    [DoesNotReturn]
+    public static void ReductionHasNoScalar(Reduction reduction) =>
+        throw new ArgumentException(
+            $"Reduction {reduction} has no scalar result; pass Reduction.Mean or Reduction.Sum, or call the PerElement variant with a destination.",
+            "reduction");
+
+    [DoesNotReturn]
+    public static void EmptyInput(string paramName) =>
+        throw new ArgumentException("The input must hold at least one element (a class dimension of size 0 is refused).", paramName);
+}

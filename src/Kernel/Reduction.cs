@@ -1,0 +1,22 @@
+namespace Xent;
+
+/// <summary>
+/// How the per-position losses ℓ₁ … ℓₙ are combined: PyTorch's <c>reduction</c> argument
+/// (<c>'none'</c>, <c>'mean'</c>, <c>'sum'</c>).
+/// </summary>
+/// <remarks>
+/// <see cref="None"/> returns every ℓᵢ; <see cref="Sum"/> returns Σ ℓᵢ; <see cref="Mean"/> returns Σ ℓᵢ divided by
+/// a normalizer that depends on the loss: for class-index targets the sum of the weights of the non-ignored targets,
+/// for probability targets the number of positions. Each loss documents its normalizer.
+/// </remarks>
+public enum Reduction
+{
+    /// <summary>No reduction: one loss per position (PyTorch <c>reduction='none'</c>).</summary>
+    None = 0,
+
+    /// <summary>The weighted mean of the losses (PyTorch <c>reduction='mean'</c>, the default).</summary>
+    Mean = 1,
+
+    /// <summary>The sum of the losses (PyTorch <c>reduction='sum'</c>).</summary>
+    Sum = 2,
+}
