@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Numerics.Tensors;
+using Xent.Internal;
+
+namespace Xent;
+
+/// <summary>
+/// Cross entropy between logits and targets, PyTorch's <c>torch.nn.CrossEntropyLoss</c>: for class-index targets
+/// ℓₙ = (1 − ε)·w[yₙ]·(log Σ_c exp(xₙ[c]) − xₙ[yₙ]) + (ε / C)·Σ_c w[c]·(log Σ_k exp(xₙ[k]) − xₙ[c]), and for
+/// probability targets ℓₙ = −Σ_c w[c]·p′ₙ[c]·log softmax(xₙ)[c] with p′ = (1 − ε)·p + ε / C; reduced as
+/// <see cref="Reduction"/> says. An immutable object: options are validated once, here; one instance may be shared.
+/// </summary>
+/// <remarks>
+/// <para>Shapes, as PyTorch: input (N, C), (N, C, d1, ..., dk) with the class dimension at 1, or unbatched (C). Index
+/// targets have the input's shape without the class dimension ((N), (N, d1, ..., dk), or one element for unbatched
+/// input); probability targets have the input's shape.</para>
+/// <para>The mean over index targets divides by the sum of the weights of the non-ignored targets; over probability
+/// targets by the number of positions. Edge cases (all targets ignored, empty batch, NaN and infinite logits) are
+/// those of <see cref="Functional.CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int)"/>,
+/// which computes every value.</para>
+/// </remarks>
+public sealed class CrossEntropyLoss
+{
+    private readonly ClassWeights? _weight;
+
+    /// <summary>Creates the loss with PyTorch's options and defaults.</summary>
+    /// <param name="reduction">PyTorch <c>reduction</c>: <see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/>.</param>
+    /// <param name="weight">PyTorch <c>weight</c>: one weight per class, copied; null (default) for all ones. Its length is checked against C when the loss is evaluated.</param>
+    /// <param name="ignoreIndex">PyTorch <c>ignore_index</c> (default -100): index targets equal to it contribute nothing; it may be a real class. Unused with probability targets.</param>
+    /// <param name="labelSmoothing">PyTorch <c>label_smoothing</c>, ε in [0, 1] (default 0).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value; <paramref name="labelSmoothing"/> is outside [0, 1] or NaN (PyTorch accepts negative values; this library refuses them).</exception>
+    /// <exception cref="ArgumentException"><paramref name="weight"/> is empty.</exception>
+    public CrossEntropyLoss(
+        Reduction reduction = Reduction.Mean,
+        double[]? weight = null,
+        int ignoreIndex = Functional.DefaultIgnoreIndex,
+        double labelSmoothing = 0.0)
+    {
+        Reduction = OptionChecks.Reduction(reduction);
+        _weight = ClassWeights.Create(weight);
+        IgnoreIndex = ignoreIndex;
+        LabelSmoothing = OptionChecks.LabelSmoothing(labelSmoothing);
+    }
+
+    /// <summary>How per-position losses are combined (PyTorch <c>reduction</c>).</summary>
+    public Reduction Reduction { get; }
+
+    /// <summary>The per-class weights (PyTorch <c>weight</c>), or null for none.</summary>
+    public IReadOnlyList<double>? Weight => _weight?.Values;
+
+    /// <summary>The ignored target value (PyTorch <c>ignore_index</c>).</summary>
+    public int IgnoreIndex { get; }
+
+    /// <summary>The label smoothing ε in [0, 1] (PyTorch <c>label_smoothing</c>).</summary>
+    public double LabelSmoothing { get; }
+
+    /// <summary>Cross entropy of logits and class-index targets (see the class summary for the formula).</summary>
+    /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
+    /// <param name="target">Class indices: the input's shape without dimension 1, or one element for an unbatched input; each in [0, C) or <see cref="IgnoreIndex"/>.</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
+    /// <exception cref="ArgumentException">A shape is wrong (no dimensions, a class dimension of size 0, a target shape that does not match), the weight length is not C, or a target is out of range (an <see cref="ArgumentOutOfRangeException"/>).</exception>
+    public LossResult<T> Forward<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassAxis axis = TensorShapes.LossAxis(input.Lengths);
+        TensorShapes.CheckIndexTarget(input.Lengths, target.Lengths, axis);
+        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
+        ReadOnlySpan<int> y = TensorShapes.RowMajor(target);
+        ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
+
+        if (Reduction == Reduction.None && axis.Batched)
+        {
+            var losses = new T[axis.Positions];
+            Functional.CrossEntropyPerElement(x, y, losses, axis.Classes, w, IgnoreIndex, LabelSmoothing, axis.Inner);
+            return new LossResult<T>(Tensor.Create(losses, TensorShapes.WithoutClassDim(input.Lengths)));
+        }
+
+        // An unbatched loss is a single position: its mean with a non-ignored target, and its sum, are the loss itself.
+        Reduction scalar = Reduction == Reduction.None ? Reduction.Sum : Reduction;
+        return new LossResult<T>(Functional.CrossEntropy(x, y, axis.Classes, scalar, w, IgnoreIndex, LabelSmoothing, axis.Inner));
+    }
+
+    /// <summary>Cross entropy of logits and probability targets (soft labels or one-hot; see the class summary).</summary>
+    /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
+    /// <param name="target">Target probabilities of the input's shape; rows need not sum to one.</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
+    /// <exception cref="ArgumentException">A shape is wrong (no dimensions, a class dimension of size 0, a target not of the input's shape) or the weight length is not C.</exception>
+    public LossResult<T> Forward<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassAxis axis = TensorShapes.LossAxis(input.Lengths);
+        TensorShapes.CheckProbabilityTarget(input.Lengths, target.Lengths);
+        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
+        ReadOnlySpan<T> p = TensorShapes.RowMajor(target);
+        ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
+
+        if (Reduction == Reduction.None && axis.Batched)
+        {
+            var losses = new T[axis.Positions];
+            Functional.CrossEntropyPerElement(x, p, losses, axis.Classes, w, LabelSmoothing, axis.Inner);
+            return new LossResult<T>(Tensor.Create(losses, TensorShapes.WithoutClassDim(input.Lengths)));
+        }
+
+        Reduction scalar = Reduction == Reduction.None ? Reduction.Sum : Reduction;
+        return new LossResult<T>(Functional.CrossEntropy(x, p, axis.Classes, scalar, w, LabelSmoothing, axis.Inner));
+    }
+
+    /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>
+    public LossResult<T> Forward<T>(Tensor<T> input, Tensor<int> target)
+        where T : IFloatingPointIeee754<T> =>
+        Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+
+    /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
+    public LossResult<T> Forward<T>(Tensor<T> input, Tensor<T> target)
+        where T : IFloatingPointIeee754<T> =>
+        Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+
+    /// <summary>Cross entropy of row-major logits of the given shape and class-index targets (see the class summary).</summary>
+    /// <param name="input">Logits, row-major (C order).</param>
+    /// <param name="shape">The input's shape: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices in row-major order of the input's shape without dimension 1 (one index for an unbatched input).</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
+    /// <exception cref="ArgumentException"><paramref name="input"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</exception>
+    public LossResult<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<int> target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ReadOnlyTensorSpan<T> x = TensorShapes.View(input, shape, nameof(input));
+        nint[] targetShape = shape.Length >= 2 ? TensorShapes.WithoutClassDim(shape) : [target.Length];
+        return Forward(x, TensorShapes.View(target, targetShape, nameof(target)));
+    }
+
+    /// <summary>Cross entropy of row-major logits of the given shape and probability targets of the same shape (see the class summary).</summary>
+    /// <param name="input">Logits, row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Target probabilities, row-major, same shape.</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="target"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
+    public LossResult<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<T> target)
+        where T : IFloatingPointIeee754<T> =>
+        Forward(TensorShapes.View(input, shape, nameof(input)), TensorShapes.View(target, shape, nameof(target)));
+
+    /// <summary>The options, as PyTorch would print them: <c>CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0)</c>.</summary>
+    public override string ToString() =>
+        $"CrossEntropyLoss(reduction: {Reduction}, weight: {_weight?.ToString() ?? "none"}, ignoreIndex: {IgnoreIndex}, labelSmoothing: {OptionChecks.Number(LabelSmoothing)})";
+}

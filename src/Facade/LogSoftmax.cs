@@ -1,0 +1,50 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using Xent.Internal;
+
+namespace Xent;
+
+/// <summary>
+/// Log-softmax along one dimension, PyTorch's <c>torch.nn.LogSoftmax(dim)</c>: yᵢ = (xᵢ − m) − log Σ_k exp(x_k − m) over
+/// that dimension, m its maximum. Immutable; computed by <see cref="Functional.LogSoftmax{T}"/>.
+/// </summary>
+public sealed class LogSoftmax
+{
+    /// <summary>Creates the function for dimension <paramref name="dim"/>.</summary>
+    /// <param name="dim">The normalized dimension; negative values count from the end (-1 is the last), as in PyTorch. Checked against the input's rank when applied.</param>
+    public LogSoftmax(int dim)
+    {
+        Dim = dim;
+    }
+
+    /// <summary>The normalized dimension (PyTorch <c>dim</c>).</summary>
+    public int Dim { get; }
+
+    /// <summary>Applies log-softmax along <see cref="Dim"/>.</summary>
+    /// <param name="input">Values of any shape with at least one dimension; need not be dense.</param>
+    /// <returns>A new tensor of the input's shape whose slices along <see cref="Dim"/> are log-probabilities (each exp-sums to one).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="Dim"/> is outside [−rank, rank).</exception>
+    /// <exception cref="ArgumentException">The input has no dimensions, or <see cref="Dim"/> has size 0.</exception>
+    /// <remarks>Special values as <see cref="Functional.LogSoftmax{T}"/>: a slice holding NaN or +∞, or only −∞, becomes NaN.</remarks>
+    public Tensor<T> Forward<T>(ReadOnlyTensorSpan<T> input)
+        where T : IFloatingPointIeee754<T> =>
+        DimFunction.Apply(input, Dim, logarithm: true);
+
+    /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T})"/>
+    public Tensor<T> Forward<T>(Tensor<T> input)
+        where T : IFloatingPointIeee754<T> =>
+        Forward(input.AsReadOnlyTensorSpan());
+
+    /// <summary>Applies log-softmax along <see cref="Dim"/> to row-major values of the given shape.</summary>
+    /// <param name="input">Values, row-major (C order).</param>
+    /// <param name="shape">Their shape, at least one dimension.</param>
+    /// <returns>A new tensor of that shape.</returns>
+    /// <exception cref="ArgumentException"><paramref name="input"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T})"/>.</exception>
+    public Tensor<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape)
+        where T : IFloatingPointIeee754<T> =>
+        Forward(TensorShapes.View(input, shape, nameof(input)));
+
+    /// <summary>The options: <c>LogSoftmax(dim: 1)</c>.</summary>
+    public override string ToString() => $"LogSoftmax(dim: {Dim})";
+}

@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Numerics.Tensors;
+using Xent.Internal;
+
+namespace Xent;
+
+/// <summary>
+/// Negative log-likelihood of class-index targets given log-probabilities, PyTorch's <c>torch.nn.NLLLoss</c>:
+/// ℓₙ = −w[yₙ]·xₙ[yₙ] for yₙ ≠ ignoreIndex and 0 otherwise, reduced as <see cref="Reduction"/> says (the mean divides
+/// by the sum of the weights of the non-ignored targets). An immutable object: options are validated once, here.
+/// </summary>
+/// <remarks>
+/// Shapes, as PyTorch: input (N, C), (N, C, d1, ..., dk) or unbatched (C), usually the output of
+/// <see cref="LogSoftmax"/>; targets the input's shape without the class dimension. Values are computed by
+/// <see cref="Functional.NllLoss{T}"/>.
+/// </remarks>
+public sealed class NllLoss
+{
+    private readonly ClassWeights? _weight;
+
+    /// <summary>Creates the loss with PyTorch's options and defaults.</summary>
+    /// <param name="reduction">PyTorch <c>reduction</c>: <see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/>.</param>
+    /// <param name="weight">PyTorch <c>weight</c>: one weight per class, copied; null (default) for all ones.</param>
+    /// <param name="ignoreIndex">PyTorch <c>ignore_index</c> (default -100); it may be a real class.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
+    /// <exception cref="ArgumentException"><paramref name="weight"/> is empty.</exception>
+    public NllLoss(Reduction reduction = Reduction.Mean, double[]? weight = null, int ignoreIndex = Functional.DefaultIgnoreIndex)
+    {
+        Reduction = OptionChecks.Reduction(reduction);
+        _weight = ClassWeights.Create(weight);
+        IgnoreIndex = ignoreIndex;
+    }
+
+    /// <summary>How per-position losses are combined (PyTorch <c>reduction</c>).</summary>
+    public Reduction Reduction { get; }
+
+    /// <summary>The per-class weights (PyTorch <c>weight</c>), or null for none.</summary>
+    public IReadOnlyList<double>? Weight => _weight?.Values;
+
+    /// <summary>The ignored target value (PyTorch <c>ignore_index</c>).</summary>
+    public int IgnoreIndex { get; }
+
+    /// <summary>Negative log-likelihood of log-probabilities and class-index targets (see the class summary).</summary>
+    /// <param name="input">Log-probabilities: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
+    /// <param name="target">Class indices: the input's shape without dimension 1, or one element for an unbatched input.</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
+    /// <exception cref="ArgumentException">A shape is wrong, the weight length is not C, or a target is out of range (an <see cref="ArgumentOutOfRangeException"/>).</exception>
+    public LossResult<T> Forward<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassAxis axis = TensorShapes.LossAxis(input.Lengths);
+        TensorShapes.CheckIndexTarget(input.Lengths, target.Lengths, axis);
+        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
+        ReadOnlySpan<int> y = TensorShapes.RowMajor(target);
+        ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
+
+        if (Reduction == Reduction.None && axis.Batched)
+        {
+            var losses = new T[axis.Positions];
+            Functional.NllLossPerElement(x, y, losses, axis.Classes, w, IgnoreIndex, axis.Inner);
+            return new LossResult<T>(Tensor.Create(losses, TensorShapes.WithoutClassDim(input.Lengths)));
+        }
+
+        Reduction scalar = Reduction == Reduction.None ? Reduction.Sum : Reduction;
+        return new LossResult<T>(Functional.NllLoss(x, y, axis.Classes, scalar, w, IgnoreIndex, axis.Inner));
+    }
+
+    /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>
+    public LossResult<T> Forward<T>(Tensor<T> input, Tensor<int> target)
+        where T : IFloatingPointIeee754<T> =>
+        Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+
+    /// <summary>Negative log-likelihood of row-major log-probabilities of the given shape and class-index targets.</summary>
+    /// <param name="input">Log-probabilities, row-major (C order).</param>
+    /// <param name="shape">The input's shape: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices in row-major order of the input's shape without dimension 1.</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
+    /// <exception cref="ArgumentException"><paramref name="input"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</exception>
+    public LossResult<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<int> target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ReadOnlyTensorSpan<T> x = TensorShapes.View(input, shape, nameof(input));
+        nint[] targetShape = shape.Length >= 2 ? TensorShapes.WithoutClassDim(shape) : [target.Length];
+        return Forward(x, TensorShapes.View(target, targetShape, nameof(target)));
+    }
+
+    /// <summary>The options: <c>NllLoss(reduction: Mean, weight: none, ignoreIndex: -100)</c>.</summary>
+    public override string ToString() =>
+        $"NllLoss(reduction: {Reduction}, weight: {_weight?.ToString() ?? "none"}, ignoreIndex: {IgnoreIndex})";
+}
