@@ -41,7 +41,7 @@ public static partial class Functional
     {
         ClassLayout layout = ValidateProbabilityLoss(input, target, classes, inner, weight, labelSmoothing);
         ValidateScalarReduction(reduction);
-        return T.CreateTruncating(ProbabilityLoss(input, target, layout, weight, labelSmoothing, reduction, default));
+        return T.CreateTruncating(ProbabilityLoss(input, target, layout, weight, labelSmoothing, reduction, default, default, default));
     }
 
     /// <summary>
@@ -76,7 +76,7 @@ public static partial class Functional
             ThrowHelper.DestinationOverlaps("target");
         }
 
-        ProbabilityLoss(input, target, layout, weight, labelSmoothing, Reduction.None, destination);
+        ProbabilityLoss(input, target, layout, weight, labelSmoothing, Reduction.None, destination, default, default);
     }
 
     private static ClassLayout ValidateProbabilityLoss<T>(
@@ -93,6 +93,11 @@ public static partial class Functional
         return layout;
     }
 
+    /// <summary>
+    /// The core of probability-target cross entropy, with or without the gradient (see <c>IndexLoss</c> for the
+    /// contract): per row, loss = K·log S − Σ a[c]·(x[c] − m) with a[c] = w[c]·p′[c] and K = Σ a[c], and gradient
+    /// d/dx[j] = scale·(softmax[j]·K − a[j]).
+    /// </summary>
     private static double ProbabilityLoss<T>(
         ReadOnlySpan<T> input,
         ReadOnlySpan<T> target,
@@ -100,43 +105,38 @@ public static partial class Functional
         ReadOnlySpan<T> weight,
         double labelSmoothing,
         Reduction reduction,
-        Span<T> destination)
+        Span<T> destination,
+        ReadOnlySpan<T> gradOutput,
+        Span<T> gradient)
         where T : IFloatingPointIeee754<T>
     {
         int classes = layout.Classes;
         int stride = layout.Inner;
-        bool smoothing = labelSmoothing > 0.0;
-        double keep = 1.0 - labelSmoothing;
-        double spread = labelSmoothing / classes;
+        bool withGradient = !gradient.IsEmpty;
+        var coefficients = new RowCoefficients<T>(
+            CoefficientKind.Probabilities, weight, target, 1.0 - labelSmoothing, labelSmoothing / classes);
+        double reducedScale = reduction == Reduction.Mean ? 1.0 / layout.Positions : 1.0;
 
         CompensatedSum total = default;
         for (int p = 0; p < layout.Positions; p++)
         {
             int start = layout.RowStart(p);
-            double max = Rows<T>.Max(input, start, stride, classes);
-            double logSum = double.Log(Rows<T>.SumExp(input, start, stride, classes, max));
-
-            CompensatedSum row = default;
-            for (int c = 0; c < classes; c++)
+            RowSums sums = RowPass<T>.Run(input, start, stride, classes, coefficients, withGradient ? gradient : default);
+            double loss = sums.LinearLoss(double.Log(sums.SumExp));
+            if (withGradient)
             {
-                int at = start + c * stride;
-                double probability = double.CreateTruncating(target[at]);
-                if (smoothing)
-                {
-                    probability = keep * probability + spread;
-                }
-
-                double negLogP = logSum - (double.CreateTruncating(input[at]) - max);
-                row.Add(Term(Weight(weight, c) * probability, negLogP));
+                double scale = reduction == Reduction.None ? double.CreateTruncating(gradOutput[p]) : reducedScale;
+                RowPass<T>.WriteGradient(gradient, start, stride, classes, sums.SumExp, scale, sums.CoefficientSum,
+                    coefficients, 1.0, -1, 0.0);
             }
 
             if (reduction == Reduction.None)
             {
-                destination[p] = T.CreateTruncating(row.Value);
+                destination[p] = T.CreateTruncating(loss);
             }
             else
             {
-                total.Add(row.Value);
+                total.Add(loss);
             }
         }
 

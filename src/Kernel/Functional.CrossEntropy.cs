@@ -48,8 +48,8 @@ public static partial class Functional
     {
         ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, labelSmoothing);
         ValidateScalarReduction(reduction);
-        ValidateTargets(target, classes, ignoreIndex);
-        return T.CreateTruncating(IndexLoss(input, target, layout, weight, ignoreIndex, labelSmoothing, fromLogits: true, reduction, default));
+        double weightSum = ValidateTargets(target, classes, ignoreIndex, weight);
+        return T.CreateTruncating(IndexLoss(input, target, layout, weight, ignoreIndex, labelSmoothing, fromLogits: true, reduction, weightSum, default, default, default));
     }
 
     /// <summary>
@@ -81,8 +81,8 @@ public static partial class Functional
     {
         ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, labelSmoothing);
         ValidateLossDestination(destination, target.Length, input, weight);
-        ValidateTargets(target, classes, ignoreIndex);
-        IndexLoss(input, target, layout, weight, ignoreIndex, labelSmoothing, fromLogits: true, Reduction.None, destination);
+        ValidateTargets(target, classes, ignoreIndex, weight);
+        IndexLoss(input, target, layout, weight, ignoreIndex, labelSmoothing, fromLogits: true, Reduction.None, 0.0, destination, default, default);
     }
 
     private static ClassLayout ValidateIndexLoss<T>(
@@ -116,9 +116,12 @@ public static partial class Functional
         coefficient == 0.0 && double.IsPositiveInfinity(negLogP) ? 0.0 : coefficient * negLogP;
 
     /// <summary>
-    /// The shared core of index-target cross entropy (<paramref name="fromLogits"/>) and NLL (log-probabilities in).
-    /// With <see cref="Reduction.None"/> it writes one loss per position and returns 0; otherwise it returns the
-    /// reduced loss. Targets are already validated.
+    /// The shared core of index-target cross entropy (<paramref name="fromLogits"/>) and NLL (log-probabilities in),
+    /// with or without the gradient. With <see cref="Reduction.None"/> it writes one loss per position into
+    /// <paramref name="destination"/> and returns 0; otherwise it returns the reduced loss. With a non-empty
+    /// <paramref name="gradient"/> it writes d(loss)/d(input) there, scaled per position by <paramref name="gradOutput"/>
+    /// (reduction None), 1 (Sum) or 1 / <paramref name="weightSum"/> (Mean). Arguments are already validated; the
+    /// gradient may be the input itself, because each row is read before its gradient is written.
     /// </summary>
     private static double IndexLoss<T>(
         ReadOnlySpan<T> input,
@@ -129,20 +132,29 @@ public static partial class Functional
         double labelSmoothing,
         bool fromLogits,
         Reduction reduction,
-        Span<T> destination)
+        double weightSum,
+        Span<T> destination,
+        ReadOnlySpan<T> gradOutput,
+        Span<T> gradient)
         where T : IFloatingPointIeee754<T>
     {
         int classes = layout.Classes;
+        int stride = layout.Inner;
         bool smoothing = labelSmoothing > 0.0;
+        bool withGradient = !gradient.IsEmpty;
         double keep = 1.0 - labelSmoothing;
         double spread = labelSmoothing / classes;
+        var coefficients = new RowCoefficients<T>(
+            !smoothing ? CoefficientKind.None : weight.IsEmpty ? CoefficientKind.Uniform : CoefficientKind.Weights,
+            weight, default, keep, smoothing ? spread : 0.0);
+        double reducedScale = reduction == Reduction.Mean ? 1.0 / weightSum : 1.0;
 
         CompensatedSum nllSum = default;
         CompensatedSum smoothSum = default;
-        CompensatedSum weightSum = default;
         for (int p = 0; p < target.Length; p++)
         {
             int t = target[p];
+            int start = layout.RowStart(p);
             if (t == ignoreIndex)
             {
                 if (reduction == Reduction.None)
@@ -150,28 +162,47 @@ public static partial class Functional
                     destination[p] = T.Zero;
                 }
 
+                if (withGradient)
+                {
+                    Rows<T>.Clear(gradient, start, stride, classes);
+                }
+
                 continue;
             }
 
-            int start = layout.RowStart(p);
-            int stride = layout.Inner;
             double wt = Weight(weight, t);
+            double scale = reduction == Reduction.None ? (withGradient ? double.CreateTruncating(gradOutput[p]) : 0.0) : reducedScale;
+            // Read before the row pass: in place, the pass overwrites the logits with exponentials.
+            double xt = double.CreateTruncating(input[start + t * stride]);
             double nll;
             double smooth = 0.0;
             if (fromLogits)
             {
-                double max = Rows<T>.Max(input, start, stride, classes);
-                double logSum = double.Log(Rows<T>.SumExp(input, start, stride, classes, max));
-                double xt = double.CreateTruncating(input[start + t * stride]);
-                nll = Term(wt, logSum - (xt - max));
+                RowSums sums = RowPass<T>.Run(input, start, stride, classes, coefficients, withGradient ? gradient : default);
+                double logSum = double.Log(sums.SumExp);
+                // lse − x[t] computed as log S − (x[t] − m): exact for logits of any magnitude.
+                nll = Term(wt, logSum - (xt - sums.Max));
                 if (smoothing)
                 {
-                    smooth = SmoothingTerm(input, start, stride, classes, weight, max, logSum);
+                    smooth = sums.LinearLoss(logSum);
+                }
+
+                if (withGradient)
+                {
+                    // d/dx[j] = scale·(softmax[j]·A − B[j]), A = (1 − ε)·w[t] + (ε / C)·Σ_c w[c], B[j] = (1 − ε)·w[t]·[j = t] + (ε / C)·w[j].
+                    double a = smoothing ? keep * wt + spread * sums.CoefficientSum : wt;
+                    RowPass<T>.WriteGradient(gradient, start, stride, classes, sums.SumExp, scale, a,
+                        coefficients, smoothing ? spread : 0.0, t, smoothing ? keep * wt : wt);
                 }
             }
             else
             {
-                nll = Term(wt, -double.CreateTruncating(input[start + t * stride]));
+                nll = Term(wt, -xt);
+                if (withGradient)
+                {
+                    Rows<T>.Clear(gradient, start, stride, classes);
+                    gradient[start + t * stride] = T.CreateTruncating(-scale * wt);
+                }
             }
 
             if (reduction == Reduction.None)
@@ -182,7 +213,6 @@ public static partial class Functional
             {
                 nllSum.Add(nll);
                 smoothSum.Add(smooth);
-                weightSum.Add(wt);
             }
         }
 
@@ -192,29 +222,9 @@ public static partial class Functional
         }
 
         // Mean divides both parts by the sum of the target weights (the count when unweighted), as PyTorch does.
-        double divisor = reduction == Reduction.Mean ? weightSum.Value : 1.0;
+        double divisor = reduction == Reduction.Mean ? weightSum : 1.0;
         double nllPart = nllSum.Value / divisor;
         return smoothing ? keep * nllPart + spread * (smoothSum.Value / divisor) : nllPart;
     }
 
-    /// <summary>Σ_c w[c]·(logSum − (x[c] − max)): the uniform part of label smoothing, before the factor ε / C.</summary>
-    private static double SmoothingTerm<T>(
-        ReadOnlySpan<T> input, int start, int stride, int classes, ReadOnlySpan<T> weight, double max, double logSum)
-        where T : IFloatingPointIeee754<T>
-    {
-        if (weight.IsEmpty)
-        {
-            // Every term is ≥ 0, so this difference of a non-negative and a non-positive sum does not cancel.
-            return classes * logSum - Rows<T>.SumShifted(input, start, stride, classes, max);
-        }
-
-        CompensatedSum sum = default;
-        for (int c = 0; c < classes; c++)
-        {
-            double negLogP = logSum - (double.CreateTruncating(input[start + c * stride]) - max);
-            sum.Add(Term(double.CreateTruncating(weight[c]), negLogP));
-        }
-
-        return sum.Value;
-    }
 }

@@ -38,8 +38,8 @@ public static partial class Functional
     {
         ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, 0.0);
         ValidateScalarReduction(reduction);
-        ValidateTargets(target, classes, ignoreIndex);
-        return T.CreateTruncating(IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, reduction, default));
+        double weightSum = ValidateTargets(target, classes, ignoreIndex, weight);
+        return T.CreateTruncating(IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, reduction, weightSum, default, default, default));
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ public static partial class Functional
     {
         ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, 0.0);
         ValidateLossDestination(destination, target.Length, input, weight);
-        ValidateTargets(target, classes, ignoreIndex);
-        IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, Reduction.None, destination);
+        ValidateTargets(target, classes, ignoreIndex, weight);
+        IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, Reduction.None, 0.0, destination, default, default);
     }
 }

@@ -87,16 +87,28 @@ public static partial class Functional
         }
     }
 
-    private static void ValidateTargets(ReadOnlySpan<int> target, int classes, int ignoreIndex)
+    /// <summary>Checks every target and returns Σ w[t] over the non-ignored ones: the normalizer of the mean.</summary>
+    private static double ValidateTargets<T>(ReadOnlySpan<int> target, int classes, int ignoreIndex, ReadOnlySpan<T> weight)
+        where T : IFloatingPointIeee754<T>
     {
+        CompensatedSum weightSum = default;
         for (int p = 0; p < target.Length; p++)
         {
             int t = target[p];
-            if ((uint)t >= (uint)classes && t != ignoreIndex)
+            if (t == ignoreIndex)
+            {
+                continue;
+            }
+
+            if ((uint)t >= (uint)classes)
             {
                 ThrowHelper.TargetOutOfRange(t, classes, p);
             }
+
+            weightSum.Add(Weight(weight, t));
         }
+
+        return weightSum.Value;
     }
 
     private static double Weight<T>(ReadOnlySpan<T> weight, int cls)

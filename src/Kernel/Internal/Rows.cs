@@ -44,6 +44,21 @@ internal static class Rows<T>
         }
     }
 
+    /// <summary>Sets the row to zero.</summary>
+    public static void Clear(Span<T> destination, int offset, int stride, int count)
+    {
+        if (stride == 1)
+        {
+            destination.Slice(offset, count).Clear();
+            return;
+        }
+
+        for (int k = 0; k < count; k++)
+        {
+            destination[offset + k * stride] = T.Zero;
+        }
+    }
+
     /// <summary>The largest element; NaN if any element is NaN.</summary>
     public static double Max(ReadOnlySpan<T> x, int offset, int stride, int count)
     {
@@ -81,22 +96,6 @@ internal static class Rows<T>
             Load(x, offset + start * stride, stride, b);
             TensorPrimitives.Subtract(b, shift, b);
             TensorPrimitives.Exp(b, b);
-            total += TensorPrimitives.Sum<double>(b);
-        }
-
-        return total;
-    }
-
-    /// <summary>Σ (xₖ − shift).</summary>
-    public static double SumShifted(ReadOnlySpan<T> x, int offset, int stride, int count, double shift)
-    {
-        Span<double> buffer = stackalloc double[Chunk];
-        double total = 0;
-        for (int start = 0; start < count; start += Chunk)
-        {
-            Span<double> b = buffer[..Math.Min(Chunk, count - start)];
-            Load(x, offset + start * stride, stride, b);
-            TensorPrimitives.Subtract(b, shift, b);
             total += TensorPrimitives.Sum<double>(b);
         }
 

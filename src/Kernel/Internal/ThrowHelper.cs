@@ -76,6 +76,22 @@ internal static class ThrowHelper
             "reduction");
 
     [DoesNotReturn]
+    public static void GradientTooShort(int gradientLength, int required) =>
+        throw new ArgumentException(
+            $"Gradient is too short: it receives one value per input element ({required}) but holds {gradientLength}.",
+            "gradient");
+
+    [DoesNotReturn]
+    public static void GradOutputLengthMismatch(int gradOutputLength, int required) =>
+        throw new ArgumentException(
+            $"gradOutput must hold one upstream gradient per output value ({required}); got {gradOutputLength}.",
+            "gradOutput");
+
+    [DoesNotReturn]
+    public static void Overlaps(string paramName, string otherName) =>
+        throw new ArgumentException($"{paramName} must not overlap {otherName}.", paramName);
+
+    [DoesNotReturn]
     public static void EmptyInput(string paramName) =>
         throw new ArgumentException("The input must hold at least one element (a class dimension of size 0 is refused).", paramName);
 }
