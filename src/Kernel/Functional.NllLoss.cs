@@ -70,4 +70,79 @@ public static partial class Functional
         ValidateTargets(target, classes, ignoreIndex, weight);
         IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, Reduction.None, 0.0, destination, default, default);
     }
+
+    /// <summary>
+    /// Negative log-likelihood and its gradient: returns the reduced loss L of <see cref="NllLoss{T}"/> and writes
+    /// gradient = ∂L/∂input, which is −w[yₙ] at (n, yₙ) for each non-ignored position, scaled by 1
+    /// (<see cref="Reduction.Sum"/>) or 1 / Σ_{n not ignored} w[yₙ] (<see cref="Reduction.Mean"/>), and 0 elsewhere.
+    /// </summary>
+    /// <param name="input">Log-probabilities, (outer, <paramref name="classes"/>, <paramref name="inner"/>) row-major.</param>
+    /// <param name="target">One class index per position.</param>
+    /// <param name="gradient">Receives ∂L/∂input in the input's layout; at least as long as <paramref name="input"/>; must not overlap any argument.</param>
+    /// <param name="classes">C, at least 1.</param>
+    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>.</param>
+    /// <param name="weight">Per-class weights, C values, or empty.</param>
+    /// <param name="ignoreIndex">Target value whose positions contribute nothing (default -100).</param>
+    /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
+    /// <returns>The reduced loss.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
+    /// <remarks>Weights summing to zero with <see cref="Reduction.Mean"/> give a NaN loss and NaN at each non-ignored target (0/0), as PyTorch.</remarks>
+    public static T NllLossWithGradient<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<int> target,
+        Span<T> gradient,
+        int classes,
+        Reduction reduction = Reduction.Mean,
+        ReadOnlySpan<T> weight = default,
+        int ignoreIndex = DefaultIgnoreIndex,
+        int inner = 1)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, 0.0);
+        ValidateScalarReduction(reduction);
+        Span<T> g = ValidateGradient(gradient, input, inPlace: false, weight, default, "", default);
+        double weightSum = ValidateTargets(target, classes, ignoreIndex, weight);
+        return T.CreateTruncating(IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, reduction, weightSum, default, default, g));
+    }
+
+    /// <summary>
+    /// Negative log-likelihood, one loss per position, and the vector-Jacobian product with an upstream gradient:
+    /// destination[n] = −w[yₙ]·xₙ[yₙ] and gradient[n, yₙ] = −gradOutput[n]·w[yₙ], 0 elsewhere and at ignored positions.
+    /// </summary>
+    /// <param name="input">Log-probabilities, (outer, <paramref name="classes"/>, <paramref name="inner"/>) row-major.</param>
+    /// <param name="target">One class index per position.</param>
+    /// <param name="gradOutput">One upstream gradient per position.</param>
+    /// <param name="destination">Receives one loss per position.</param>
+    /// <param name="gradient">Receives the gradient in the input's layout.</param>
+    /// <param name="classes">C, at least 1.</param>
+    /// <param name="weight">Per-class weights, C values, or empty.</param>
+    /// <param name="ignoreIndex">Target value whose positions get loss and gradient 0 (default -100).</param>
+    /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}"/>; also <paramref name="gradOutput"/> does not hold one value per position, or an output is too short or overlaps another argument.</exception>
+    public static void NllLossPerElementWithGradient<T>(
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<int> target,
+        ReadOnlySpan<T> gradOutput,
+        Span<T> destination,
+        Span<T> gradient,
+        int classes,
+        ReadOnlySpan<T> weight = default,
+        int ignoreIndex = DefaultIgnoreIndex,
+        int inner = 1)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, 0.0);
+        ValidateGradOutput(gradOutput, layout.Positions);
+        ValidateLossDestination(destination, layout.Positions, input, weight);
+        if (destination[..layout.Positions].Overlaps(gradOutput))
+        {
+            ThrowHelper.Overlaps(nameof(destination), nameof(gradOutput));
+        }
+
+        Span<T> g = ValidateGradient(gradient, input, inPlace: false, weight, gradOutput, nameof(gradOutput), destination[..layout.Positions]);
+        ValidateTargets(target, classes, ignoreIndex, weight);
+        IndexLoss(input, target, layout, weight, ignoreIndex, 0.0, fromLogits: false, Reduction.None, 0.0, destination, gradOutput, g);
+    }
 }
