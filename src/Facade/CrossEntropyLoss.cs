@@ -56,56 +56,74 @@ public sealed class CrossEntropyLoss
     /// <summary>The label smoothing ε in [0, 1] (PyTorch <c>label_smoothing</c>).</summary>
     public double LabelSmoothing { get; }
 
-    /// <summary>Cross entropy of logits and class-index targets (see the class summary for the formula).</summary>
+    /// <summary>Cross entropy of logits and class-index targets (see the class summary for the formula), without gradient work.</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
     /// <param name="target">Class indices: the input's shape without dimension 1, or one element for an unbatched input; each in [0, C) or <see cref="IgnoreIndex"/>.</param>
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
     /// <exception cref="ArgumentException">A shape is wrong (no dimensions, a class dimension of size 0, a target shape that does not match), the weight length is not C, or a target is out of range (an <see cref="ArgumentOutOfRangeException"/>).</exception>
     public LossResult<T> Forward<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target)
-        where T : IFloatingPointIeee754<T>
-    {
-        ClassAxis axis = TensorShapes.LossAxis(input.Lengths);
-        TensorShapes.CheckIndexTarget(input.Lengths, target.Lengths, axis);
-        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
-        ReadOnlySpan<int> y = TensorShapes.RowMajor(target);
-        ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, target, default, probabilities: false, withGradient: false, default, gradOutputGiven: false);
 
-        if (Reduction == Reduction.None && axis.Batched)
-        {
-            var losses = new T[axis.Positions];
-            Functional.CrossEntropyPerElement(x, y, losses, axis.Classes, w, IgnoreIndex, LabelSmoothing, axis.Inner);
-            return new LossResult<T>(Tensor.Create(losses, TensorShapes.WithoutClassDim(input.Lengths)));
-        }
-
-        // An unbatched loss is a single position: its mean with a non-ignored target, and its sum, are the loss itself.
-        Reduction scalar = Reduction == Reduction.None ? Reduction.Sum : Reduction;
-        return new LossResult<T>(Functional.CrossEntropy(x, y, axis.Classes, scalar, w, IgnoreIndex, LabelSmoothing, axis.Inner));
-    }
-
-    /// <summary>Cross entropy of logits and probability targets (soft labels or one-hot; see the class summary).</summary>
+    /// <summary>Cross entropy of logits and probability targets (soft labels or one-hot; see the class summary), without gradient work.</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
     /// <param name="target">Target probabilities of the input's shape; rows need not sum to one.</param>
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
     /// <exception cref="ArgumentException">A shape is wrong (no dimensions, a class dimension of size 0, a target not of the input's shape) or the weight length is not C.</exception>
     public LossResult<T> Forward<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target)
-        where T : IFloatingPointIeee754<T>
-    {
-        ClassAxis axis = TensorShapes.LossAxis(input.Lengths);
-        TensorShapes.CheckProbabilityTarget(input.Lengths, target.Lengths);
-        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
-        ReadOnlySpan<T> p = TensorShapes.RowMajor(target);
-        ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, default, target, probabilities: true, withGradient: false, default, gradOutputGiven: false);
 
-        if (Reduction == Reduction.None && axis.Batched)
-        {
-            var losses = new T[axis.Positions];
-            Functional.CrossEntropyPerElement(x, p, losses, axis.Classes, w, LabelSmoothing, axis.Inner);
-            return new LossResult<T>(Tensor.Create(losses, TensorShapes.WithoutClassDim(input.Lengths)));
-        }
+    /// <summary>
+    /// Cross entropy of logits and class-index targets and its gradient ∂L/∂input, from one pass over the logits
+    /// (<see cref="LossResult{T}.Gradient"/>). For <see cref="Reduction.None"/> the gradient is that of the sum of the
+    /// per-position losses, i.e. the vector-Jacobian product with an upstream gradient of ones.
+    /// </summary>
+    /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices, as for <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</param>
+    /// <returns>The loss and its gradient, the input's shape. An ignored position's gradient is exactly 0.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</exception>
+    public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target)
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, target, default, probabilities: false, withGradient: true, default, gradOutputGiven: false);
 
-        Reduction scalar = Reduction == Reduction.None ? Reduction.Sum : Reduction;
-        return new LossResult<T>(Functional.CrossEntropy(x, p, axis.Classes, scalar, w, LabelSmoothing, axis.Inner));
-    }
+    /// <summary>
+    /// Cross entropy of logits and class-index targets and the vector-Jacobian product of its gradient with
+    /// <paramref name="gradOutput"/>: Σ gradOutput·∂ℓ/∂input (PyTorch's <c>loss.backward(grad_output)</c>).
+    /// </summary>
+    /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices, as for <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</param>
+    /// <param name="gradOutput">The upstream gradient, the loss's shape: the target's shape for <see cref="Reduction.None"/> on batched input, otherwise one element.</param>
+    /// <returns>The loss and the gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>, or <paramref name="gradOutput"/> does not have the loss's shape.</exception>
+    public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target, ReadOnlyTensorSpan<T> gradOutput)
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, target, default, probabilities: false, withGradient: true, gradOutput, gradOutputGiven: true);
+
+    /// <summary>
+    /// Cross entropy of logits and probability targets and its gradient ∂L/∂input, from one pass over the logits.
+    /// For <see cref="Reduction.None"/> the gradient is that of the sum of the per-position losses.
+    /// </summary>
+    /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Target probabilities of the input's shape.</param>
+    /// <returns>The loss and its gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
+    public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target)
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, default, target, probabilities: true, withGradient: true, default, gradOutputGiven: false);
+
+    /// <summary>
+    /// Cross entropy of logits and probability targets and the vector-Jacobian product of its gradient with
+    /// <paramref name="gradOutput"/>.
+    /// </summary>
+    /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Target probabilities of the input's shape.</param>
+    /// <param name="gradOutput">The upstream gradient, the loss's shape (one element for a scalar loss).</param>
+    /// <returns>The loss and the gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>, or <paramref name="gradOutput"/> does not have the loss's shape.</exception>
+    public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, ReadOnlyTensorSpan<T> gradOutput)
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, default, target, probabilities: true, withGradient: true, gradOutput, gradOutputGiven: true);
 
     /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>
     public LossResult<T> Forward<T>(Tensor<T> input, Tensor<int> target)
@@ -116,6 +134,16 @@ public sealed class CrossEntropyLoss
     public LossResult<T> Forward<T>(Tensor<T> input, Tensor<T> target)
         where T : IFloatingPointIeee754<T> =>
         Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+
+    /// <inheritdoc cref="ForwardWithGradient{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>
+    public LossResult<T> ForwardWithGradient<T>(Tensor<T> input, Tensor<int> target)
+        where T : IFloatingPointIeee754<T> =>
+        ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+
+    /// <inheritdoc cref="ForwardWithGradient{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
+    public LossResult<T> ForwardWithGradient<T>(Tensor<T> input, Tensor<T> target)
+        where T : IFloatingPointIeee754<T> =>
+        ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
 
     /// <summary>Cross entropy of row-major logits of the given shape and class-index targets (see the class summary).</summary>
     /// <param name="input">Logits, row-major (C order).</param>
@@ -140,6 +168,74 @@ public sealed class CrossEntropyLoss
     public LossResult<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<T> target)
         where T : IFloatingPointIeee754<T> =>
         Forward(TensorShapes.View(input, shape, nameof(input)), TensorShapes.View(target, shape, nameof(target)));
+
+    private LossResult<T> Evaluate<T>(
+        ReadOnlyTensorSpan<T> input,
+        ReadOnlyTensorSpan<int> indexTarget,
+        ReadOnlyTensorSpan<T> probabilityTarget,
+        bool probabilities,
+        bool withGradient,
+        ReadOnlyTensorSpan<T> gradOutput,
+        bool gradOutputGiven)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassAxis axis = TensorShapes.LossAxis(input.Lengths);
+        if (probabilities)
+        {
+            TensorShapes.CheckProbabilityTarget(input.Lengths, probabilityTarget.Lengths);
+        }
+        else
+        {
+            TensorShapes.CheckIndexTarget(input.Lengths, indexTarget.Lengths, axis);
+        }
+
+        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
+        ReadOnlySpan<int> y = probabilities ? default : TensorShapes.RowMajor(indexTarget);
+        ReadOnlySpan<T> p = probabilities ? TensorShapes.RowMajor(probabilityTarget) : default;
+        ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
+        T[]? gradient = withGradient ? new T[x.Length] : null;
+        int classes = axis.Classes;
+        int inner = axis.Inner;
+
+        if (Reduction == Reduction.None)
+        {
+            var losses = new T[axis.Positions];
+            if (gradient is null)
+            {
+                if (probabilities)
+                {
+                    Functional.CrossEntropyPerElement(x, p, losses, classes, w, LabelSmoothing, inner);
+                }
+                else
+                {
+                    Functional.CrossEntropyPerElement(x, y, losses, classes, w, IgnoreIndex, LabelSmoothing, inner);
+                }
+            }
+            else
+            {
+                ReadOnlySpan<T> g = LossEvaluation.GradOutput(gradOutput, gradOutputGiven, axis.Positions, TensorShapes.WithoutClassDim(input.Lengths));
+                if (probabilities)
+                {
+                    Functional.CrossEntropyPerElementWithGradient(x, p, g, losses, gradient, classes, w, LabelSmoothing, inner);
+                }
+                else
+                {
+                    Functional.CrossEntropyPerElementWithGradient(x, y, g, losses, gradient, classes, w, IgnoreIndex, LabelSmoothing, inner);
+                }
+            }
+
+            return LossEvaluation.PerPosition(losses, axis, input.Lengths, gradient);
+        }
+
+        T value = (gradient is null, probabilities) switch
+        {
+            (true, true) => Functional.CrossEntropy(x, p, classes, Reduction, w, LabelSmoothing, inner),
+            (true, false) => Functional.CrossEntropy(x, y, classes, Reduction, w, IgnoreIndex, LabelSmoothing, inner),
+            (false, true) => Functional.CrossEntropyWithGradient(x, p, gradient, classes, Reduction, w, LabelSmoothing, inner),
+            (false, false) => Functional.CrossEntropyWithGradient(x, y, gradient, classes, Reduction, w, IgnoreIndex, LabelSmoothing, inner),
+        };
+        return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
+    }
 
     /// <summary>The options, as PyTorch would print them: <c>CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0)</c>.</summary>
     public override string ToString() =>

@@ -18,14 +18,16 @@ public sealed class LossResult<T>
 {
     private readonly T _value;
 
-    internal LossResult(T value)
+    internal LossResult(T value, Tensor<T>? gradient)
     {
         _value = value;
+        Gradient = gradient;
     }
 
-    internal LossResult(Tensor<T> elements)
+    internal LossResult(Tensor<T> elements, Tensor<T>? gradient)
     {
         Elements = elements;
+        Gradient = gradient;
         _value = T.NaN;
     }
 
@@ -41,7 +43,14 @@ public sealed class LossResult<T>
     /// <summary>One loss per position, shaped like the target of index losses: (N) or (N, d1, ..., dk); null for a scalar result.</summary>
     public Tensor<T>? Elements { get; }
 
+    /// <summary>
+    /// ∂L/∂input, the input's shape: the gradient of the scalar loss, or for per-position losses the vector-Jacobian
+    /// product with the upstream gradient given (all ones by default). Null when the loss was computed without it.
+    /// </summary>
+    public Tensor<T>? Gradient { get; }
+
     /// <summary>The scalar, or the shape of <see cref="Elements"/>, for display.</summary>
     public override string ToString() =>
-        Elements is null ? $"LossResult({_value})" : $"LossResult(shape {Internal.TensorShapes.Format(Elements.Lengths)})";
+        (Elements is null ? $"LossResult({_value}" : $"LossResult(shape {Internal.TensorShapes.Format(Elements.Lengths)}")
+        + (Gradient is null ? ")" : ", with gradient)");
 }

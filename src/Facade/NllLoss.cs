@@ -42,35 +42,46 @@ public sealed class NllLoss
     /// <summary>The ignored target value (PyTorch <c>ignore_index</c>).</summary>
     public int IgnoreIndex { get; }
 
-    /// <summary>Negative log-likelihood of log-probabilities and class-index targets (see the class summary).</summary>
+    /// <summary>Negative log-likelihood of log-probabilities and class-index targets (see the class summary), without gradient work.</summary>
     /// <param name="input">Log-probabilities: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
     /// <param name="target">Class indices: the input's shape without dimension 1, or one element for an unbatched input.</param>
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
     /// <exception cref="ArgumentException">A shape is wrong, the weight length is not C, or a target is out of range (an <see cref="ArgumentOutOfRangeException"/>).</exception>
     public LossResult<T> Forward<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target)
-        where T : IFloatingPointIeee754<T>
-    {
-        ClassAxis axis = TensorShapes.LossAxis(input.Lengths);
-        TensorShapes.CheckIndexTarget(input.Lengths, target.Lengths, axis);
-        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
-        ReadOnlySpan<int> y = TensorShapes.RowMajor(target);
-        ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, target, withGradient: false, default, gradOutputGiven: false);
 
-        if (Reduction == Reduction.None && axis.Batched)
-        {
-            var losses = new T[axis.Positions];
-            Functional.NllLossPerElement(x, y, losses, axis.Classes, w, IgnoreIndex, axis.Inner);
-            return new LossResult<T>(Tensor.Create(losses, TensorShapes.WithoutClassDim(input.Lengths)));
-        }
+    /// <summary>
+    /// Negative log-likelihood and its gradient ∂L/∂input (<see cref="LossResult{T}.Gradient"/>): −w[yₙ] times the
+    /// reduction's scale at each non-ignored target, 0 elsewhere. For <see cref="Reduction.None"/>, the gradient of the sum.
+    /// </summary>
+    /// <param name="input">Log-probabilities: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices, as for <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</param>
+    /// <returns>The loss and its gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</exception>
+    public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target)
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, target, withGradient: true, default, gradOutputGiven: false);
 
-        Reduction scalar = Reduction == Reduction.None ? Reduction.Sum : Reduction;
-        return new LossResult<T>(Functional.NllLoss(x, y, axis.Classes, scalar, w, IgnoreIndex, axis.Inner));
-    }
+    /// <summary>Negative log-likelihood and the vector-Jacobian product of its gradient with <paramref name="gradOutput"/>.</summary>
+    /// <param name="input">Log-probabilities: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices, as for <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</param>
+    /// <param name="gradOutput">The upstream gradient, the loss's shape (one element for a scalar loss).</param>
+    /// <returns>The loss and the gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>, or <paramref name="gradOutput"/> does not have the loss's shape.</exception>
+    public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target, ReadOnlyTensorSpan<T> gradOutput)
+        where T : IFloatingPointIeee754<T> =>
+        Evaluate(input, target, withGradient: true, gradOutput, gradOutputGiven: true);
 
     /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>
     public LossResult<T> Forward<T>(Tensor<T> input, Tensor<int> target)
         where T : IFloatingPointIeee754<T> =>
         Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+
+    /// <inheritdoc cref="ForwardWithGradient{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>
+    public LossResult<T> ForwardWithGradient<T>(Tensor<T> input, Tensor<int> target)
+        where T : IFloatingPointIeee754<T> =>
+        ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
 
     /// <summary>Negative log-likelihood of row-major log-probabilities of the given shape and class-index targets.</summary>
     /// <param name="input">Log-probabilities, row-major (C order).</param>
@@ -84,6 +95,39 @@ public sealed class NllLoss
         ReadOnlyTensorSpan<T> x = TensorShapes.View(input, shape, nameof(input));
         nint[] targetShape = shape.Length >= 2 ? TensorShapes.WithoutClassDim(shape) : [target.Length];
         return Forward(x, TensorShapes.View(target, targetShape, nameof(target)));
+    }
+
+    private LossResult<T> Evaluate<T>(
+        ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<int> target, bool withGradient, ReadOnlyTensorSpan<T> gradOutput, bool gradOutputGiven)
+        where T : IFloatingPointIeee754<T>
+    {
+        ClassAxis axis = TensorShapes.LossAxis(input.Lengths);
+        TensorShapes.CheckIndexTarget(input.Lengths, target.Lengths, axis);
+        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
+        ReadOnlySpan<int> y = TensorShapes.RowMajor(target);
+        ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
+        T[]? gradient = withGradient ? new T[x.Length] : null;
+
+        if (Reduction == Reduction.None)
+        {
+            var losses = new T[axis.Positions];
+            if (gradient is null)
+            {
+                Functional.NllLossPerElement(x, y, losses, axis.Classes, w, IgnoreIndex, axis.Inner);
+            }
+            else
+            {
+                ReadOnlySpan<T> g = LossEvaluation.GradOutput(gradOutput, gradOutputGiven, axis.Positions, TensorShapes.WithoutClassDim(input.Lengths));
+                Functional.NllLossPerElementWithGradient(x, y, g, losses, gradient, axis.Classes, w, IgnoreIndex, axis.Inner);
+            }
+
+            return LossEvaluation.PerPosition(losses, axis, input.Lengths, gradient);
+        }
+
+        T value = gradient is null
+            ? Functional.NllLoss(x, y, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner)
+            : Functional.NllLossWithGradient(x, y, gradient, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner);
+        return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
     }
 
     /// <summary>The options: <c>NllLoss(reduction: Mean, weight: none, ignoreIndex: -100)</c>.</summary>

@@ -31,6 +31,19 @@ public sealed class Softmax
         where T : IFloatingPointIeee754<T> =>
         DimFunction.Apply(input, Dim, logarithm: false);
 
+    /// <summary>
+    /// The backward pass: the gradient with respect to the input of this softmax, given its output y and the upstream
+    /// gradient g, along <see cref="Dim"/>: y[c]·(g[c] − Σ_k g[k]·y[k]) (see <see cref="Functional.SoftmaxBackward{T}"/>).
+    /// </summary>
+    /// <param name="output">The output of <see cref="Forward{T}(ReadOnlyTensorSpan{T})"/>.</param>
+    /// <param name="gradOutput">The upstream gradient, the output's shape.</param>
+    /// <returns>A new tensor of the output's shape.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="Dim"/> is outside [−rank, rank).</exception>
+    /// <exception cref="ArgumentException">The shapes differ, or <see cref="Dim"/> has size 0.</exception>
+    public Tensor<T> Backward<T>(ReadOnlyTensorSpan<T> output, ReadOnlyTensorSpan<T> gradOutput)
+        where T : IFloatingPointIeee754<T> =>
+        DimFunction.Backward(output, gradOutput, Dim, logarithm: false);
+
     /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T})"/>
     public Tensor<T> Forward<T>(Tensor<T> input)
         where T : IFloatingPointIeee754<T> =>
