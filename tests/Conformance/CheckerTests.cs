@@ -85,9 +85,18 @@ public sealed class CheckerTests
         GoldenCase golden = GoldenData.Get("seed001_example");
         Assert.Equal(CheckStatus.Failed, CaseChecker.Check(golden, Answer.Refused(golden.Id, new ArgumentException("no")), Dtype.Float32).Status);
         Assert.Equal(CheckStatus.Failed, CaseChecker.Check(golden, Answer.Computed(golden.Id, TensorData.Scalar(0.5987)), Dtype.Float32).Status);
-        Assert.Equal(CheckStatus.Passed, CaseChecker.Check(golden, Answer.Computed(golden.Id, TensorData.Scalar(0.598600)), Dtype.Float32).Status);
-        Assert.Equal(CheckStatus.Failed, CaseChecker.Check(golden, Answer.Computed(golden.Id, TensorData.Scalar(0.598600)), Dtype.Float64).Status);
+        Assert.Equal(CheckStatus.Passed, CaseChecker.Check(golden, Answer.Computed(golden.Id, TensorData.Scalar(0.598600), golden.ExpectedGradInput), Dtype.Float32).Status);
+        Assert.Equal(CheckStatus.Failed, CaseChecker.Check(golden, Answer.Computed(golden.Id, TensorData.Scalar(0.598600), golden.ExpectedGradInput), Dtype.Float64).Status);
         Assert.Equal(CheckStatus.Failed, CaseChecker.Check(golden, Answer.Computed("seed004_index", golden.Expected!), Dtype.Float64).Status);
+    }
+
+    [Fact]
+    public void Checker_FailsACaseWithExpectedGradInputWhenTheAnswerHasNone()
+    {
+        GoldenCase golden = GoldenData.Get("seed001_example");
+        CheckOutcome outcome = CaseChecker.Check(golden, Answer.Computed(golden.Id, golden.Expected!), Dtype.Float64);
+        Assert.Equal(CheckStatus.Failed, outcome.Status);
+        Assert.Contains("no grad_input", outcome.Message, StringComparison.Ordinal);
     }
 
     [Fact]

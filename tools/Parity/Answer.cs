@@ -10,9 +10,8 @@ namespace Xent.Parity;
 /// <c>{"id": ..., "error": "unsupported"}</c> for an op it does not implement yet.
 /// </summary>
 /// <remarks>
-/// <see cref="GradInput"/> is the place for the gradient with respect to the input (<c>"grad_input"</c>): it stays null,
-/// and is not written, until the library computes gradients; <see cref="CaseChecker"/> compares it with
-/// <c>expected_grad_input</c> whenever it is present.
+/// <see cref="GradInput"/> is the gradient with respect to the input (<c>"grad_input"</c>) of <c>sum(value · grad_output)</c>;
+/// <see cref="CaseChecker"/> compares it with <c>expected_grad_input</c> and fails a case that has one when it is missing.
 /// </remarks>
 public sealed class Answer
 {
@@ -27,7 +26,7 @@ public sealed class Answer
     [JsonPropertyName("value")]
     public TensorData? Value { get; init; }
 
-    /// <summary>The gradient with respect to the input, when the library computes one (not yet: always null today).</summary>
+    /// <summary>The gradient with respect to the input; null only with <see cref="Error"/>.</summary>
     [JsonPropertyName("grad_input")]
     public TensorData? GradInput { get; init; }
 
@@ -50,7 +49,7 @@ public sealed class Answer
     [JsonIgnore]
     public bool IsRefused => Error is not null && !IsUnsupported;
 
-    /// <summary>An answer holding a computed value (and, later, a gradient).</summary>
+    /// <summary>An answer holding a computed value and, where computed, its gradient.</summary>
     public static Answer Computed(string id, TensorData value, TensorData? gradInput = null) =>
         new() { Id = id, Value = value, GradInput = gradInput };
 

@@ -35,8 +35,8 @@ public static class CaseChecker
     /// Judges <paramref name="answer"/> against <paramref name="golden"/> with the tolerance of <paramref name="dtype"/>:
     /// an unsupported answer is <see cref="CheckStatus.Unsupported"/>; a case with <c>error</c> passes when the
     /// library refused the call too (the messages may differ); a case with <c>expected</c> passes when the value has
-    /// its shape and every element is within tolerance, and, once answers carry <c>grad_input</c>, when the gradient
-    /// matches <c>expected_grad_input</c> as well.
+    /// its shape and every element is within tolerance, and, where the case has <c>expected_grad_input</c>, when the
+    /// answer's <c>grad_input</c> is present and matches it as well.
     /// </summary>
     public static CheckOutcome Check(GoldenCase golden, Answer answer, Dtype dtype)
     {
@@ -66,8 +66,13 @@ public static class CaseChecker
 
         Tolerance tolerance = Tolerance.For(dtype);
         Mismatch? mismatch = Comparison.FirstMismatch(golden.Expected!, answer.Value, tolerance, "value");
-        if (mismatch is null && golden.ExpectedGradInput is not null && answer.GradInput is not null)
+        if (mismatch is null && golden.ExpectedGradInput is not null)
         {
+            if (answer.GradInput is null)
+            {
+                return Fail("expected_grad_input is given but the answer has no grad_input.");
+            }
+
             mismatch = Comparison.FirstMismatch(golden.ExpectedGradInput, answer.GradInput, tolerance, "grad_input");
         }
 

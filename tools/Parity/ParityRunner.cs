@@ -20,8 +20,10 @@ namespace Xent.Parity;
 /// of an unbatched input becomes one element.</para>
 /// <para>Only <see cref="ArgumentException"/> (and subtypes) thrown by the library count as a refusal. A malformed
 /// case throws <see cref="FormatException"/> before the library is called; any other exception escapes, as a bug.</para>
-/// <para><c>grad_output</c> is ignored until the library computes gradients; then <see cref="ParityAnswer.GradInput"/>
-/// is filled here.</para>
+/// <para>Every answer carries <see cref="ParityAnswer.GradInput"/>: the gradient of <c>sum(value · grad_output)</c> with
+/// respect to the input (<c>grad_output</c> absent = ones), from <c>ForwardWithGradient</c> for the losses and from the
+/// backward functions for the normalizers. The losses are also run loss-only (<c>Forward</c>), and the two values must
+/// agree bit for bit, so the golden values check both paths.</para>
 /// </remarks>
 public static class ParityRunner
 {
@@ -54,7 +56,7 @@ public static class ParityRunner
         }
 
         // Map the case first (a FormatException here is the data's fault), then call the library.
-        Func<TensorData> call = golden.Op switch
+        Func<(TensorData Value, TensorData Gradient)> call = golden.Op switch
         {
             "cross_entropy" => CrossEntropy<T>(golden),
             "nll_loss" => NllLoss<T>(golden),
@@ -66,7 +68,8 @@ public static class ParityRunner
 
         try
         {
-            return ParityAnswer.Computed(golden.Id, call());
+            (TensorData value, TensorData gradient) = call();
+            return ParityAnswer.Computed(golden.Id, value, gradient);
         }
         catch (ArgumentException e)
         {
@@ -74,7 +77,7 @@ public static class ParityRunner
         }
     }
 
-    private static Func<TensorData> CrossEntropy<T>(GoldenCase golden)
+    private static Func<(TensorData, TensorData)> CrossEntropy<T>(GoldenCase golden)
         where T : IFloatingPointIeee754<T>
     {
         Reduction reduction = ParseReduction(golden);
@@ -84,6 +87,7 @@ public static class ParityRunner
         T[] input = Values<T>(golden.Input.Data);
         nint[] shape = Shape(golden.Input.Shape);
         TensorData target = RequireTarget(golden);
+        (T[] gradOutput, nint[] gradOutputShape)? upstream = GradOutput<T>(golden);
 
         if (TargetKind(golden) == GoldenCase.IndexTargets)
         {
@@ -92,7 +96,11 @@ public static class ParityRunner
             return () =>
             {
                 var loss = new CrossEntropyLoss(reduction, weight, ignoreIndex, labelSmoothing);
-                return FromLoss(loss.Forward(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<int>(indices, targetShape)));
+                var x = new ReadOnlyTensorSpan<T>(input, shape);
+                var y = new ReadOnlyTensorSpan<int>(indices, targetShape);
+                return FromLoss(
+                    loss.Forward(x, y),
+                    upstream is { } g ? loss.ForwardWithGradient(x, y, new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)) : loss.ForwardWithGradient(x, y));
             };
         }
 
@@ -101,11 +109,15 @@ public static class ParityRunner
         return () =>
         {
             var loss = new CrossEntropyLoss(reduction, weight, ignoreIndex, labelSmoothing);
-            return FromLoss(loss.Forward(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<T>(probabilities, probabilityShape)));
+            var x = new ReadOnlyTensorSpan<T>(input, shape);
+            var p = new ReadOnlyTensorSpan<T>(probabilities, probabilityShape);
+            return FromLoss(
+                loss.Forward(x, p),
+                upstream is { } g ? loss.ForwardWithGradient(x, p, new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)) : loss.ForwardWithGradient(x, p));
         };
     }
 
-    private static Func<TensorData> NllLoss<T>(GoldenCase golden)
+    private static Func<(TensorData, TensorData)> NllLoss<T>(GoldenCase golden)
         where T : IFloatingPointIeee754<T>
     {
         Reduction reduction = ParseReduction(golden);
@@ -121,30 +133,53 @@ public static class ParityRunner
 
         int[] indices = Indices(golden.Id, target.Data);
         nint[] targetShape = IndexTargetShape(target);
+        (T[] gradOutput, nint[] gradOutputShape)? upstream = GradOutput<T>(golden);
         return () =>
         {
             var loss = new NllLoss(reduction, weight, ignoreIndex);
-            return FromLoss(loss.Forward(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<int>(indices, targetShape)));
+            var x = new ReadOnlyTensorSpan<T>(input, shape);
+            var y = new ReadOnlyTensorSpan<int>(indices, targetShape);
+            return FromLoss(
+                loss.Forward(x, y),
+                upstream is { } g ? loss.ForwardWithGradient(x, y, new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)) : loss.ForwardWithGradient(x, y));
         };
     }
 
-    private static Func<TensorData> Normalizer<T>(GoldenCase golden, bool logarithm)
+    private static Func<(TensorData, TensorData)> Normalizer<T>(GoldenCase golden, bool logarithm)
         where T : IFloatingPointIeee754<T>
     {
         int dim = RequireDim(golden);
         T[] input = Values<T>(golden.Input.Data);
         nint[] shape = Shape(golden.Input.Shape);
-        return logarithm
-            ? () => FromTensor(new LogSoftmax(dim).Forward<T>(input, shape))
-            : () => FromTensor(new Softmax(dim).Forward<T>(input, shape));
+        T[] gradOutput = GradOutput<T>(golden)?.Data ?? Ones<T>(input.Length);
+        return () =>
+        {
+            Tensor<T> output;
+            Tensor<T> gradient;
+            if (logarithm)
+            {
+                var function = new LogSoftmax(dim);
+                output = function.Forward<T>(input, shape);
+                gradient = function.Backward<T>(output, new ReadOnlyTensorSpan<T>(gradOutput, shape));
+            }
+            else
+            {
+                var function = new Softmax(dim);
+                output = function.Forward<T>(input, shape);
+                gradient = function.Backward<T>(output, new ReadOnlyTensorSpan<T>(gradOutput, shape));
+            }
+
+            return (FromTensor(output), FromTensor(gradient));
+        };
     }
 
-    private static Func<TensorData> LogSumExp<T>(GoldenCase golden)
+    private static Func<(TensorData, TensorData)> LogSumExp<T>(GoldenCase golden)
         where T : IFloatingPointIeee754<T>
     {
         int dim = RequireDim(golden);
         T[] input = Values<T>(golden.Input.Data);
         int[] shape = golden.Input.Shape;
+        T[]? gradOutput = GradOutput<T>(golden)?.Data;
         return () =>
         {
             // torch.logsumexp(input, dim) over the (outer, classes, inner) view. The dimension check is PyTorch's rule,
@@ -174,8 +209,11 @@ public static class ParityRunner
 
             var output = new T[input.Length == 0 ? ElementCount(outputShape) : input.Length / classes];
             // An empty input with a non-empty reduced dimension is zero rows: lay it out with inner = 1 as the facade does.
-            Functional.LogSumExp<T>(input, output, classes, input.Length == 0 && classes > 0 ? 1 : inner);
-            return new TensorData([.. outputShape], ToDoubles<T>(output));
+            int layoutInner = input.Length == 0 && classes > 0 ? 1 : inner;
+            Functional.LogSumExp<T>(input, output, classes, layoutInner);
+            var gradient = new T[input.Length];
+            Functional.LogSumExpBackward<T>(input, output, gradOutput ?? Ones<T>(output.Length), gradient, classes, layoutInner);
+            return (new TensorData([.. outputShape], ToDoubles<T>(output)), new TensorData(shape, ToDoubles<T>(gradient)));
         };
     }
 
@@ -238,9 +276,43 @@ public static class ParityRunner
             ? (int)value
             : throw new FormatException($"{id}: index target {value} is not an int."));
 
-    private static TensorData FromLoss<T>(LossResult<T> result)
+    /// <summary>
+    /// The value and gradient of a loss evaluated twice, loss-only and with its gradient; the two values must be
+    /// identical, bit for bit (the loss-only call is the same computation without the gradient writes).
+    /// </summary>
+    private static (TensorData, TensorData) FromLoss<T>(LossResult<T> lossOnly, LossResult<T> withGradient)
+        where T : IFloatingPointIeee754<T>
+    {
+        TensorData value = Value(lossOnly);
+        TensorData again = Value(withGradient);
+        for (int i = 0; i < value.Data.Length; i++)
+        {
+            if (!value.Data[i].Equals(again.Data[i]))
+            {
+                throw new InvalidOperationException(
+                    $"The loss-only value {value.Data[i]:R} and the value computed with the gradient {again.Data[i]:R} differ at {i}.");
+            }
+        }
+
+        return (value, FromTensor(withGradient.Gradient ?? throw new InvalidOperationException("ForwardWithGradient returned no gradient.")));
+    }
+
+    private static TensorData Value<T>(LossResult<T> result)
         where T : IFloatingPointIeee754<T> =>
         result.IsScalar ? TensorData.Scalar(double.CreateTruncating(result.Value)) : FromTensor(result.Elements!);
+
+    /// <summary>The case's grad_output in T with its shape (a 0-d one becomes one element), or null when absent (ones).</summary>
+    private static (T[] Data, nint[] Shape)? GradOutput<T>(GoldenCase golden)
+        where T : IFloatingPointIeee754<T> =>
+        golden.GradOutput is { } g ? (Values<T>(g.Data), g.Shape.Length == 0 ? [1] : Shape(g.Shape)) : null;
+
+    private static T[] Ones<T>(int count)
+        where T : IFloatingPointIeee754<T>
+    {
+        var ones = new T[count];
+        Array.Fill(ones, T.One);
+        return ones;
+    }
 
     private static TensorData FromTensor<T>(Tensor<T> tensor)
         where T : IFloatingPointIeee754<T>
