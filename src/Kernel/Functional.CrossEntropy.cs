@@ -33,7 +33,8 @@ public static partial class Functional
     /// gives +∞; −∞ elsewhere is fine. An ignored row contributes nothing even if it holds NaN. Every target ignored
     /// (or an empty batch) with <see cref="Reduction.Mean"/> gives NaN (0/0, as PyTorch); with <see cref="Reduction.Sum"/> 0.
     /// Weights summing to zero over the non-ignored targets give NaN for the mean. A term whose coefficient is zero
-    /// (a zero weight) contributes exactly 0 even where its log-probability is −∞; PyTorch gives NaN there (0·∞).</para>
+    /// (a zero weight, or the target's own term (1 − ε)·w[y] when ε = 1) contributes exactly 0 even where its
+    /// log-probability is −∞; PyTorch gives NaN there (0·∞).</para>
     /// </remarks>
     public static T CrossEntropy<T>(
         ReadOnlySpan<T> input,
@@ -207,7 +208,7 @@ public static partial class Functional
 
             if (reduction == Reduction.None)
             {
-                destination[p] = T.CreateTruncating(smoothing ? keep * nll + spread * smooth : nll);
+                destination[p] = T.CreateTruncating(smoothing ? Term(keep, nll) + spread * smooth : nll);
             }
             else
             {
@@ -224,7 +225,8 @@ public static partial class Functional
         // Mean divides both parts by the sum of the target weights (the count when unweighted), as PyTorch does.
         double divisor = reduction == Reduction.Mean ? weightSum : 1.0;
         double nllPart = nllSum.Value / divisor;
-        return smoothing ? keep * nllPart + spread * (smoothSum.Value / divisor) : nllPart;
+        // Term: with ε = 1 the target term's coefficient 1 − ε is zero and contributes 0 even where its loss is +∞.
+        return smoothing ? Term(keep, nllPart) + spread * (smoothSum.Value / divisor) : nllPart;
     }
 
 }
