@@ -20,12 +20,14 @@ public static class Program
         CASES.jsonl is in the golden format (tests/Conformance/Data/README.md): one case a line.
 
         answer  Writes one JSON line per case to ANSWERS.jsonl ('-' for standard output):
-                  {"id": ..., "value": {"shape": [...], "data": [...]}}   the library's result (shape [] for a scalar)
-                  {"id": ..., "error": "message"}                        the library refused the call (its message)
-                  {"id": ..., "error": "unsupported"}                    an op the library does not support yet
-                Non-finite numbers are the strings "NaN", "Infinity", "-Infinity". Gradients ("grad_input")
-                will be added when the library computes them.
-        check   Answers every case and compares with "expected" within the README's tolerances (float32:
+                  {"id": ..., "value": {"shape": [...], "data": [...]}, "grad_input": {"shape": [...], "data": [...]}}
+                      the library's result (shape [] for a scalar) and the gradient of sum(value * grad_output)
+                      with respect to the input (grad_output absent = ones)
+                  {"id": ..., "error": "message"}       the library refused the call (its message)
+                  {"id": ..., "error": "unsupported"}   an op the library does not support yet
+                Non-finite numbers are the strings "NaN", "Infinity", "-Infinity".
+        check   Answers every case and compares "value" with "expected" and "grad_input" with
+                "expected_grad_input" within the README's tolerances (float32:
                 relative 1e-5, absolute floor 1e-6; float64: relative 1e-12, absolute floor 1e-12; an
                 infinity equals only itself, NaN only NaN; shapes must match exactly). A case with "error"
                 passes when the library refuses it too. Prints one line per failure (id, first mismatching
