@@ -10,7 +10,8 @@ namespace Xent;
 /// Cross entropy between logits and targets, PyTorch's <c>torch.nn.CrossEntropyLoss</c>: for class-index targets
 /// ℓₙ = (1 − ε)·w[yₙ]·(log Σ_c exp(xₙ[c]) − xₙ[yₙ]) + (ε / C)·Σ_c w[c]·(log Σ_k exp(xₙ[k]) − xₙ[c]), and for
 /// probability targets ℓₙ = −Σ_c w[c]·p′ₙ[c]·log softmax(xₙ)[c] with p′ = (1 − ε)·p + ε / C; reduced as
-/// <see cref="Reduction"/> says. An immutable object: options are validated once, here; one instance may be shared.
+/// <see cref="Reduction"/> says. An immutable record: options are validated once, when set (by the constructor or by
+/// <c>with</c>, which makes a copy with changed options); one instance may be used from many threads at once.
 /// </summary>
 /// <remarks>
 /// <para>Shapes, as PyTorch: input (N, C), (N, C, d1, ..., dk) with the class dimension at 1, or unbatched (C). Index
@@ -21,9 +22,11 @@ namespace Xent;
 /// those of <see cref="Functional.CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int)"/>,
 /// which computes every value.</para>
 /// </remarks>
-public sealed class CrossEntropyLoss
+public sealed record CrossEntropyLoss
 {
+    private readonly Reduction _reduction;
     private readonly ClassWeights? _weight;
+    private readonly double _labelSmoothing;
 
     /// <summary>Creates the loss with PyTorch's options and defaults.</summary>
     /// <param name="reduction">PyTorch <c>reduction</c>: <see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/>.</param>
@@ -34,27 +37,30 @@ public sealed class CrossEntropyLoss
     /// <exception cref="ArgumentException"><paramref name="weight"/> is empty.</exception>
     public CrossEntropyLoss(
         Reduction reduction = Reduction.Mean,
-        double[]? weight = null,
+        IReadOnlyList<double>? weight = null,
         int ignoreIndex = Functional.DefaultIgnoreIndex,
         double labelSmoothing = 0.0)
     {
-        Reduction = OptionChecks.Reduction(reduction);
-        _weight = ClassWeights.Create(weight);
+        Reduction = reduction;
+        Weight = weight;
         IgnoreIndex = ignoreIndex;
-        LabelSmoothing = OptionChecks.LabelSmoothing(labelSmoothing);
+        LabelSmoothing = labelSmoothing;
     }
 
     /// <summary>How per-position losses are combined (PyTorch <c>reduction</c>).</summary>
-    public Reduction Reduction { get; }
+    /// <exception cref="ArgumentOutOfRangeException">Set to an undefined value.</exception>
+    public Reduction Reduction { get => _reduction; init => _reduction = OptionChecks.Reduction(value); }
 
-    /// <summary>The per-class weights (PyTorch <c>weight</c>), or null for none.</summary>
-    public IReadOnlyList<double>? Weight => _weight?.Values;
+    /// <summary>The per-class weights (PyTorch <c>weight</c>), copied when set; null for none.</summary>
+    /// <exception cref="ArgumentException">Set to an empty list.</exception>
+    public IReadOnlyList<double>? Weight { get => _weight?.Values; init => _weight = ClassWeights.Create(value); }
 
     /// <summary>The ignored target value (PyTorch <c>ignore_index</c>).</summary>
-    public int IgnoreIndex { get; }
+    public int IgnoreIndex { get; init; }
 
     /// <summary>The label smoothing ε in [0, 1] (PyTorch <c>label_smoothing</c>).</summary>
-    public double LabelSmoothing { get; }
+    /// <exception cref="ArgumentOutOfRangeException">Set outside [0, 1] or to NaN.</exception>
+    public double LabelSmoothing { get => _labelSmoothing; init => _labelSmoothing = OptionChecks.LabelSmoothing(value); }
 
     /// <summary>Cross entropy of logits and class-index targets (see the class summary for the formula), without gradient work.</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
@@ -236,6 +242,17 @@ public sealed class CrossEntropyLoss
         };
         return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
     }
+
+    /// <summary>Whether <paramref name="other"/> has the same options (weights compared value by value).</summary>
+    /// <param name="other">Another loss, or null.</param>
+    /// <returns>True when every option is equal.</returns>
+    public bool Equals(CrossEntropyLoss? other) =>
+        other is not null && Reduction == other.Reduction && ClassWeights.AreEqual(_weight, other._weight)
+        && IgnoreIndex == other.IgnoreIndex && LabelSmoothing.Equals(other.LabelSmoothing);
+
+    /// <summary>A hash of the options, consistent with <see cref="Equals(CrossEntropyLoss)"/>.</summary>
+    /// <returns>The hash.</returns>
+    public override int GetHashCode() => HashCode.Combine(Reduction, ClassWeights.HashOf(_weight), IgnoreIndex, LabelSmoothing);
 
     /// <summary>The options, as PyTorch would print them: <c>CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0)</c>.</summary>
     public override string ToString() =>

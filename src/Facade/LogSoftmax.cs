@@ -7,9 +7,9 @@ namespace Xent;
 
 /// <summary>
 /// Log-softmax along one dimension, PyTorch's <c>torch.nn.LogSoftmax(dim)</c>: yᵢ = (xᵢ − m) − log Σ_k exp(x_k − m) over
-/// that dimension, m its maximum. Immutable; computed by <see cref="Functional.LogSoftmax{T}"/>.
+/// that dimension, m its maximum. An immutable record (<c>with</c> makes a copy with another <see cref="Dim"/>); computed by <see cref="Functional.LogSoftmax{T}"/>.
 /// </summary>
-public sealed class LogSoftmax
+public sealed record LogSoftmax
 {
     /// <summary>Creates the function for dimension <paramref name="dim"/>.</summary>
     /// <param name="dim">The normalized dimension; negative values count from the end (-1 is the last), as in PyTorch. Checked against the input's rank when applied.</param>
@@ -19,7 +19,7 @@ public sealed class LogSoftmax
     }
 
     /// <summary>The normalized dimension (PyTorch <c>dim</c>).</summary>
-    public int Dim { get; }
+    public int Dim { get; init; }
 
     /// <summary>Applies log-softmax along <see cref="Dim"/>.</summary>
     /// <param name="input">Values of any shape with at least one dimension; need not be dense.</param>

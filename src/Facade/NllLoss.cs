@@ -9,15 +9,17 @@ namespace Xent;
 /// <summary>
 /// Negative log-likelihood of class-index targets given log-probabilities, PyTorch's <c>torch.nn.NLLLoss</c>:
 /// ℓₙ = −w[yₙ]·xₙ[yₙ] for yₙ ≠ ignoreIndex and 0 otherwise, reduced as <see cref="Reduction"/> says (the mean divides
-/// by the sum of the weights of the non-ignored targets). An immutable object: options are validated once, here.
+/// by the sum of the weights of the non-ignored targets). An immutable record: options are validated when set (by the
+/// constructor or by <c>with</c>); one instance may be used from many threads at once.
 /// </summary>
 /// <remarks>
 /// Shapes, as PyTorch: input (N, C), (N, C, d1, ..., dk) or unbatched (C), usually the output of
 /// <see cref="LogSoftmax"/>; targets the input's shape without the class dimension. Values are computed by
 /// <see cref="Functional.NllLoss{T}"/>.
 /// </remarks>
-public sealed class NllLoss
+public sealed record NllLoss
 {
+    private readonly Reduction _reduction;
     private readonly ClassWeights? _weight;
 
     /// <summary>Creates the loss with PyTorch's options and defaults.</summary>
@@ -26,21 +28,23 @@ public sealed class NllLoss
     /// <param name="ignoreIndex">PyTorch <c>ignore_index</c> (default -100); it may be a real class.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is empty.</exception>
-    public NllLoss(Reduction reduction = Reduction.Mean, double[]? weight = null, int ignoreIndex = Functional.DefaultIgnoreIndex)
+    public NllLoss(Reduction reduction = Reduction.Mean, IReadOnlyList<double>? weight = null, int ignoreIndex = Functional.DefaultIgnoreIndex)
     {
-        Reduction = OptionChecks.Reduction(reduction);
-        _weight = ClassWeights.Create(weight);
+        Reduction = reduction;
+        Weight = weight;
         IgnoreIndex = ignoreIndex;
     }
 
     /// <summary>How per-position losses are combined (PyTorch <c>reduction</c>).</summary>
-    public Reduction Reduction { get; }
+    /// <exception cref="ArgumentOutOfRangeException">Set to an undefined value.</exception>
+    public Reduction Reduction { get => _reduction; init => _reduction = OptionChecks.Reduction(value); }
 
-    /// <summary>The per-class weights (PyTorch <c>weight</c>), or null for none.</summary>
-    public IReadOnlyList<double>? Weight => _weight?.Values;
+    /// <summary>The per-class weights (PyTorch <c>weight</c>), copied when set; null for none.</summary>
+    /// <exception cref="ArgumentException">Set to an empty list.</exception>
+    public IReadOnlyList<double>? Weight { get => _weight?.Values; init => _weight = ClassWeights.Create(value); }
 
     /// <summary>The ignored target value (PyTorch <c>ignore_index</c>).</summary>
-    public int IgnoreIndex { get; }
+    public int IgnoreIndex { get; init; }
 
     /// <summary>Negative log-likelihood of log-probabilities and class-index targets (see the class summary), without gradient work.</summary>
     /// <param name="input">Log-probabilities: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
@@ -129,6 +133,16 @@ public sealed class NllLoss
             : Functional.NllLossWithGradient(x, y, gradient, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner);
         return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
     }
+
+    /// <summary>Whether <paramref name="other"/> has the same options (weights compared value by value).</summary>
+    /// <param name="other">Another loss, or null.</param>
+    /// <returns>True when every option is equal.</returns>
+    public bool Equals(NllLoss? other) =>
+        other is not null && Reduction == other.Reduction && ClassWeights.AreEqual(_weight, other._weight) && IgnoreIndex == other.IgnoreIndex;
+
+    /// <summary>A hash of the options, consistent with <see cref="Equals(NllLoss)"/>.</summary>
+    /// <returns>The hash.</returns>
+    public override int GetHashCode() => HashCode.Combine(Reduction, ClassWeights.HashOf(_weight), IgnoreIndex);
 
     /// <summary>The options: <c>NllLoss(reduction: Mean, weight: none, ignoreIndex: -100)</c>.</summary>
     public override string ToString() =>

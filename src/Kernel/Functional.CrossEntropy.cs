@@ -109,12 +109,8 @@ public static partial class Functional
         }
     }
 
-    /// <summary>
-    /// coefficient · negLogP, except that a zero coefficient times an infinite −log p is 0 (the limit, as 0·log 0 = 0),
-    /// where IEEE arithmetic would give NaN. NaN still propagates.
-    /// </summary>
-    private static double Term(double coefficient, double negLogP) =>
-        coefficient == 0.0 && double.IsPositiveInfinity(negLogP) ? 0.0 : coefficient * negLogP;
+    /// <summary>coefficient · negLogP, except that a zero coefficient times +∞ is 0 (see <see cref="Zero.Term"/>).</summary>
+    private static double Term(double coefficient, double negLogP) => Zero.Term(coefficient, negLogP);
 
     /// <summary>
     /// The shared core of index-target cross entropy (<paramref name="fromLogits"/>) and NLL (log-probabilities in),

@@ -27,9 +27,13 @@ namespace Xent.Parity;
 /// </remarks>
 public static class ParityRunner
 {
-    /// <summary>The ops the library answers; every other op (BCE, BCE with logits, KL divergence, anything unknown) is <c>unsupported</c>.</summary>
+    /// <summary>The ops the library answers; any other op is <c>unsupported</c>.</summary>
     public static FrozenSet<string> SupportedOps { get; } =
-        new[] { "cross_entropy", "nll_loss", "log_softmax", "softmax", "logsumexp" }.ToFrozenSet(StringComparer.Ordinal);
+        new[]
+        {
+            "cross_entropy", "nll_loss", "log_softmax", "softmax", "logsumexp",
+            "binary_cross_entropy_with_logits", "binary_cross_entropy", "kl_div",
+        }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>True when <paramref name="op"/> is in <see cref="SupportedOps"/>.</summary>
     public static bool Supports(string op) => SupportedOps.Contains(op);
@@ -63,6 +67,9 @@ public static class ParityRunner
             "softmax" => Normalizer<T>(golden, logarithm: false),
             "log_softmax" => Normalizer<T>(golden, logarithm: true),
             "logsumexp" => LogSumExp<T>(golden),
+            "binary_cross_entropy_with_logits" => Elementwise<T>(golden, new BceWithLogitsLoss(ParseReduction(golden), golden.Weight, golden.PosWeight)),
+            "binary_cross_entropy" => Elementwise<T>(golden, new BceLoss(ParseReduction(golden), golden.Weight)),
+            "kl_div" => Elementwise<T>(golden, new KlDivLoss(ParseKlReduction(golden), golden.LogTarget ?? false)),
             _ => throw new InvalidOperationException($"Supported op '{golden.Op}' has no mapping."),
         };
 
@@ -216,6 +223,40 @@ public static class ParityRunner
             return (new TensorData([.. outputShape], ToDoubles<T>(output)), new TensorData(shape, ToDoubles<T>(gradient)));
         };
     }
+
+    /// <summary>BCE, BCE with logits and KL divergence: losses whose target has the input's shape.</summary>
+    private static Func<(TensorData, TensorData)> Elementwise<T>(GoldenCase golden, object loss)
+        where T : IFloatingPointIeee754<T>
+    {
+        T[] input = Values<T>(golden.Input.Data);
+        nint[] shape = Shape(golden.Input.Shape);
+        TensorData target = RequireTarget(golden);
+        T[] targetValues = Values<T>(target.Data);
+        nint[] targetShape = Shape(target.Shape);
+        (T[] gradOutput, nint[] gradOutputShape)? upstream = GradOutput<T>(golden);
+        return () =>
+        {
+            var x = new ReadOnlyTensorSpan<T>(input, shape);
+            var t = new ReadOnlyTensorSpan<T>(targetValues, targetShape);
+            ReadOnlyTensorSpan<T> g = upstream is { } u ? new ReadOnlyTensorSpan<T>(u.gradOutput, u.gradOutputShape) : default;
+            return loss switch
+            {
+                BceWithLogitsLoss bce => FromLoss(bce.Forward(x, t), upstream is null ? bce.ForwardWithGradient(x, t) : bce.ForwardWithGradient(x, t, g)),
+                BceLoss bce => FromLoss(bce.Forward(x, t), upstream is null ? bce.ForwardWithGradient(x, t) : bce.ForwardWithGradient(x, t, g)),
+                KlDivLoss kl => FromLoss(kl.Forward(x, t), upstream is null ? kl.ForwardWithGradient(x, t) : kl.ForwardWithGradient(x, t, g)),
+                _ => throw new InvalidOperationException($"No element-wise loss {loss.GetType().Name}."),
+            };
+        };
+    }
+
+    private static KlDivReduction ParseKlReduction(GoldenCase golden) => golden.Reduction switch
+    {
+        null or "mean" => KlDivReduction.Mean,
+        "sum" => KlDivReduction.Sum,
+        "none" => KlDivReduction.None,
+        "batchmean" => KlDivReduction.BatchMean,
+        _ => throw new FormatException($"{golden.Id}: reduction '{golden.Reduction}' has no counterpart for kl_div."),
+    };
 
     private static int ElementCount(List<int> shape)
     {

@@ -19,19 +19,40 @@ internal sealed class ClassWeights
 
     public IReadOnlyList<double> Values => _double;
 
-    public static ClassWeights? Create(double[]? weight)
+    public static ClassWeights? Create(IEnumerable<double>? weight, string paramName = "weight")
     {
         if (weight is null)
         {
             return null;
         }
 
-        if (weight.Length == 0)
+        double[] values = [.. weight];
+        if (values.Length == 0)
         {
-            throw new ArgumentException("Weight must hold one value per class; pass null for no weights.", nameof(weight));
+            throw new ArgumentException($"{paramName} must hold at least one value; pass null for none.", paramName);
         }
 
-        return new ClassWeights((double[])weight.Clone());
+        return new ClassWeights(values);
+    }
+
+    public int Length => _double.Length;
+
+    /// <summary>Value equality of two optional weight vectors (bitwise on each value, so NaN equals NaN).</summary>
+    public static bool AreEqual(ClassWeights? a, ClassWeights? b) =>
+        a is null ? b is null : b is not null && a._double.AsSpan().SequenceEqual(b._double);
+
+    public static int HashOf(ClassWeights? weights)
+    {
+        var hash = new HashCode();
+        if (weights is not null)
+        {
+            foreach (double value in weights._double)
+            {
+                hash.Add(value);
+            }
+        }
+
+        return hash.ToHashCode();
     }
 
     /// <summary>The weights as <typeparamref name="T"/>: cached for float and double, converted per call otherwise.</summary>

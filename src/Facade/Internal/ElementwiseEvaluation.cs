@@ -1,0 +1,76 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Xent.Internal;
+
+/// <summary>An element-wise loss object's two kernel calls; an empty gradient span means "no gradient work".</summary>
+internal interface IElementwiseLoss
+{
+    /// <summary>Whether the loss reduces to a scalar (any reduction but None).</summary>
+    bool Reduces { get; }
+
+    /// <summary>The reduced loss of flat data of the given shape, writing the gradient when <paramref name="gradient"/> is not empty.</summary>
+    T Reduced<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, Span<T> gradient)
+        where T : IFloatingPointIeee754<T>;
+
+    /// <summary>One loss per element, and the vector-Jacobian product with <paramref name="gradOutput"/> when <paramref name="gradient"/> is not empty.</summary>
+    void PerElement<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient)
+        where T : IFloatingPointIeee754<T>;
+}
+
+/// <summary>Shapes in, kernel call, result out, for losses whose target has the input's shape (BCE, KL divergence).</summary>
+internal static class ElementwiseEvaluation
+{
+    public static LossResult<T> Evaluate<T>(
+        IElementwiseLoss loss, ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, bool withGradient, ReadOnlyTensorSpan<T> gradOutput, bool gradOutputGiven)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!target.Lengths.SequenceEqual(input.Lengths))
+        {
+            throw new ArgumentException(
+                $"Target size ({TensorShapes.Format(target.Lengths)}) must be the same as input size ({TensorShapes.Format(input.Lengths)}).",
+                nameof(target));
+        }
+
+        ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
+        ReadOnlySpan<T> t = TensorShapes.RowMajor(target);
+        T[]? gradient = withGradient ? new T[x.Length] : null;
+        if (!loss.Reduces)
+        {
+            var losses = new T[x.Length];
+            ReadOnlySpan<T> g = withGradient ? LossEvaluation.GradOutput(gradOutput, gradOutputGiven, x.Length, input.Lengths) : default;
+            loss.PerElement(x, t, input.Lengths, g, losses, gradient);
+            return new LossResult<T>(Tensor.Create(losses, input.Lengths), gradient is null ? null : Tensor.Create(gradient, input.Lengths));
+        }
+
+        T value = loss.Reduced(x, t, input.Lengths, gradient);
+        return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
+    }
+
+    /// <summary>
+    /// Checks that per-element weights can be broadcast to <paramref name="shape"/> the way PyTorch broadcasts a 1-D
+    /// tensor: one value per element, or one per position of the last dimension.
+    /// </summary>
+    public static void CheckBroadcast(ClassWeights? weights, ReadOnlySpan<nint> shape, string paramName)
+    {
+        if (weights is null)
+        {
+            return;
+        }
+
+        long count = 1;
+        foreach (nint length in shape)
+        {
+            count *= length;
+        }
+
+        long last = shape.Length == 0 ? 1 : shape[^1];
+        if (weights.Length != count && weights.Length != last)
+        {
+            throw new ArgumentException(
+                $"{paramName} has {weights.Length} values and cannot be broadcast to input shape {TensorShapes.Format(shape)}: give {count} (one per element) or {last} (one per position of the last dimension).",
+                paramName);
+        }
+    }
+}
