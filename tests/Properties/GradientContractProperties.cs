@@ -1,0 +1,321 @@
+using System;
+using System.Linq;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using FsCheck.Xunit;
+
+namespace Xent.Properties;
+
+/// <summary>
+/// The exact promises of the gradient API, bit for bit: in place equals out of place, the returned loss is the
+/// loss-only function's value, ignored rows get exactly 0 whatever they hold, inputs are never modified, the backward
+/// functions may write over their inputs, and float results are the double results rounded once.
+/// </summary>
+[Properties(Arbitrary = new[] { typeof(Generators) })]
+public class GradientContractProperties
+{
+    [Property]
+    public void InPlaceGradient_IsBitwiseOutOfPlace_Double(Case c) => InPlaceIsOutOfPlace<double>(c);
+
+    [Property]
+    public void InPlaceGradient_IsBitwiseOutOfPlace_Float(Case c) => InPlaceIsOutOfPlace<float>(c);
+
+    [Property]
+    public void LossWithGradient_EqualsLossOnly_Bitwise_Double(Case c) => LossEqualsLossOnly<double>(c);
+
+    [Property]
+    public void LossWithGradient_EqualsLossOnly_Bitwise_Float(Case c) => LossEqualsLossOnly<float>(c);
+
+    [Property]
+    public void IgnoredRows_HaveExactlyZeroGradient_EvenWithNaNOrInfiniteLogits_Double(Case c) => IgnoredRowsAreZero<double>(c);
+
+    [Property]
+    public void IgnoredRows_HaveExactlyZeroGradient_EvenWithNaNOrInfiniteLogits_Float(Case c) => IgnoredRowsAreZero<float>(c);
+
+    [Property]
+    public void GradientDoesNotModifyInputs_Double(Case c) => InputsUnchanged<double>(c);
+
+    [Property]
+    public void GradientDoesNotModifyInputs_Float(Case c) => InputsUnchanged<float>(c);
+
+    [Property]
+    public void BackwardInPlace_IsBitwiseOutOfPlace_Double(Case c) => BackwardInPlace<double>(c);
+
+    [Property]
+    public void BackwardInPlace_IsBitwiseOutOfPlace_Float(Case c) => BackwardInPlace<float>(c);
+
+    [Property]
+    public void FloatCrossEntropyGradient_IsDoubleGradientRoundedOnce(Case c)
+    {
+        // Functional's documented precision contract: "every row is computed in double … a float32 result is the
+        // float64 result rounded once" (PrecisionProperties checks it for the losses). On float inputs the float
+        // cross-entropy gradient must be the double kernel's gradient on the same (widened) inputs, rounded to float.
+        Problem clean = c.Problem.RoundedTo<float>();
+        Problem pr = clean.PoisonIgnoredRows(c.PoisonValue);
+        double[] gradOutput = Gradients.Upstream(c, 1, pr.Positions);
+        foreach (TargetForm form in new[] { TargetForm.Index, TargetForm.Probability })
+        {
+            Problem problem = form == TargetForm.Index ? pr : clean;
+            foreach (Reduction reduction in Run<float>.AllReductions)
+            {
+                SameRounded(
+                    Grad<double>.CrossEntropy(problem, form, reduction, gradOutput).Gradient,
+                    Grad<float>.CrossEntropy(problem, form, reduction, gradOutput).Gradient,
+                    $"{form} CE gradient, {reduction}");
+            }
+        }
+    }
+
+    [Property]
+    public void FloatLossesNllAndBackwardGradients_AreDoubleResultsRoundedOnce(Case c)
+    {
+        // The same contract for everything else the gradient API returns: the losses of the with-gradient functions,
+        // the NLL gradient and the three backward functions.
+        Problem clean = c.Problem.RoundedTo<float>();
+        Problem pr = clean.PoisonIgnoredRows(c.PoisonValue);
+        double[] gradOutput = Gradients.Upstream(c, 1, pr.Positions);
+        foreach (TargetForm form in new[] { TargetForm.Index, TargetForm.Probability })
+        {
+            Problem problem = form == TargetForm.Index ? pr : clean;
+            foreach (Reduction reduction in Run<float>.AllReductions)
+            {
+                SameRounded(
+                    Grad<double>.CrossEntropy(problem, form, reduction, gradOutput).Loss,
+                    Grad<float>.CrossEntropy(problem, form, reduction, gradOutput).Loss,
+                    $"{form} CE loss with gradient, {reduction}");
+            }
+        }
+
+        foreach (Reduction reduction in Run<float>.AllReductions)
+        {
+            LossAndGradient wide = Grad<double>.NllLoss(pr, pr.Logits, reduction, gradOutput);
+            LossAndGradient narrow = Grad<float>.NllLoss(pr, pr.Logits, reduction, gradOutput);
+            SameRounded(wide.Loss, narrow.Loss, $"NLL loss with gradient, {reduction}");
+            SameRounded(wide.Gradient, narrow.Gradient, $"NLL gradient, {reduction}");
+        }
+
+        double[] g = Gradients.Upstream(c, 2, clean.Logits.Length);
+        double[] lseGrad = Gradients.Upstream(c, 3, clean.Positions);
+        double[] softmax = Run<float>.Softmax(clean);
+        double[] logSoftmax = Run<float>.LogSoftmax(clean);
+        double[] lse = Run<float>.LogSumExp(clean);
+        SameRounded(Grad<double>.SoftmaxBackward(softmax, g, clean.Classes, clean.Inner), Grad<float>.SoftmaxBackward(softmax, g, clean.Classes, clean.Inner), "softmax backward");
+        SameRounded(Grad<double>.LogSoftmaxBackward(logSoftmax, g, clean.Classes, clean.Inner), Grad<float>.LogSoftmaxBackward(logSoftmax, g, clean.Classes, clean.Inner), "log-softmax backward");
+        SameRounded(Grad<double>.LogSumExpBackward(clean.Logits, lse, lseGrad, clean.Classes, clean.Inner), Grad<float>.LogSumExpBackward(clean.Logits, lse, lseGrad, clean.Classes, clean.Inner), "logsumexp backward");
+    }
+
+    private static void SameRounded(double[] doubleResult, double[] floatResult, string what) =>
+        Tolerance.AssertAllClose(Problem.Round<float>(doubleResult), floatResult, Tol.Exact, $"float {what} vs double {what} rounded to float");
+
+    private static void InPlaceIsOutOfPlace<T>(Case c)
+        where T : IFloatingPointIeee754<T>
+    {
+        // Documented: the in-place gradient is bit for bit the out-of-place one (and so is the loss), for any logits,
+        // both layouts, and poisoned ignored rows.
+        Problem clean = c.Problem.RoundedTo<T>();
+        Problem pr = clean.PoisonIgnoredRows(c.PoisonValue);
+        foreach (TargetForm form in new[] { TargetForm.Index, TargetForm.Probability })
+        {
+            Problem problem = form == TargetForm.Index ? pr : clean;
+            foreach (Reduction reduction in Gradients.Scalar)
+            {
+                LossAndGradient outOfPlace = Grad<T>.CrossEntropy(problem, form, reduction);
+                LossAndGradient inPlace = Grad<T>.CrossEntropyInPlace(problem, form, reduction);
+                Gradients.AssertBitwise(outOfPlace.Gradient, inPlace.Gradient, $"{form} CE in-place gradient, {reduction}");
+                Gradients.AssertBitwise(outOfPlace.Loss, inPlace.Loss, $"{form} CE in-place loss, {reduction}");
+            }
+        }
+    }
+
+    private static void LossEqualsLossOnly<T>(Case c)
+        where T : IFloatingPointIeee754<T>
+    {
+        // Documented: "the reduced loss, bit for bit the value the loss-only overload returns"; the per-element
+        // variants write the per-element losses; for every API shape, any logits, poisoned ignored rows.
+        Problem clean = c.Problem.RoundedTo<T>();
+        Problem pr = clean.PoisonIgnoredRows(c.PoisonValue);
+        double[] gradOutput = Gradients.Upstream(c, 1, pr.Positions);
+        foreach (Reduction reduction in Run<T>.AllReductions)
+        {
+            Gradients.AssertBitwise(Run<T>.IndexCrossEntropy(pr, reduction), Grad<T>.IndexCrossEntropy(pr, reduction, gradOutput).Loss, $"index CE with gradient vs loss only, {reduction}");
+            Gradients.AssertBitwise(Run<T>.ProbabilityCrossEntropy(clean, reduction), Grad<T>.ProbabilityCrossEntropy(clean, reduction, gradOutput).Loss, $"probability CE with gradient vs loss only, {reduction}");
+            Gradients.AssertBitwise(Run<T>.NllLoss(pr, pr.Logits, reduction), Grad<T>.NllLoss(pr, pr.Logits, reduction, gradOutput).Loss, $"NLL with gradient vs loss only, {reduction}");
+            if (reduction != Reduction.None)
+            {
+                Gradients.AssertBitwise(Run<T>.IndexCrossEntropy(pr, reduction), Grad<T>.CrossEntropyInPlace(pr, TargetForm.Index, reduction).Loss, $"index CE in place vs loss only, {reduction}");
+                Gradients.AssertBitwise(Run<T>.ProbabilityCrossEntropy(clean, reduction), Grad<T>.CrossEntropyInPlace(clean, TargetForm.Probability, reduction).Loss, $"probability CE in place vs loss only, {reduction}");
+            }
+        }
+    }
+
+    private static void IgnoredRowsAreZero<T>(Case c)
+        where T : IFloatingPointIeee754<T>
+    {
+        Problem clean = c.Problem.RoundedTo<T>();
+        if (clean.Positions == 0)
+        {
+            return;
+        }
+
+        // Make sure at least one position is ignored (the property must not pass vacuously).
+        if (!Enumerable.Range(0, clean.Positions).Any(clean.IsIgnored))
+        {
+            int[] targets = (int[])clean.Targets.Clone();
+            targets[c.SpecialPosition] = clean.IgnoreIndex;
+            clean = clean with { Targets = targets };
+        }
+
+        double[] gradOutput = Gradients.Upstream(c, 1, clean.Positions);
+        var expected = new (string Name, LossAndGradient Result)[]
+        {
+            ("CE Mean", Grad<T>.IndexCrossEntropy(clean, Reduction.Mean)),
+            ("CE Sum", Grad<T>.IndexCrossEntropy(clean, Reduction.Sum)),
+            ("CE in place Mean", Grad<T>.CrossEntropyInPlace(clean, TargetForm.Index, Reduction.Mean)),
+            ("CE in place Sum", Grad<T>.CrossEntropyInPlace(clean, TargetForm.Index, Reduction.Sum)),
+            ("CE VJP", Grad<T>.IndexCrossEntropy(clean, Reduction.None, gradOutput)),
+            ("NLL Mean", Grad<T>.NllLoss(clean, clean.Logits, Reduction.Mean)),
+            ("NLL Sum", Grad<T>.NllLoss(clean, clean.Logits, Reduction.Sum)),
+            ("NLL VJP", Grad<T>.NllLoss(clean, clean.Logits, Reduction.None, gradOutput)),
+        };
+
+        // NaN in every case, and one of +∞, −∞ and ±3e38 (the largest float) chosen by the case.
+        double[] others = { double.PositiveInfinity, double.NegativeInfinity, Case.Largest };
+        foreach (double poison in new[] { double.NaN, others[c.Special % others.Length] })
+        {
+            // Documented: an ignored position's gradient is exactly 0 even when its logits are NaN or infinite, and
+            // (reduction None) whatever its upstream gradient is. Everything else does not look at ignored rows, so
+            // every other entry and every loss is bit for bit that of the clean problem.
+            Problem bad = clean.PoisonIgnoredRows(poison);
+            double[] badGradOutput = gradOutput.Select((g, p) => bad.IsIgnored(p) ? poison : g).ToArray();
+            var actual = new (string Name, LossAndGradient Result)[]
+            {
+                ("CE Mean", Grad<T>.IndexCrossEntropy(bad, Reduction.Mean)),
+                ("CE Sum", Grad<T>.IndexCrossEntropy(bad, Reduction.Sum)),
+                ("CE in place Mean", Grad<T>.CrossEntropyInPlace(bad, TargetForm.Index, Reduction.Mean)),
+                ("CE in place Sum", Grad<T>.CrossEntropyInPlace(bad, TargetForm.Index, Reduction.Sum)),
+                ("CE VJP", Grad<T>.IndexCrossEntropy(bad, Reduction.None, badGradOutput)),
+                ("NLL Mean", Grad<T>.NllLoss(bad, bad.Logits, Reduction.Mean)),
+                ("NLL Sum", Grad<T>.NllLoss(bad, bad.Logits, Reduction.Sum)),
+                ("NLL VJP", Grad<T>.NllLoss(bad, bad.Logits, Reduction.None, badGradOutput)),
+            };
+
+            for (int i = 0; i < expected.Length; i++)
+            {
+                string what = $"{actual[i].Name} with ignored rows set to {Tolerance.R(poison)}";
+                double[] want = (double[])expected[i].Result.Gradient.Clone();
+                for (int p = 0; p < bad.Positions; p++)
+                {
+                    if (bad.IsIgnored(p))
+                    {
+                        for (int k = 0; k < bad.Classes; k++)
+                        {
+                            want[bad.At(p, k)] = 0.0;
+                        }
+                    }
+                }
+
+                Gradients.AssertBitwise(want, actual[i].Result.Gradient, $"{what}: gradient");
+                Gradients.AssertBitwise(expected[i].Result.Loss, actual[i].Result.Loss, $"{what}: loss");
+            }
+        }
+    }
+
+    private static void InputsUnchanged<T>(Case c)
+        where T : struct, IFloatingPointIeee754<T>
+    {
+        // Documented: "No function modifies its inputs." Every out-of-place gradient function is called on arrays
+        // whose copies are compared afterwards, bit for bit (poisoned ignored rows included).
+        Problem pr = c.Problem.RoundedTo<T>().PoisonIgnoredRows(c.PoisonValue);
+        T[] input = Run<T>.To(pr.Logits);
+        T[] probabilities = Run<T>.To(pr.Probabilities);
+        T[] weight = pr.Weights is null ? Array.Empty<T>() : Run<T>.To(pr.Weights);
+        T[] gradOutput = Run<T>.To(Gradients.Upstream(c, 1, pr.Positions));
+        T[] elementGradOutput = Run<T>.To(Gradients.Upstream(c, 2, input.Length));
+        int[] targets = (int[])pr.Targets.Clone();
+        T[] softmax = Run<T>.To(Run<T>.Softmax(pr));
+        T[] logSoftmax = Run<T>.To(Run<T>.LogSoftmax(pr));
+        T[] lse = Run<T>.To(Run<T>.LogSumExp(pr));
+        T[][] all = { input, probabilities, weight, gradOutput, elementGradOutput, softmax, logSoftmax, lse };
+        T[][] before = all.Select(a => (T[])a.Clone()).ToArray();
+
+        void Unchanged(string call)
+        {
+            for (int i = 0; i < all.Length; i++)
+            {
+                // Byte for byte (NaN payloads included: nothing may be written at all); the readable report on failure.
+                if (!MemoryMarshal.AsBytes(all[i].AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(before[i].AsSpan())))
+                {
+                    Gradients.AssertBitwise(Run<T>.Widen(before[i]), Run<T>.Widen(all[i]), $"{call}: input array {i} (input, probabilities, weight, gradOutput, element gradOutput, softmax, log-softmax, logsumexp)");
+                    throw new PropertyFailedException($"{call}: input array {i} changed (a NaN payload)");
+                }
+            }
+
+            Tolerance.Require(targets.SequenceEqual(pr.Targets), $"{call}: the targets changed");
+        }
+
+        int n = input.Length;
+        int positions = pr.Positions;
+        int classes = pr.Classes;
+        int inner = pr.Inner;
+        foreach (Reduction reduction in Gradients.Scalar)
+        {
+            Functional.CrossEntropyWithGradient<T>(input, targets, new T[n], classes, reduction, weight, pr.IgnoreIndex, pr.LabelSmoothing, inner);
+            Unchanged($"index CrossEntropyWithGradient {reduction}");
+            Functional.CrossEntropyWithGradient<T>(input, probabilities, new T[n], classes, reduction, weight, pr.LabelSmoothing, inner);
+            Unchanged($"probability CrossEntropyWithGradient {reduction}");
+            Functional.NllLossWithGradient<T>(input, targets, new T[n], classes, reduction, weight, pr.IgnoreIndex, inner);
+            Unchanged($"NllLossWithGradient {reduction}");
+        }
+
+        Functional.CrossEntropyPerElementWithGradient<T>(input, targets, gradOutput, new T[positions], new T[n], classes, weight, pr.IgnoreIndex, pr.LabelSmoothing, inner);
+        Unchanged("index CrossEntropyPerElementWithGradient");
+        Functional.CrossEntropyPerElementWithGradient<T>(input, probabilities, gradOutput, new T[positions], new T[n], classes, weight, pr.LabelSmoothing, inner);
+        Unchanged("probability CrossEntropyPerElementWithGradient");
+        Functional.NllLossPerElementWithGradient<T>(input, targets, gradOutput, new T[positions], new T[n], classes, weight, pr.IgnoreIndex, inner);
+        Unchanged("NllLossPerElementWithGradient");
+        Functional.SoftmaxBackward<T>(softmax, elementGradOutput, new T[n], classes, inner);
+        Unchanged("SoftmaxBackward");
+        Functional.LogSoftmaxBackward<T>(logSoftmax, elementGradOutput, new T[n], classes, inner);
+        Unchanged("LogSoftmaxBackward");
+        Functional.LogSumExpBackward<T>(input, lse, gradOutput, new T[n], classes, inner);
+        Unchanged("LogSumExpBackward");
+
+        // The in-place variants may overwrite the logits only: weights, targets and probabilities stay.
+        foreach (Reduction reduction in Gradients.Scalar)
+        {
+            Functional.CrossEntropyWithGradientInPlace<T>((T[])input.Clone(), targets, classes, reduction, weight, pr.IgnoreIndex, pr.LabelSmoothing, inner);
+            Unchanged($"index CrossEntropyWithGradientInPlace {reduction}");
+            Functional.CrossEntropyWithGradientInPlace<T>((T[])input.Clone(), probabilities, classes, reduction, weight, pr.LabelSmoothing, inner);
+            Unchanged($"probability CrossEntropyWithGradientInPlace {reduction}");
+        }
+    }
+
+    private static void BackwardInPlace<T>(Case c)
+        where T : IFloatingPointIeee754<T>
+    {
+        // Documented: gradInput "may be output or gradOutput itself (same start)" for the normalizers' backward, and
+        // the input itself for logsumexp's. Each row is read before it is written: bit for bit the fresh-buffer result.
+        Problem pr = c.Problem.RoundedTo<T>();
+        double[] g = Gradients.Upstream(c, 2, pr.Logits.Length);
+        double[] softmax = Run<T>.Softmax(pr);
+        double[] logSoftmax = Run<T>.LogSoftmax(pr);
+        foreach (Grad<T>.Into into in new[] { Grad<T>.Into.First, Grad<T>.Into.GradOutput })
+        {
+            Gradients.AssertBitwise(
+                Grad<T>.SoftmaxBackward(softmax, g, pr.Classes, pr.Inner),
+                Grad<T>.SoftmaxBackward(softmax, g, pr.Classes, pr.Inner, into),
+                $"softmax backward written over {into}");
+            Gradients.AssertBitwise(
+                Grad<T>.LogSoftmaxBackward(logSoftmax, g, pr.Classes, pr.Inner),
+                Grad<T>.LogSoftmaxBackward(logSoftmax, g, pr.Classes, pr.Inner, into),
+                $"log-softmax backward written over {into}");
+        }
+
+        double[] lse = Run<T>.LogSumExp(pr);
+        double[] lseGrad = Gradients.Upstream(c, 3, pr.Positions);
+        Gradients.AssertBitwise(
+            Grad<T>.LogSumExpBackward(pr.Logits, lse, lseGrad, pr.Classes, pr.Inner),
+            Grad<T>.LogSumExpBackward(pr.Logits, lse, lseGrad, pr.Classes, pr.Inner, Grad<T>.Into.First),
+            "logsumexp backward written over its input");
+    }
+}
