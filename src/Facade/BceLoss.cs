@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Xent.Internal;
 
 namespace Xent;
@@ -10,7 +11,7 @@ namespace Xent;
 /// Binary cross entropy of probabilities, PyTorch's <c>torch.nn.BCELoss</c>: ℓᵢ = −w[i]·(tᵢ·max(log xᵢ, −100) +
 /// (1 − tᵢ)·max(log(1 − xᵢ), −100)), reduced as <see cref="Reduction"/> says (the mean divides by the number of
 /// elements). Prefer <see cref="BceWithLogitsLoss"/> on logits, which is more accurate. An immutable record; values are
-/// computed by <see cref="Functional.BinaryCrossEntropy{T}"/>.
+/// computed by <see cref="Functional.BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>.
 /// </summary>
 /// <remarks>Input values must lie in [0, 1] (an <see cref="ArgumentOutOfRangeException"/> otherwise, as PyTorch refuses them).</remarks>
 public sealed record BceLoss : IElementwiseLoss
@@ -66,6 +67,42 @@ public sealed record BceLoss : IElementwiseLoss
     public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, ReadOnlyTensorSpan<T> gradOutput)
         where T : IFloatingPointIeee754<T> =>
         ElementwiseEvaluation.Evaluate(this, input, target, true, gradOutput, true);
+
+    /// <summary>The loss of row-major probabilities in [0, 1] of the given shape and targets of the same shape (see the class summary), from arrays: the form for F# and for callers without tensors.</summary>
+    /// <param name="input">Probabilities in [0, 1], row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target, at least one dimension.</param>
+    /// <param name="target">Targets, row-major, the input's shape.</param>
+    /// <returns>The scalar loss, or one loss per element for reduction None (<see cref="LossResult{T}.ToArray"/> reads either as an array).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="target"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
+    /// <remarks>In C#, an overload taking tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> Forward<T>(T[] input, int[] shape, T[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+    }
+
+    /// <summary>The loss of row-major probabilities in [0, 1] and targets of the given shape and its gradient ∂L/∂input = w·(x − t)/max(x·(1 − x), 1e-12), scaled by the reduction (<see cref="LossResult{T}.GradientToArray"/>), from arrays. For reduction None, the gradient of the sum of the element losses.</summary>
+    /// <param name="input">Probabilities in [0, 1], row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target, at least one dimension.</param>
+    /// <param name="target">Targets, row-major, the input's shape.</param>
+    /// <returns>The loss and the gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(T[], int[], T[])"/>.</exception>
+    /// <remarks>In C#, an overload taking tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> ForwardWithGradient<T>(T[] input, int[] shape, T[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+    }
 
     /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
     public LossResult<T> Forward<T>(Tensor<T> input, Tensor<T> target)

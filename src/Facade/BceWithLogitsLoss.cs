@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Xent.Internal;
 
 namespace Xent;
@@ -10,7 +11,7 @@ namespace Xent;
 /// Binary cross entropy of logits, PyTorch's <c>torch.nn.BCEWithLogitsLoss</c>: ℓᵢ = −w[i]·(pw[i]·tᵢ·log σ(xᵢ) +
 /// (1 − tᵢ)·log(1 − σ(xᵢ))), computed stably as w[i]·(pw[i]·tᵢ·softplus(−xᵢ) + (1 − tᵢ)·softplus(xᵢ)), reduced as
 /// <see cref="Reduction"/> says (the mean divides by the number of elements). An immutable record; values are computed
-/// by <see cref="Functional.BinaryCrossEntropyWithLogits{T}"/>.
+/// by <see cref="Functional.BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>.
 /// </summary>
 /// <remarks>Input and target have the same shape, any rank. Edge cases as the kernel function: stable for every finite logit.</remarks>
 public sealed record BceWithLogitsLoss : IElementwiseLoss
@@ -73,6 +74,42 @@ public sealed record BceWithLogitsLoss : IElementwiseLoss
     public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, ReadOnlyTensorSpan<T> gradOutput)
         where T : IFloatingPointIeee754<T> =>
         ElementwiseEvaluation.Evaluate(this, input, target, true, gradOutput, true);
+
+    /// <summary>The loss of row-major logits of the given shape and targets of the same shape (see the class summary), from arrays: the form for F# and for callers without tensors.</summary>
+    /// <param name="input">Logits, row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target, at least one dimension.</param>
+    /// <param name="target">Targets, row-major, the input's shape.</param>
+    /// <returns>The scalar loss, or one loss per element for reduction None (<see cref="LossResult{T}.ToArray"/> reads either as an array).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="target"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
+    /// <remarks>In C#, an overload taking tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> Forward<T>(T[] input, int[] shape, T[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+    }
+
+    /// <summary>The loss of row-major logits and targets of the given shape and its gradient ∂L/∂input = w·((1 − t)·σ(x) − pw·t·σ(−x)), scaled by the reduction (<see cref="LossResult{T}.GradientToArray"/>), from arrays. For reduction None, the gradient of the sum of the element losses.</summary>
+    /// <param name="input">Logits, row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target, at least one dimension.</param>
+    /// <param name="target">Targets, row-major, the input's shape.</param>
+    /// <returns>The loss and the gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(T[], int[], T[])"/>.</exception>
+    /// <remarks>In C#, an overload taking tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> ForwardWithGradient<T>(T[] input, int[] shape, T[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+    }
 
     /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
     public LossResult<T> Forward<T>(Tensor<T> input, Tensor<T> target)

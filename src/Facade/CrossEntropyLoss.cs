@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Xent.Internal;
 
 namespace Xent;
@@ -158,12 +159,8 @@ public sealed record CrossEntropyLoss
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
     /// <exception cref="ArgumentException"><paramref name="input"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</exception>
     public LossResult<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<int> target)
-        where T : IFloatingPointIeee754<T>
-    {
-        ReadOnlyTensorSpan<T> x = TensorShapes.View(input, shape, nameof(input));
-        nint[] targetShape = shape.Length >= 2 ? TensorShapes.WithoutClassDim(shape) : [target.Length];
-        return Forward(x, TensorShapes.View(target, targetShape, nameof(target)));
-    }
+        where T : IFloatingPointIeee754<T> =>
+        Forward(TensorShapes.View(input, shape, nameof(input)), TensorShapes.IndexTargetView(target, shape));
 
     /// <summary>Cross entropy of row-major logits of the given shape and probability targets of the same shape (see the class summary).</summary>
     /// <param name="input">Logits, row-major (C order).</param>
@@ -174,6 +171,95 @@ public sealed record CrossEntropyLoss
     public LossResult<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<T> target)
         where T : IFloatingPointIeee754<T> =>
         Forward(TensorShapes.View(input, shape, nameof(input)), TensorShapes.View(target, shape, nameof(target)));
+
+    /// <summary>
+    /// Cross entropy of row-major logits of the given shape and class-index targets (see the class summary), from
+    /// arrays: the form for F# and for callers without spans or <c>nint</c> shapes.
+    /// </summary>
+    /// <param name="input">Logits, row-major (C order).</param>
+    /// <param name="shape">The input's shape: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices in row-major order of the input's shape without dimension 1 (one index for an unbatched input); each in [0, C) or <see cref="IgnoreIndex"/>.</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input (<see cref="LossResult{T}.ToArray"/> reads either as an array).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlySpan{T}, ReadOnlySpan{nint}, ReadOnlySpan{int})"/>.</exception>
+    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies (the array overloads have a lower overload resolution priority), so calls written before this overload existed bind as they did.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> Forward<T>(T[] input, int[] shape, int[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.IndexTargetView(target, dims));
+    }
+
+    /// <summary>
+    /// Cross entropy of row-major logits of the given shape and probability targets of the same shape (see the class
+    /// summary), from arrays.
+    /// </summary>
+    /// <param name="input">Logits, row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Target probabilities, row-major, same shape; rows need not sum to one.</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlySpan{T}, ReadOnlySpan{nint}, ReadOnlySpan{T})"/>.</exception>
+    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> Forward<T>(T[] input, int[] shape, T[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+    }
+
+    /// <summary>
+    /// Cross entropy of row-major logits of the given shape and class-index targets, and its gradient ∂L/∂input from
+    /// the same pass (<see cref="LossResult{T}.GradientToArray"/>), from arrays. For <see cref="Reduction.None"/> the
+    /// gradient is that of the sum of the per-position losses.
+    /// </summary>
+    /// <param name="input">Logits, row-major (C order).</param>
+    /// <param name="shape">The input's shape: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices, as for <see cref="Forward{T}(T[], int[], int[])"/>.</param>
+    /// <returns>The loss and its gradient, the input's shape. An ignored position's gradient is exactly 0.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(T[], int[], int[])"/>.</exception>
+    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> ForwardWithGradient<T>(T[] input, int[] shape, int[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.IndexTargetView(target, dims));
+    }
+
+    /// <summary>
+    /// Cross entropy of row-major logits of the given shape and probability targets of the same shape, and its
+    /// gradient ∂L/∂input from the same pass, from arrays. For <see cref="Reduction.None"/> the gradient is that of
+    /// the sum of the per-position losses.
+    /// </summary>
+    /// <param name="input">Logits, row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target.</param>
+    /// <param name="target">Target probabilities, row-major, same shape.</param>
+    /// <returns>The loss and its gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(T[], int[], T[])"/>.</exception>
+    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies: with arrays
+    /// <c>ForwardWithGradient(x, y, g)</c> (float, int, float) keeps binding to the tensor-span overload
+    /// (input, index target, gradOutput), not to this one; name the arguments or pass an <c>int[]</c> shape variable
+    /// with <c>shape:</c> to reach it.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> ForwardWithGradient<T>(T[] input, int[] shape, T[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+    }
 
     private LossResult<T> Evaluate<T>(
         ReadOnlyTensorSpan<T> input,

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Xent.Internal;
 
 namespace Xent;
@@ -9,7 +10,7 @@ namespace Xent;
 /// The KL-divergence loss, PyTorch's <c>torch.nn.KLDivLoss</c>: with input xᵢ = log qᵢ and target tᵢ,
 /// ℓᵢ = tᵢ·(log tᵢ − xᵢ) (0 where tᵢ = 0), or exp(tᵢ)·(tᵢ − xᵢ) with <see cref="LogTarget"/>; reduced as
 /// <see cref="Reduction"/> says (<see cref="KlDivReduction.BatchMean"/>, the true KL divergence per sample, divides by
-/// the size of dimension 0). An immutable record; values are computed by <see cref="Functional.KlDiv{T}"/>.
+/// the size of dimension 0). An immutable record; values are computed by <see cref="Functional.KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, KlDivReduction, bool, int)"/>.
 /// </summary>
 /// <remarks>As in PyTorch the default reduction is <see cref="KlDivReduction.Mean"/>, which divides by the number of elements, not of samples.</remarks>
 public sealed record KlDivLoss : IElementwiseLoss
@@ -68,6 +69,42 @@ public sealed record KlDivLoss : IElementwiseLoss
     public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, ReadOnlyTensorSpan<T> gradOutput)
         where T : IFloatingPointIeee754<T> =>
         ElementwiseEvaluation.Evaluate(this, input, target, true, gradOutput, true);
+
+    /// <summary>The loss of row-major log-probabilities of the given shape and probabilities (or log-probabilities with LogTarget) of the same shape (see the class summary), from arrays: the form for F# and for callers without tensors.</summary>
+    /// <param name="input">Log-probabilities, row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target, at least one dimension.</param>
+    /// <param name="target">Probabilities (or log-probabilities with LogTarget), row-major, the input's shape.</param>
+    /// <returns>The scalar loss, or one loss per element for reduction None (<see cref="LossResult{T}.ToArray"/> reads either as an array).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="target"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
+    /// <remarks>In C#, an overload taking tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> Forward<T>(T[] input, int[] shape, T[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+    }
+
+    /// <summary>The loss of row-major log-probabilities and probabilities (or log-probabilities with LogTarget) of the given shape and its gradient ∂L/∂input = −t (−exp(t) with LogTarget), scaled by the reduction (<see cref="LossResult{T}.GradientToArray"/>), from arrays. For reduction None, the gradient of the sum of the element losses.</summary>
+    /// <param name="input">Log-probabilities, row-major (C order).</param>
+    /// <param name="shape">The shape of the input and of the target, at least one dimension.</param>
+    /// <param name="target">Probabilities (or log-probabilities with LogTarget), row-major, the input's shape.</param>
+    /// <returns>The loss and the gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(T[], int[], T[])"/>.</exception>
+    /// <remarks>In C#, an overload taking tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> ForwardWithGradient<T>(T[] input, int[] shape, T[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+    }
 
     /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
     public LossResult<T> Forward<T>(Tensor<T> input, Tensor<T> target)

@@ -1,13 +1,14 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Xent.Internal;
 
 namespace Xent;
 
 /// <summary>
 /// Log-softmax along one dimension, PyTorch's <c>torch.nn.LogSoftmax(dim)</c>: yᵢ = (xᵢ − m) − log Σ_k exp(x_k − m) over
-/// that dimension, m its maximum. An immutable record (<c>with</c> makes a copy with another <see cref="Dim"/>); computed by <see cref="Functional.LogSoftmax{T}"/>.
+/// that dimension, m its maximum. An immutable record (<c>with</c> makes a copy with another <see cref="Dim"/>); computed by <see cref="Functional.LogSoftmax{T}(ReadOnlySpan{T}, Span{T}, int, int)"/>.
 /// </summary>
 public sealed record LogSoftmax
 {
@@ -26,14 +27,14 @@ public sealed record LogSoftmax
     /// <returns>A new tensor of the input's shape whose slices along <see cref="Dim"/> are log-probabilities (each exp-sums to one).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="Dim"/> is outside [−rank, rank).</exception>
     /// <exception cref="ArgumentException">The input has no dimensions, or <see cref="Dim"/> has size 0.</exception>
-    /// <remarks>Special values as <see cref="Functional.LogSoftmax{T}"/>: a slice holding NaN or +∞, or only −∞, becomes NaN.</remarks>
+    /// <remarks>Special values as <see cref="Functional.LogSoftmax{T}(ReadOnlySpan{T}, Span{T}, int, int)"/>: a slice holding NaN or +∞, or only −∞, becomes NaN.</remarks>
     public Tensor<T> Forward<T>(ReadOnlyTensorSpan<T> input)
         where T : IFloatingPointIeee754<T> =>
         DimFunction.Apply(input, Dim, logarithm: true);
 
     /// <summary>
     /// The backward pass: the gradient with respect to the input of this log-softmax, given its output y and the upstream
-    /// gradient g, along <see cref="Dim"/>: g[c] − exp(y[c])·Σ_k g[k] (see <see cref="Functional.LogSoftmaxBackward{T}"/>).
+    /// gradient g, along <see cref="Dim"/>: g[c] − exp(y[c])·Σ_k g[k] (see <see cref="Functional.LogSoftmaxBackward{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int)"/>).
     /// </summary>
     /// <param name="output">The output of <see cref="Forward{T}(ReadOnlyTensorSpan{T})"/>.</param>
     /// <param name="gradOutput">The upstream gradient, the output's shape.</param>
@@ -57,6 +58,21 @@ public sealed record LogSoftmax
     public Tensor<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape)
         where T : IFloatingPointIeee754<T> =>
         Forward(TensorShapes.View(input, shape, nameof(input)));
+
+    /// <summary>Applies log-softmax along <see cref="Dim"/> to row-major values of the given shape, from arrays: the form for F# and for callers without spans or <c>nint</c> shapes.</summary>
+    /// <param name="input">Values, row-major (C order).</param>
+    /// <param name="shape">Their shape, at least one dimension.</param>
+    /// <returns>A new tensor of that shape (a tensor enumerates its values in row-major order).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlySpan{T}, ReadOnlySpan{nint})"/>.</exception>
+    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public Tensor<T> Forward<T>(T[] input, int[] shape)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return Forward(TensorShapes.View<T>(input, TensorShapes.Dims(shape), nameof(input)));
+    }
 
     /// <summary>The options: <c>LogSoftmax(dim: 1)</c>.</summary>
     public override string ToString() => $"LogSoftmax(dim: {Dim})";

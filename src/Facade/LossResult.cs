@@ -49,6 +49,31 @@ public sealed class LossResult<T>
     /// </summary>
     public Tensor<T>? Gradient { get; }
 
+    /// <summary>
+    /// The loss's values in a new array: [<see cref="Value"/>] (one element) for a scalar result, or the losses of
+    /// <see cref="Elements"/> in row-major order (the order of the targets) for per-position results. For F# and for
+    /// any caller who wants plain values rather than a tensor.
+    /// </summary>
+    /// <returns>A new array, allocated by this call and owned by the caller.</returns>
+    public T[] ToArray() => Elements is null ? [_value] : Flatten(Elements);
+
+    /// <summary>
+    /// ∂L/∂input (<see cref="Gradient"/>) in a new array, in the row-major layout of the input: the gradient of the
+    /// scalar loss, or the vector-Jacobian product with the upstream gradient for per-position losses.
+    /// </summary>
+    /// <returns>A new array of the input's element count, allocated by this call and owned by the caller.</returns>
+    /// <exception cref="InvalidOperationException">The loss was computed without its gradient (by <c>Forward</c> rather than <c>ForwardWithGradient</c>).</exception>
+    public T[] GradientToArray() => Gradient is null
+        ? throw new InvalidOperationException("This result holds no gradient: it was computed by Forward; call ForwardWithGradient.")
+        : Flatten(Gradient);
+
+    private static T[] Flatten(Tensor<T> tensor)
+    {
+        var values = new T[checked((int)tensor.FlattenedLength)];
+        tensor.FlattenTo(values);
+        return values;
+    }
+
     /// <summary>The scalar, or the shape of <see cref="Elements"/>, for display.</summary>
     public override string ToString() =>
         (Elements is null ? $"LossResult({_value}" : $"LossResult(shape {Internal.TensorShapes.Format(Elements.Lengths)}")

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Xent.Internal;
 
 namespace Xent;
@@ -15,7 +16,7 @@ namespace Xent;
 /// <remarks>
 /// Shapes, as PyTorch: input (N, C), (N, C, d1, ..., dk) or unbatched (C), usually the output of
 /// <see cref="LogSoftmax"/>; targets the input's shape without the class dimension. Values are computed by
-/// <see cref="Functional.NllLoss{T}"/>.
+/// <see cref="Functional.NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>.
 /// </remarks>
 public sealed record NllLoss
 {
@@ -94,11 +95,50 @@ public sealed record NllLoss
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input.</returns>
     /// <exception cref="ArgumentException"><paramref name="input"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{int})"/>.</exception>
     public LossResult<T> Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<int> target)
+        where T : IFloatingPointIeee754<T> =>
+        Forward(TensorShapes.View(input, shape, nameof(input)), TensorShapes.IndexTargetView(target, shape));
+
+    /// <summary>
+    /// Negative log-likelihood of row-major log-probabilities of the given shape and class-index targets (see the class
+    /// summary), from arrays: the form for F# and for callers without spans or <c>nint</c> shapes.
+    /// </summary>
+    /// <param name="input">Log-probabilities, row-major (C order).</param>
+    /// <param name="shape">The input's shape: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices in row-major order of the input's shape without dimension 1 (one index for an unbatched input).</param>
+    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input (<see cref="LossResult{T}.ToArray"/> reads either as an array).</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlySpan{T}, ReadOnlySpan{nint}, ReadOnlySpan{int})"/>.</exception>
+    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> Forward<T>(T[] input, int[] shape, int[] target)
         where T : IFloatingPointIeee754<T>
     {
-        ReadOnlyTensorSpan<T> x = TensorShapes.View(input, shape, nameof(input));
-        nint[] targetShape = shape.Length >= 2 ? TensorShapes.WithoutClassDim(shape) : [target.Length];
-        return Forward(x, TensorShapes.View(target, targetShape, nameof(target)));
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.IndexTargetView(target, dims));
+    }
+
+    /// <summary>
+    /// Negative log-likelihood of row-major log-probabilities of the given shape and class-index targets, and its
+    /// gradient ∂L/∂input (<see cref="LossResult{T}.GradientToArray"/>): −w[yₙ] times the reduction's scale at each
+    /// non-ignored target, 0 elsewhere; from arrays. For <see cref="Reduction.None"/>, the gradient of the sum.
+    /// </summary>
+    /// <param name="input">Log-probabilities, row-major (C order).</param>
+    /// <param name="shape">The input's shape: (N, C), (N, C, d1, ..., dk) or (C).</param>
+    /// <param name="target">Class indices, as for <see cref="Forward{T}(T[], int[], int[])"/>.</param>
+    /// <returns>The loss and its gradient, the input's shape.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Forward{T}(T[], int[], int[])"/>.</exception>
+    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies.</remarks>
+    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
+    public LossResult<T> ForwardWithGradient<T>(T[] input, int[] shape, int[] target)
+        where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        nint[] dims = TensorShapes.Dims(shape);
+        ArgumentNullException.ThrowIfNull(target);
+        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.IndexTargetView(target, dims));
     }
 
     private LossResult<T> Evaluate<T>(

@@ -9,7 +9,7 @@ namespace Xent;
 public static partial class Functional
 {
     /// <summary>
-    /// The backward pass of <see cref="Softmax{T}"/>, the vector-Jacobian product gradInput = Jᵀ·gradOutput: for each
+    /// The backward pass of <see cref="Softmax{T}(ReadOnlySpan{T}, Span{T}, int, int)"/>, the vector-Jacobian product gradInput = Jᵀ·gradOutput: for each
     /// row with output y and upstream gradient g, gradInput[c] = y[c]·(g[c] − Σ_k g[k]·y[k]) (PyTorch's
     /// <c>_softmax_backward_data</c>).
     /// </summary>
@@ -46,7 +46,7 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// The backward pass of <see cref="LogSoftmax{T}"/>: for each row with output o (log-probabilities) and upstream
+    /// The backward pass of <see cref="LogSoftmax{T}(ReadOnlySpan{T}, Span{T}, int, int)"/>: for each row with output o (log-probabilities) and upstream
     /// gradient g, gradInput[c] = g[c] − exp(o[c])·Σ_k g[k] (PyTorch's <c>_log_softmax_backward_data</c>).
     /// </summary>
     /// <param name="output">The log-softmax output o, (outer, <paramref name="classes"/>, <paramref name="inner"/>) row-major.</param>

@@ -14,7 +14,7 @@ public static partial class Functional
     /// </summary>
     /// <param name="input">Logits x, any shape, row-major; n elements (empty allowed).</param>
     /// <param name="target">Targets t, the input's shape, usually in [0, 1] (not checked, as PyTorch).</param>
-    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="BinaryCrossEntropyWithLogitsPerElement{T}"/>.</param>
+    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="BinaryCrossEntropyWithLogitsPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, ReadOnlySpan{T}, ReadOnlySpan{T})"/>.</param>
     /// <param name="weight">PyTorch <c>weight</c>: empty (all ones), n values, or the size of the last dimension, broadcast along it (element i uses weight[i mod length]).</param>
     /// <param name="posWeight">PyTorch <c>pos_weight</c>, the weight of positive examples: empty (all ones) or the size of the last dimension, broadcast along it.</param>
     /// <returns>The reduced loss, computed in double and rounded once to <typeparamref name="T"/>.</returns>
@@ -42,7 +42,7 @@ public static partial class Functional
     /// <param name="destination">Receives n losses; must not overlap an input.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
     /// <param name="posWeight">Empty or the last dimension's size (broadcast).</param>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}"/>; also <paramref name="destination"/> is too short or overlaps an input.</exception>
+    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>; also <paramref name="destination"/> is too short or overlaps an input.</exception>
     public static void BinaryCrossEntropyWithLogitsPerElement<T>(
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> destination, ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
         where T : IFloatingPointIeee754<T>
@@ -54,7 +54,7 @@ public static partial class Functional
 
     /// <summary>
     /// Binary cross entropy of logits and its gradient: returns the reduced loss of
-    /// <see cref="BinaryCrossEntropyWithLogits{T}"/> and writes ∂L/∂xᵢ = w[i]·((1 − tᵢ)·σ(xᵢ) − pw[i]·tᵢ·σ(−xᵢ)),
+    /// <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/> and writes ∂L/∂xᵢ = w[i]·((1 − tᵢ)·σ(xᵢ) − pw[i]·tᵢ·σ(−xᵢ)),
     /// divided by n for <see cref="Reduction.Mean"/> (without weights, σ(x) − t).
     /// </summary>
     /// <param name="input">Logits, n elements.</param>
@@ -63,8 +63,8 @@ public static partial class Functional
     /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
     /// <param name="posWeight">Empty or the last dimension's size (broadcast).</param>
-    /// <returns>The reduced loss, bit for bit that of <see cref="BinaryCrossEntropyWithLogits{T}"/>.</returns>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
+    /// <returns>The reduced loss, bit for bit that of <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>.</returns>
+    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
     /// <remarks>The gradient is finite for every logit, infinite ones included.</remarks>
     public static T BinaryCrossEntropyWithLogitsWithGradient<T>(
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> gradient, Reduction reduction = Reduction.Mean, ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
@@ -87,7 +87,7 @@ public static partial class Functional
     /// <param name="gradient">Receives n values.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
     /// <param name="posWeight">Empty or the last dimension's size (broadcast).</param>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}"/>; also <paramref name="gradOutput"/> is not of length n, or an output is too short or overlaps another argument.</exception>
+    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>; also <paramref name="gradOutput"/> is not of length n, or an output is too short or overlaps another argument.</exception>
     public static void BinaryCrossEntropyWithLogitsPerElementWithGradient<T>(
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient,
         ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
@@ -104,9 +104,9 @@ public static partial class Functional
     /// ℓᵢ = −w[i]·(tᵢ·max(log xᵢ, −100) + (1 − tᵢ)·max(log(1 − xᵢ), −100)); the logarithms are clamped at −100 as
     /// PyTorch clamps them, so x = 0 or 1 gives at most 100·w. Mean divides by n.
     /// </summary>
-    /// <param name="input">Probabilities x in [0, 1] (for example σ of logits; prefer <see cref="BinaryCrossEntropyWithLogits{T}"/>, which is more accurate), n elements.</param>
+    /// <param name="input">Probabilities x in [0, 1] (for example σ of logits; prefer <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>, which is more accurate), n elements.</param>
     /// <param name="target">Targets t, n elements.</param>
-    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="BinaryCrossEntropyPerElement{T}"/>.</param>
+    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="BinaryCrossEntropyPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, ReadOnlySpan{T})"/>.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
     /// <returns>The reduced loss.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An input value is outside [0, 1] or NaN (PyTorch refuses them too).</exception>
@@ -121,13 +121,13 @@ public static partial class Functional
         return T.CreateTruncating(Pointwise<T>.Run<BceLoss>(input, target, weight, default, false, Divisor(reduction, input.Length), default, default, default));
     }
 
-    /// <summary>Binary cross entropy of probabilities, one loss per element: destination[i] = ℓᵢ as in <see cref="BinaryCrossEntropy{T}"/>.</summary>
+    /// <summary>Binary cross entropy of probabilities, one loss per element: destination[i] = ℓᵢ as in <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>.</summary>
     /// <param name="input">Probabilities in [0, 1], n elements.</param>
     /// <param name="target">Targets, n elements.</param>
     /// <param name="destination">Receives n losses; must not overlap an input.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
     /// <exception cref="ArgumentOutOfRangeException">An input value is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}"/>; also <paramref name="destination"/> is too short or overlaps an input.</exception>
+    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>; also <paramref name="destination"/> is too short or overlaps an input.</exception>
     public static void BinaryCrossEntropyPerElement<T>(
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> destination, ReadOnlySpan<T> weight = default)
         where T : IFloatingPointIeee754<T>
@@ -138,7 +138,7 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// Binary cross entropy of probabilities and its gradient: the reduced loss of <see cref="BinaryCrossEntropy{T}"/>
+    /// Binary cross entropy of probabilities and its gradient: the reduced loss of <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>
     /// and ∂L/∂xᵢ = w[i]·(xᵢ − tᵢ) / max(xᵢ·(1 − xᵢ), 1e-12) (PyTorch's backward, with its ε), divided by n for the mean.
     /// </summary>
     /// <param name="input">Probabilities in [0, 1], n elements.</param>
@@ -148,7 +148,7 @@ public static partial class Functional
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
     /// <returns>The reduced loss.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An input value is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
+    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
     /// <remarks>At a saturated input (x = 0 or 1 with t on the other side) the gradient is ±1e12 (PyTorch's ε is the float 1e-12).</remarks>
     public static T BinaryCrossEntropyWithGradient<T>(
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> gradient, Reduction reduction = Reduction.Mean, ReadOnlySpan<T> weight = default)
@@ -168,7 +168,7 @@ public static partial class Functional
     /// <param name="gradient">Receives n values.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
     /// <exception cref="ArgumentOutOfRangeException">An input value is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}"/>; also <paramref name="gradOutput"/> is not of length n, or an output is too short or overlaps another argument.</exception>
+    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>; also <paramref name="gradOutput"/> is not of length n, or an output is too short or overlaps another argument.</exception>
     public static void BinaryCrossEntropyPerElementWithGradient<T>(
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient, ReadOnlySpan<T> weight = default)
         where T : IFloatingPointIeee754<T>

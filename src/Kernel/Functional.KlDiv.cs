@@ -15,7 +15,7 @@ public static partial class Functional
     /// </summary>
     /// <param name="input">Log-probabilities log q, any shape, row-major; n elements.</param>
     /// <param name="target">Probabilities t (or log-probabilities with <paramref name="logTarget"/>), the input's shape.</param>
-    /// <param name="reduction"><see cref="KlDivReduction.Mean"/> (default, as PyTorch), <see cref="KlDivReduction.Sum"/> or <see cref="KlDivReduction.BatchMean"/>; for <see cref="KlDivReduction.None"/> call <see cref="KlDivPerElement{T}"/>.</param>
+    /// <param name="reduction"><see cref="KlDivReduction.Mean"/> (default, as PyTorch), <see cref="KlDivReduction.Sum"/> or <see cref="KlDivReduction.BatchMean"/>; for <see cref="KlDivReduction.None"/> call <see cref="KlDivPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, bool)"/>.</param>
     /// <param name="logTarget">PyTorch <c>log_target</c>: whether <paramref name="target"/> holds log-probabilities (default false).</param>
     /// <param name="batchSize">For <see cref="KlDivReduction.BatchMean"/>: the size of dimension 0, at least 1 and dividing n. Ignored otherwise.</param>
     /// <returns>The reduced loss, computed in double and rounded once to <typeparamref name="T"/>.</returns>
@@ -51,7 +51,7 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// The KL-divergence loss and its gradient: the reduced loss of <see cref="KlDiv{T}"/> and ∂L/∂xᵢ = −tᵢ
+    /// The KL-divergence loss and its gradient: the reduced loss of <see cref="KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, KlDivReduction, bool, int)"/> and ∂L/∂xᵢ = −tᵢ
     /// (−exp(tᵢ) with <paramref name="logTarget"/>), divided as the reduction divides.
     /// </summary>
     /// <param name="input">Log-probabilities, n elements.</param>
@@ -60,8 +60,8 @@ public static partial class Functional
     /// <param name="reduction"><see cref="KlDivReduction.Mean"/> (default), <see cref="KlDivReduction.Sum"/> or <see cref="KlDivReduction.BatchMean"/>.</param>
     /// <param name="logTarget">Whether <paramref name="target"/> holds log-probabilities.</param>
     /// <param name="batchSize">For <see cref="KlDivReduction.BatchMean"/>: the size of dimension 0.</param>
-    /// <returns>The reduced loss, bit for bit that of <see cref="KlDiv{T}"/>.</returns>
-    /// <exception cref="ArgumentException">As <see cref="KlDiv{T}"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
+    /// <returns>The reduced loss, bit for bit that of <see cref="KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, KlDivReduction, bool, int)"/>.</returns>
+    /// <exception cref="ArgumentException">As <see cref="KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, KlDivReduction, bool, int)"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
     public static T KlDivWithGradient<T>(
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> gradient, KlDivReduction reduction = KlDivReduction.Mean, bool logTarget = false, int batchSize = 0)
         where T : IFloatingPointIeee754<T>

@@ -12,10 +12,10 @@ public static partial class Functional
     /// ℓₙ = −w[yₙ]·xₙ[yₙ] for yₙ ≠ ignoreIndex, 0 otherwise; <see cref="Reduction.Sum"/> returns Σ ℓₙ and
     /// <see cref="Reduction.Mean"/> returns Σ ℓₙ / Σ_{n not ignored} w[yₙ].
     /// </summary>
-    /// <param name="input">Log-probabilities (for example from <see cref="LogSoftmax{T}"/>), (outer, <paramref name="classes"/>, <paramref name="inner"/>) row-major. They are not checked to be log-probabilities, as in PyTorch.</param>
+    /// <param name="input">Log-probabilities (for example from <see cref="LogSoftmax{T}(ReadOnlySpan{T}, Span{T}, int, int)"/>), (outer, <paramref name="classes"/>, <paramref name="inner"/>) row-major. They are not checked to be log-probabilities, as in PyTorch.</param>
     /// <param name="target">One class index per position, each in [0, C) or equal to <paramref name="ignoreIndex"/>.</param>
     /// <param name="classes">C, at least 1.</param>
-    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="NllLossPerElement{T}"/>.</param>
+    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="NllLossPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, ReadOnlySpan{T}, int, int)"/>.</param>
     /// <param name="weight">Per-class weights, C values, or empty for all ones.</param>
     /// <param name="ignoreIndex">Target value whose positions contribute nothing (default -100); it may be a real class.</param>
     /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
@@ -53,8 +53,8 @@ public static partial class Functional
     /// <param name="weight">Per-class weights, C values, or empty for all ones.</param>
     /// <param name="ignoreIndex">Target value whose positions get 0 (default -100).</param>
     /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
-    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}"/>.</exception>
-    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}"/>; also <paramref name="destination"/> is too short or overlaps an input. Nothing is written when an exception is thrown.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>; also <paramref name="destination"/> is too short or overlaps an input. Nothing is written when an exception is thrown.</exception>
     public static void NllLossPerElement<T>(
         ReadOnlySpan<T> input,
         ReadOnlySpan<int> target,
@@ -72,7 +72,7 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// Negative log-likelihood and its gradient: returns the reduced loss L of <see cref="NllLoss{T}"/> and writes
+    /// Negative log-likelihood and its gradient: returns the reduced loss L of <see cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/> and writes
     /// gradient = ∂L/∂input, which is −w[yₙ] at (n, yₙ) for each non-ignored position, scaled by 1
     /// (<see cref="Reduction.Sum"/>) or 1 / Σ_{n not ignored} w[yₙ] (<see cref="Reduction.Mean"/>), and 0 elsewhere.
     /// </summary>
@@ -85,8 +85,8 @@ public static partial class Functional
     /// <param name="ignoreIndex">Target value whose positions contribute nothing (default -100).</param>
     /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
     /// <returns>The reduced loss.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}"/>.</exception>
-    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
     /// <remarks>Weights summing to zero with <see cref="Reduction.Mean"/> give a NaN loss and NaN at each non-ignored target (0/0), as PyTorch.</remarks>
     public static T NllLossWithGradient<T>(
         ReadOnlySpan<T> input,
@@ -119,8 +119,8 @@ public static partial class Functional
     /// <param name="weight">Per-class weights, C values, or empty.</param>
     /// <param name="ignoreIndex">Target value whose positions get loss and gradient 0 (default -100).</param>
     /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
-    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}"/>.</exception>
-    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}"/>; also <paramref name="gradOutput"/> does not hold one value per position, or an output is too short or overlaps another argument.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>; also <paramref name="gradOutput"/> does not hold one value per position, or an output is too short or overlaps another argument.</exception>
     public static void NllLossPerElementWithGradient<T>(
         ReadOnlySpan<T> input,
         ReadOnlySpan<int> target,

@@ -29,6 +29,15 @@ namespace Xent;
 /// output is written. No function modifies its inputs; the normalizers alone accept a destination that is exactly
 /// their input (in-place), never a partial overlap.
 /// </para>
+/// <para>
+/// <b>Arrays.</b> Every function but the in-place variants also has an overload that takes arrays and returns its
+/// outputs: a scalar, a new array, a <see cref="LossWithGradient{T}"/> or a <see cref="PerElementLossWithGradient{T}"/>
+/// (optional weights are <c>null</c> by default). It is the form for F#, which cannot pass an array where a generic
+/// method expects a span nor capture a span in a closure. These overloads allocate their outputs, check their arrays
+/// for null (<see cref="ArgumentNullException"/>) and call the span overload, so their values are the span overloads'
+/// bit for bit. In C# a span overload is preferred whenever one applies (the array overloads have a lower
+/// <see cref="System.Runtime.CompilerServices.OverloadResolutionPriorityAttribute">overload resolution priority</see>).
+/// </para>
 /// </remarks>
 public static partial class Functional
 {

@@ -28,6 +28,12 @@ internal readonly struct ClassAxis
 
 internal static class TensorShapes
 {
+    /// <summary>
+    /// The overload resolution priority of the facade's array overloads: below the span and tensor overloads, so that a
+    /// C# call that binds to one of those keeps doing so (F# ignores the attribute and picks the array overloads).
+    /// </summary>
+    public const int ArrayOverloadPriority = -1;
+
     public static string Format(ReadOnlySpan<nint> shape)
     {
         var parts = new string[shape.Length];
@@ -167,6 +173,24 @@ internal static class TensorShapes
         var copy = new T[checked((int)tensor.FlattenedLength)];
         tensor.FlattenTo(copy);
         return copy;
+    }
+
+    /// <summary>The dimensions of a shape given as <c>int[]</c> (the array overloads' form) as <c>nint</c>; null throws.</summary>
+    public static nint[] Dims(int[]? shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return Array.ConvertAll(shape, length => (nint)length);
+    }
+
+    /// <summary>
+    /// Index targets viewed with the shape PyTorch expects for an input of shape <paramref name="inputShape"/>: the
+    /// input's shape without the class dimension, or (for an unbatched input) the target's own length, which the
+    /// shape check then requires to be 1.
+    /// </summary>
+    public static ReadOnlyTensorSpan<int> IndexTargetView(ReadOnlySpan<int> target, ReadOnlySpan<nint> inputShape)
+    {
+        nint[] targetShape = inputShape.Length >= 2 ? WithoutClassDim(inputShape) : [target.Length];
+        return View(target, targetShape, "target");
     }
 
     /// <summary>Wraps flat data with a shape, checking the element count first so the error names the caller's parameter.</summary>
