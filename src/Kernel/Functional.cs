@@ -20,8 +20,10 @@ namespace Xent;
 /// </para>
 /// <para>
 /// <b>Precision.</b> Every row is computed in double: float32 elements are widened, the shifted exponentials and
-/// their sums are double, and reductions over rows use compensated summation. A float32 result is the float64 result
-/// rounded once.
+/// their sums are double, and reductions over rows use compensated summation. A float32 loss, normalizer output or
+/// backward result is the float64 result rounded once. A float32 cross-entropy gradient stores each exponential in the
+/// gradient buffer (one exponential per element, no other buffer), so it is rounded twice: it lies within 2u·|g| +
+/// 3u·|scale|·Σ_c|a[c]| of the float64 gradient (u = 2⁻²⁴, scale the reduction's factor, a[c] the row's coefficients).
 /// </para>
 /// <para>
 /// <b>Validation.</b> Arguments are checked in a fixed order (sizes, lengths, options, overlap, then every target) and
