@@ -139,6 +139,13 @@ public static partial class Functional
         int stride = layout.Inner;
         bool smoothing = labelSmoothing > 0.0;
         bool withGradient = !gradient.IsEmpty;
+        if (UseFastIndexPath<T>(layout, fromLogits, smoothing, !weight.IsEmpty))
+        {
+            return FastIndexLoss(
+                Reinterpret.AsFloat(input), target, layout, Reinterpret.AsFloat(weight), ignoreIndex, labelSmoothing,
+                reduction, weightSum, Reinterpret.AsFloat(destination), Reinterpret.AsFloat(gradOutput), Reinterpret.AsFloat(gradient));
+        }
+
         double keep = 1.0 - labelSmoothing;
         double spread = labelSmoothing / classes;
         var coefficients = new RowCoefficients<T>(

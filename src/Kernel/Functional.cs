@@ -19,11 +19,16 @@ namespace Xent;
 /// (outer, inner), i.e. PyTorch's target of shape (N) or (N, d1, ..., dk) flattened.
 /// </para>
 /// <para>
-/// <b>Precision.</b> Every row is computed in double: float32 elements are widened, the shifted exponentials and
-/// their sums are double, and reductions over rows use compensated summation. A float32 loss, normalizer output or
-/// backward result is the float64 result rounded once. A float32 cross-entropy gradient stores each exponential in the
-/// gradient buffer (one exponential per element, no other buffer), so it is rounded twice: it lies within 2u·|g| +
-/// 3u·|scale|·Σ_c|a[c]| of the float64 gradient (u = 2⁻²⁴, scale the reduction's factor, a[c] the row's coefficients).
+/// <b>Precision.</b> Rows are computed in double (float32 elements widened, shifted exponentials and their sums in
+/// double) and reductions over rows use compensated summation, so a float32 result is the float64 result rounded once,
+/// with two documented exceptions. (1) Float32 cross entropy with index targets on contiguous rows (inner = 1, no
+/// weighted label smoothing) takes a fused AVX-512 path: each exponential is computed once in float (within 2 ulp),
+/// sums are kept in float over blocks of at most 16 terms per lane and then in double, so a row's log-sum-exp is within
+/// u·(18 + Σ_c p[c]·|x[c] − m|) of the float64 value (u = 2⁻²⁴, p the softmax, m the row maximum), and the loss within
+/// that times the row's total coefficient. (2) A float32 cross-entropy gradient stores each exponential in the
+/// gradient buffer (one exponential per element, no other buffer), so it lies within 2u·|g| + c·u·|scale|·Σ_c|a[c]| of
+/// the float64 gradient (c = 3, or 26 + Σ_c p[c]·|x[c] − m| on the fused path; scale the reduction's factor, a[c] the
+/// row's coefficients). Both bounds are checked by properties.
 /// </para>
 /// <para>
 /// <b>Validation.</b> Arguments are checked in a fixed order (sizes, lengths, options, overlap, then every target) and
