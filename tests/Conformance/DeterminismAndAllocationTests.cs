@@ -1,0 +1,117 @@
+using System;
+using System.Linq;
+using Xunit;
+
+namespace Xent.Conformance;
+
+/// <summary>Tests that change <see cref="Functional.MaxDegreeOfParallelism"/> run alone, so the degree they set is the one in force.</summary>
+[CollectionDefinition(nameof(ParallelismCollection), DisableParallelization = true)]
+public sealed class ParallelismCollection
+{
+}
+
+/// <summary>Issue 5's guarantees: results do not depend on the number of threads, and the span API allocates nothing after warm-up.</summary>
+[Collection(nameof(ParallelismCollection))]
+public sealed class DeterminismAndAllocationTests
+{
+    private static (float[] X, int[] Y) Problem(int rows, int classes, int seed)
+    {
+        var random = new Random(seed);
+        float[] x = Enumerable.Range(0, rows * classes).Select(_ => (float)(random.NextDouble() * 30 - 15)).ToArray();
+        int[] y = Enumerable.Range(0, rows).Select(i => i % 7 == 3 ? -100 : random.Next(classes)).ToArray();
+        return (x, y);
+    }
+
+    [Theory]
+    [InlineData(300, 1000)]   // 10 chunks of 32 rows
+    [InlineData(5000, 10)]    // 2 chunks of 3276 rows and a rest
+    [InlineData(64, 3000)]    // 10 rows per chunk
+    [InlineData(3, 40000)]    // one row per chunk
+    public void Results_AreTheSameBitForBit_AtEveryNumberOfThreads(int rows, int classes)
+    {
+        (float[] x, int[] y) = Problem(rows, classes, rows + classes);
+        float[] weight = Enumerable.Range(0, classes).Select(c => 0.5f + (c % 5) / 4f).ToArray();
+        int saved = Functional.MaxDegreeOfParallelism;
+        try
+        {
+            (int[] Values, int[] Gradient)? reference = null;
+            foreach (int threads in new[] { 1, 2, 3, 8 })
+            {
+                Functional.MaxDegreeOfParallelism = threads;
+                var gradient = new float[x.Length];
+                var perRow = new float[rows];
+                float mean = Functional.CrossEntropyWithGradient<float>(x, y, gradient, classes, Reduction.Mean, weight);
+                float sum = Functional.CrossEntropy<float>(x, y, classes, Reduction.Sum);
+                float smoothed = Functional.CrossEntropy<float>(x, y, classes, Reduction.Mean, labelSmoothing: 0.1);
+                Functional.CrossEntropyPerElement<float>(x, y, perRow, classes);
+                int[] values = new[] { mean, sum, smoothed }.Concat(perRow).Select(BitConverter.SingleToInt32Bits).ToArray();
+                int[] bits = gradient.Select(BitConverter.SingleToInt32Bits).ToArray();
+                if (reference is null)
+                {
+                    reference = (values, bits);
+                    continue;
+                }
+
+                Assert.Equal(reference.Value.Values, values);
+                Assert.Equal(reference.Value.Gradient, bits);
+            }
+        }
+        finally
+        {
+            Functional.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    [Fact]
+    public void MaxDegreeOfParallelism_BelowOne_IsRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Functional.MaxDegreeOfParallelism = 0);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SpanApi_AllocatesNothing_AfterWarmUp(int threads)
+    {
+        (float[] x, int[] y) = Problem(256, 1000, 7);
+        double[] xd = x.Select(v => (double)v).ToArray();
+        float[] probabilities = new float[x.Length];
+        Functional.Softmax<float>(x, probabilities, 1000);
+        var gradient = new float[x.Length];
+        var gradientD = new double[x.Length];
+        var perRow = new float[256];
+        var normalized = new float[x.Length];
+        int saved = Functional.MaxDegreeOfParallelism;
+        try
+        {
+            Functional.MaxDegreeOfParallelism = threads;
+            void Calls()
+            {
+                Functional.CrossEntropy<float>(x, y, 1000);
+                Functional.CrossEntropyWithGradient<float>(x, y, gradient, 1000, Reduction.Sum);
+                Functional.CrossEntropyPerElement<float>(x, y, perRow, 1000, labelSmoothing: 0.2);
+                Functional.CrossEntropy<float>(x, probabilities, 1000);
+                Functional.CrossEntropyWithGradient<double>(xd, y, gradientD, 1000);
+                Functional.NllLoss<float>(x, y, 1000);
+                Functional.LogSoftmax<float>(x, normalized, 1000);
+                Functional.LogSumExp<float>(x, perRow, 1000);
+                Functional.BinaryCrossEntropyWithLogits<float>(x, probabilities);
+            }
+
+            Calls();
+            Calls();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++)
+            {
+                Calls();
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, allocated);
+        }
+        finally
+        {
+            Functional.MaxDegreeOfParallelism = saved;
+        }
+    }
+}
