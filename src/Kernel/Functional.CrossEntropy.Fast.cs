@@ -1,6 +1,8 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Threading;
 using Xent.Internal;
 
@@ -144,6 +146,14 @@ public static partial class Functional
         int classes = c.Classes;
         CompensatedSum nllSum = default;
         CompensatedSum smoothSum = default;
+        if (classes <= SmallClassLimit)
+        {
+            SmallClassRows(ref c, first, last, ref nllSum, ref smoothSum);
+            c.NllPartials[chunk] = nllSum.Value;
+            c.SmoothPartials[chunk] = smoothSum.Value;
+            return;
+        }
+
         for (int row = first; row < last; row++)
         {
             int t = c.Target[row];
@@ -166,7 +176,8 @@ public static partial class Functional
 
             double wt = c.Weight == null ? 1.0 : c.Weight[t];
             double xt = x[t]; // before the pass: in place, it overwrites the logits
-            FloatRowSums sums = FloatRows.Pass(x, classes, c.Smoothing, g);
+            float* next = row + 1 < last ? x + classes : null;
+            FloatRowSums sums = FloatRows.Pass(x, classes, c.Smoothing, g, next);
             double logSum = Math.Log(sums.SumExp);
             double nll = Term(wt, logSum - (xt - sums.Max));
             double smooth = c.Smoothing ? classes * logSum - sums.SumShifted : 0.0;
@@ -194,5 +205,120 @@ public static partial class Functional
 
         c.NllPartials[chunk] = nllSum.Value;
         c.SmoothPartials[chunk] = smoothSum.Value;
+    }
+
+    /// <summary>Up to this many classes, rows are processed 16 at a time with one row per vector lane.</summary>
+    private const int SmallClassLimit = 16;
+
+    /// <summary>
+    /// Rows of at most 16 classes, 16 rows at a time: the block is transposed into a stack buffer (column c holds class
+    /// c of the 16 rows), so the max, the exponentials, their sums and the logarithms are vector operations across
+    /// rows, one exponential per element; each row is then finished with a few scalar operations, in row order.
+    /// </summary>
+    private static unsafe void SmallClassRows(ref FastIndexContext c, int first, int last, ref CompensatedSum nllSum, ref CompensatedSum smoothSum)
+    {
+        const int Lanes = 16;
+        int classes = c.Classes;
+        float* columns = stackalloc float[SmallClassLimit * Lanes];
+        float* exponentials = stackalloc float[SmallClassLimit * Lanes];
+        float* maxima = stackalloc float[Lanes];
+        double* logSums = stackalloc double[Lanes];
+        double* sumExps = stackalloc double[Lanes];
+        double* shiftedSums = stackalloc double[Lanes];
+        for (int r0 = first; r0 < last; r0 += Lanes)
+        {
+            int count = Math.Min(Lanes, last - r0);
+            for (int k = 0; k < Lanes; k++)
+            {
+                float* source = c.Input + (long)(r0 + k) * classes;
+                for (int j = 0; j < classes; j++)
+                {
+                    // Lanes past the last row hold 0: their results are never used.
+                    columns[j * Lanes + k] = k < count ? source[j] : 0f;
+                }
+            }
+
+            Vector512<float> m = Vector512.Create(float.NegativeInfinity);
+            for (int j = 0; j < classes; j++)
+            {
+                m = Avx512F.Max(m, Avx512F.LoadVector512(columns + j * Lanes));
+            }
+
+            Vector512<float> sum = Vector512<float>.Zero;
+            Vector512<double> shiftedLow = Vector512<double>.Zero, shiftedHigh = Vector512<double>.Zero;
+            for (int j = 0; j < classes; j++)
+            {
+                Vector512<float> d = Avx512F.LoadVector512(columns + j * Lanes) - m;
+                Vector512<float> e = FastExp.ExpNonPositive(d);
+                Avx512F.Store(exponentials + j * Lanes, e);
+                sum += e;
+                if (c.Smoothing)
+                {
+                    (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(d);
+                    shiftedLow += lo;
+                    shiftedHigh += hi;
+                }
+            }
+
+            (Vector512<double> sumLow, Vector512<double> sumHigh) = Vector512.Widen(sum);
+            Avx512F.Store(maxima, m);
+            Vector512.Store(sumLow, sumExps);
+            Vector512.Store(sumHigh, sumExps + 8);
+            Vector512.Store(Vector512.Log(sumLow), logSums);
+            Vector512.Store(Vector512.Log(sumHigh), logSums + 8);
+            Vector512.Store(shiftedLow, shiftedSums);
+            Vector512.Store(shiftedHigh, shiftedSums + 8);
+
+            for (int k = 0; k < count; k++)
+            {
+                int row = r0 + k;
+                int t = c.Target[row];
+                float* g = c.Gradient == null ? null : c.Gradient + (long)row * classes;
+                if (t == c.IgnoreIndex)
+                {
+                    if (c.Destination != null)
+                    {
+                        c.Destination[row] = 0f;
+                    }
+
+                    if (g != null)
+                    {
+                        new Span<float>(g, classes).Clear();
+                    }
+
+                    continue;
+                }
+
+                double wt = c.Weight == null ? 1.0 : c.Weight[t];
+                double max = maxima[k];
+                double logSum = logSums[k];
+                double nll = Term(wt, logSum - (columns[t * Lanes + k] - max));
+                double smooth = c.Smoothing ? classes * logSum - shiftedSums[k] : 0.0;
+                if (g != null)
+                {
+                    double scale = c.GradOutput != null ? c.GradOutput[row] : c.ReducedScale;
+                    double a = c.Smoothing ? c.Keep * wt + c.Spread * classes : wt;
+                    double targetTerm = c.Smoothing ? c.Keep * wt : wt;
+                    float factor = (float)(scale * a / sumExps[k]);
+                    float offset = (float)(scale * c.Spread);
+                    for (int j = 0; j < classes; j++)
+                    {
+                        g[j] = MathF.FusedMultiplyAdd(exponentials[j * Lanes + k], factor, -offset);
+                    }
+
+                    g[t] = (float)(g[t] - scale * targetTerm);
+                }
+
+                if (c.Destination != null)
+                {
+                    c.Destination[row] = (float)(c.Smoothing ? Term(c.Keep, nll) + c.Spread * smooth : nll);
+                }
+                else
+                {
+                    nllSum.Add(nll);
+                    smoothSum.Add(smooth);
+                }
+            }
+        }
     }
 }

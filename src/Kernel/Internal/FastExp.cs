@@ -32,7 +32,8 @@ internal static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ExpNonPositive(Vector512<float> x)
     {
-        Vector512<float> clamped = Avx512F.Max(x, Vector512.Create(-104f));
+        // vmaxps returns its second operand when either is NaN: with x second, a NaN argument stays NaN.
+        Vector512<float> clamped = Avx512F.Max(Vector512.Create(-104f), x);
         Vector512<float> n = Vector512.Round(clamped * Vector512.Create(Log2E));
         Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), clamped);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
@@ -45,10 +46,8 @@ internal static class FastExp
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201E-1f));
         Vector512<float> y = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
 
-        // y·2ⁿ in one instruction; a NaN argument made n and y NaN, which scalef keeps. Max(NaN, −104) returns −104
-        // (the second operand), so the NaN is put back explicitly.
-        Vector512<float> result = Avx512F.Scale(y, n);
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);
+        // y·2ⁿ in one instruction; a NaN argument made n and y NaN, which scalef keeps.
+        return Avx512F.Scale(y, n);
     }
 
     /// <summary>exp(x) for any float x (see the class summary).</summary>

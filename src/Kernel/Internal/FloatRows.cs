@@ -72,9 +72,10 @@ internal static unsafe class FloatRows
 
     /// <summary>
     /// S = Σ exp(x − m) and, when <paramref name="withShiftedSum"/>, Σ (x − m), both accumulated in double; stores
-    /// each exp(x − m) at <paramref name="exponentials"/> when it is not null (it may be <paramref name="x"/>).
+    /// each exp(x − m) at <paramref name="exponentials"/> when it is not null (it may be <paramref name="x"/>), and
+    /// prefetches the row at <paramref name="prefetch"/> (the next one, of the same length) when it is not null.
     /// </summary>
-    public static FloatRowSums Pass(float* x, int n, bool withShiftedSum, float* exponentials)
+    public static FloatRowSums Pass(float* x, int n, bool withShiftedSum, float* exponentials, float* prefetch = null)
     {
         float max = Max(x, n);
         Vector512<float> m = Vector512.Create(max);
@@ -89,6 +90,15 @@ internal static unsafe class FloatRows
             Vector512<float> f0 = Vector512<float>.Zero, f1 = Vector512<float>.Zero, f2 = Vector512<float>.Zero, f3 = Vector512<float>.Zero;
             for (; i < blockEnd; i += 64)
             {
+                if (prefetch != null)
+                {
+                    // Bring the next row toward the cache while this one computes: its max pass then reads from cache.
+                    Sse.Prefetch0(prefetch + i);
+                    Sse.Prefetch0(prefetch + i + 16);
+                    Sse.Prefetch0(prefetch + i + 32);
+                    Sse.Prefetch0(prefetch + i + 48);
+                }
+
                 Vector512<float> a = Avx512F.LoadVector512(x + i) - m;
                 Vector512<float> b = Avx512F.LoadVector512(x + i + 16) - m;
                 Vector512<float> c = Avx512F.LoadVector512(x + i + 32) - m;

@@ -1,0 +1,53 @@
+using System;
+using System.Linq;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace Xent.Benchmarks;
+
+/// <summary>
+/// dotnet run -c Release --project benchmarks/Xent.Benchmarks [-p:LibTorch=true] -- [--quick] [BenchmarkDotNet options].
+/// --quick runs each case 1 warm-up and 5 measured invocations (a few minutes for the whole set); without it,
+/// BenchmarkDotNet's defaults apply. Benchmarks run in process, so the environment that makes libtorch load (see
+/// docs/benchmarks.md) reaches them.
+/// </summary>
+public static class Program
+{
+    /// <summary>Why libtorch cannot be used in this run, or null when it can.</summary>
+    public static string? LibTorchUnavailable { get; private set; } = "this build does not include libtorch (build with -p:LibTorch=true)";
+
+    public static int Main(string[] args)
+    {
+#if LIBTORCH
+        LibTorchUnavailable = LibTorch.Unavailable();
+#endif
+        Console.WriteLine(LibTorchUnavailable is null
+            ? "libtorch (TorchSharp-cpu 0.107.0) loaded: it is the baseline of every ratio."
+            : $"libtorch is not measured: {LibTorchUnavailable}. The other benchmarks run.");
+
+        bool quick = args.Contains("--quick");
+        Job job = quick
+            ? Job.Dry.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Quick")
+            : Job.Default;
+        IConfig config = ManualConfig.Create(DefaultConfig.Instance)
+            .AddJob(job.WithToolchain(InProcessEmitToolchain.Instance))
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddColumn(RankColumn.Arabic)
+            .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
+            .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)
+            .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableOptimizationsValidator);
+        string[] rest = args.Where(a => a != "--quick").ToArray();
+        if (rest.Length == 0)
+        {
+            rest = ["--filter", "*"];
+        }
+
+        Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, config).ToArray();
+        return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
+    }
+}
