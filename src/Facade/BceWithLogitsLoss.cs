@@ -14,7 +14,7 @@ namespace Xent;
 /// by <see cref="Functional.BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>.
 /// </summary>
 /// <remarks>Input and target have the same shape, any rank. Edge cases as the kernel function: stable for every finite logit.</remarks>
-public sealed record BceWithLogitsLoss : IElementwiseLoss
+public sealed record BceWithLogitsLoss : ElementwiseLoss
 {
     private readonly Reduction _reduction;
     private readonly ClassWeights? _weight;
@@ -45,83 +45,9 @@ public sealed record BceWithLogitsLoss : IElementwiseLoss
     /// <exception cref="ArgumentException">Set to an empty list.</exception>
     public IReadOnlyList<double>? PosWeight { get => _posWeight?.Values; init => _posWeight = ClassWeights.Create(value, nameof(PosWeight)); }
 
-    bool IElementwiseLoss.Reduces => Reduction != Reduction.None;
+    private protected override bool Reduces => Reduction != Reduction.None;
 
-    /// <summary>The loss of logits and targets of the same shape, without gradient work.</summary>
-    /// <param name="input">Logits, any shape.</param>
-    /// <param name="target">Targets, the input's shape, usually in [0, 1].</param>
-    /// <returns>The scalar loss, or one loss per element (the input's shape) for <see cref="Reduction.None"/>.</returns>
-    /// <exception cref="ArgumentException">The shapes differ, or a weight cannot be broadcast to the input's shape.</exception>
-    public LossResult<T> Forward<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target)
-        where T : IFloatingPointIeee754<T> =>
-        ElementwiseEvaluation.Evaluate(this, input, target, false, default, false);
-
-    /// <summary>The loss and its gradient ∂L/∂input (for <see cref="Reduction.None"/>, of the sum of the element losses).</summary>
-    /// <param name="input">Logits, any shape.</param>
-    /// <param name="target">Targets, the input's shape.</param>
-    /// <returns>The loss and the gradient, the input's shape.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
-    public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target)
-        where T : IFloatingPointIeee754<T> =>
-        ElementwiseEvaluation.Evaluate(this, input, target, true, default, false);
-
-    /// <summary>The loss and the vector-Jacobian product of its gradient with <paramref name="gradOutput"/>.</summary>
-    /// <param name="input">Logits, any shape.</param>
-    /// <param name="target">Targets, the input's shape.</param>
-    /// <param name="gradOutput">The upstream gradient, the loss's shape (the input's shape for <see cref="Reduction.None"/>, otherwise one element).</param>
-    /// <returns>The loss and the gradient, the input's shape.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>, or <paramref name="gradOutput"/> does not have the loss's shape.</exception>
-    public LossResult<T> ForwardWithGradient<T>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, ReadOnlyTensorSpan<T> gradOutput)
-        where T : IFloatingPointIeee754<T> =>
-        ElementwiseEvaluation.Evaluate(this, input, target, true, gradOutput, true);
-
-    /// <summary>The loss of row-major logits of the given shape and targets of the same shape (see the class summary), from arrays: the form for F# and for callers without tensors.</summary>
-    /// <param name="input">Logits, row-major (C order).</param>
-    /// <param name="shape">The shape of the input and of the target, at least one dimension.</param>
-    /// <param name="target">Targets, row-major, the input's shape.</param>
-    /// <returns>The scalar loss, or one loss per element for reduction None (<see cref="LossResult{T}.ToArray"/> reads either as an array).</returns>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="target"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
-    /// <remarks>In C#, an overload taking tensors is preferred whenever one applies.</remarks>
-    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
-    public LossResult<T> Forward<T>(T[] input, int[] shape, T[] target)
-        where T : IFloatingPointIeee754<T>
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        nint[] dims = TensorShapes.Dims(shape);
-        ArgumentNullException.ThrowIfNull(target);
-        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
-    }
-
-    /// <summary>The loss of row-major logits and targets of the given shape and its gradient ∂L/∂input = w·((1 − t)·σ(x) − pw·t·σ(−x)), scaled by the reduction (<see cref="LossResult{T}.GradientToArray"/>), from arrays. For reduction None, the gradient of the sum of the element losses.</summary>
-    /// <param name="input">Logits, row-major (C order).</param>
-    /// <param name="shape">The shape of the input and of the target, at least one dimension.</param>
-    /// <param name="target">Targets, row-major, the input's shape.</param>
-    /// <returns>The loss and the gradient, the input's shape.</returns>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">As <see cref="Forward{T}(T[], int[], T[])"/>.</exception>
-    /// <remarks>In C#, an overload taking tensors is preferred whenever one applies.</remarks>
-    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
-    public LossResult<T> ForwardWithGradient<T>(T[] input, int[] shape, T[] target)
-        where T : IFloatingPointIeee754<T>
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        nint[] dims = TensorShapes.Dims(shape);
-        ArgumentNullException.ThrowIfNull(target);
-        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
-    }
-
-    /// <inheritdoc cref="Forward{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
-    public LossResult<T> Forward<T>(Tensor<T> input, Tensor<T> target)
-        where T : IFloatingPointIeee754<T> =>
-        Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
-
-    /// <inheritdoc cref="ForwardWithGradient{T}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
-    public LossResult<T> ForwardWithGradient<T>(Tensor<T> input, Tensor<T> target)
-        where T : IFloatingPointIeee754<T> =>
-        ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
-
-    T IElementwiseLoss.Reduced<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, Span<T> gradient)
+    private protected override T Reduced<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, Span<T> gradient)
     {
         CheckWeights(shape);
         ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();
@@ -131,7 +57,7 @@ public sealed record BceWithLogitsLoss : IElementwiseLoss
             : Functional.BinaryCrossEntropyWithLogitsWithGradient(input, target, gradient, Reduction, w, pw);
     }
 
-    void IElementwiseLoss.PerElement<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient)
+    private protected override void PerElement<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient)
     {
         CheckWeights(shape);
         ReadOnlySpan<T> w = _weight is null ? default : _weight.As<T>();

@@ -4,26 +4,11 @@ using System.Numerics.Tensors;
 
 namespace Xent.Internal;
 
-/// <summary>An element-wise loss object's two kernel calls; an empty gradient span means "no gradient work".</summary>
-internal interface IElementwiseLoss
-{
-    /// <summary>Whether the loss reduces to a scalar (any reduction but None).</summary>
-    bool Reduces { get; }
-
-    /// <summary>The reduced loss of flat data of the given shape, writing the gradient when <paramref name="gradient"/> is not empty.</summary>
-    T Reduced<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, Span<T> gradient)
-        where T : IFloatingPointIeee754<T>;
-
-    /// <summary>One loss per element, and the vector-Jacobian product with <paramref name="gradOutput"/> when <paramref name="gradient"/> is not empty.</summary>
-    void PerElement<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient)
-        where T : IFloatingPointIeee754<T>;
-}
-
 /// <summary>Shapes in, kernel call, result out, for losses whose target has the input's shape (BCE, KL divergence).</summary>
 internal static class ElementwiseEvaluation
 {
     public static LossResult<T> Evaluate<T>(
-        IElementwiseLoss loss, ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, bool withGradient, ReadOnlyTensorSpan<T> gradOutput, bool gradOutputGiven)
+        ElementwiseLoss loss, ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, bool withGradient, ReadOnlyTensorSpan<T> gradOutput, bool gradOutputGiven)
         where T : IFloatingPointIeee754<T>
     {
         if (!target.Lengths.SequenceEqual(input.Lengths))
@@ -36,15 +21,15 @@ internal static class ElementwiseEvaluation
         ReadOnlySpan<T> x = TensorShapes.RowMajor(input);
         ReadOnlySpan<T> t = TensorShapes.RowMajor(target);
         T[]? gradient = withGradient ? new T[x.Length] : null;
-        if (!loss.Reduces)
+        if (!loss.ReducesToScalar)
         {
             var losses = new T[x.Length];
             ReadOnlySpan<T> g = withGradient ? LossEvaluation.GradOutput(gradOutput, gradOutputGiven, x.Length, input.Lengths) : default;
-            loss.PerElement(x, t, input.Lengths, g, losses, gradient);
+            loss.PerElementLoss(x, t, input.Lengths, g, losses, gradient);
             return new LossResult<T>(Tensor.Create(losses, input.Lengths), gradient is null ? null : Tensor.Create(gradient, input.Lengths));
         }
 
-        T value = loss.Reduced(x, t, input.Lengths, gradient);
+        T value = loss.ReducedLoss(x, t, input.Lengths, gradient);
         return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
     }
 

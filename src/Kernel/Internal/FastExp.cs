@@ -34,17 +34,7 @@ internal static class FastExp
     {
         // vmaxps returns its second operand when either is NaN: with x second, a NaN argument stays NaN.
         Vector512<float> clamped = Avx512F.Max(Vector512.Create(-104f), x);
-        Vector512<float> n = Vector512.Round(clamped * Vector512.Create(Log2E));
-        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), clamped);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
-
-        Vector512<float> p = Vector512.Create(1.9875691500E-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507E-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073E-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894E-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459E-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201E-1f));
-        Vector512<float> y = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
+        Vector512<float> y = Mantissa(clamped, out Vector512<float> n);
 
         // y·2ⁿ in one instruction; a NaN argument made n and y NaN, which scalef keeps.
         return Avx512F.Scale(y, n);
@@ -55,17 +45,7 @@ internal static class FastExp
     public static Vector512<float> Exp(Vector512<float> x)
     {
         Vector512<float> clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(MinArgument)), Vector512.Create(MaxArgument));
-        Vector512<float> n = Vector512.Round(clamped * Vector512.Create(Log2E));
-        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), clamped);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
-
-        Vector512<float> p = Vector512.Create(1.9875691500E-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507E-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073E-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894E-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459E-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201E-1f));
-        Vector512<float> y = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
+        Vector512<float> y = Mantissa(clamped, out Vector512<float> n);
 
         // 2ⁿ = 2^(n − h)·2^h with h = n/2 (rounded toward zero), both factors normal for n in [−126, 128].
         Vector512<int> ni = Vector512.ConvertToInt32(n);
@@ -77,5 +57,25 @@ internal static class FastExp
         // Below the normal range: 0 (also −∞). Above it: +∞. NaN fails both comparisons and flows through y.
         result = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(MinArgument)), Vector512<float>.Zero, result);
         return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(MaxArgument)), Vector512.Create(float.PositiveInfinity), result);
+    }
+
+    /// <summary>
+    /// e^r for the reduced argument r = x − n·ln 2 (Cody–Waite, two parts), n = round(x·log₂e), |r| ≤ ln2/2, from Cephes'
+    /// degree-6 polynomial; exp(x) = e^r·2ⁿ.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mantissa(Vector512<float> x, out Vector512<float> n)
+    {
+        n = Vector512.Round(x * Vector512.Create(Log2E));
+        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
+
+        Vector512<float> p = Vector512.Create(1.9875691500E-4f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507E-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073E-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894E-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459E-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201E-1f));
+        return Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
     }
 }
