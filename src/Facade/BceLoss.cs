@@ -64,7 +64,7 @@ public sealed record BceLoss : ElementwiseLoss
     private ReadOnlySpan<T> Weights<T>(ReadOnlySpan<nint> shape)
         where T : IFloatingPointIeee754<T>
     {
-        ElementwiseEvaluation.CheckBroadcast(_weight, shape, nameof(Weight));
+        ElementwiseEvaluation.CheckBroadcast(_weight, shape, "weight");
         return _weight is null ? default : _weight.As<T>();
     }
 

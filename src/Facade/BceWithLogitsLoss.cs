@@ -43,7 +43,7 @@ public sealed record BceWithLogitsLoss : ElementwiseLoss
 
     /// <summary>The weights of positive examples along the last dimension (PyTorch <c>pos_weight</c>), copied when set; null for none.</summary>
     /// <exception cref="ArgumentException">Set to an empty list.</exception>
-    public IReadOnlyList<double>? PosWeight { get => _posWeight?.Values; init => _posWeight = ClassWeights.Create(value, nameof(PosWeight)); }
+    public IReadOnlyList<double>? PosWeight { get => _posWeight?.Values; init => _posWeight = ClassWeights.Create(value, "posWeight"); }
 
     private protected override bool Reduces => Reduction != Reduction.None;
 
@@ -74,8 +74,8 @@ public sealed record BceWithLogitsLoss : ElementwiseLoss
 
     private void CheckWeights(ReadOnlySpan<nint> shape)
     {
-        ElementwiseEvaluation.CheckBroadcast(_weight, shape, nameof(Weight));
-        ElementwiseEvaluation.CheckBroadcast(_posWeight, shape.Length == 0 ? shape : shape[^1..], nameof(PosWeight));
+        ElementwiseEvaluation.CheckBroadcast(_weight, shape, "weight");
+        ElementwiseEvaluation.CheckBroadcast(_posWeight, shape, "posWeight", lastDimensionOnly: true);
     }
 
     /// <summary>Whether <paramref name="other"/> has the same options (weights compared value by value).</summary>

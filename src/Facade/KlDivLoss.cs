@@ -34,7 +34,7 @@ public sealed record KlDivLoss : ElementwiseLoss
         get => _reduction;
         init => _reduction = Enum.IsDefined(value)
             ? value
-            : throw new ArgumentOutOfRangeException(nameof(Reduction), value, $"Reduction must be None, Mean, Sum or BatchMean; got {(int)value}.");
+            : throw new ArgumentOutOfRangeException("reduction", value, $"Reduction must be None, Mean, Sum or BatchMean; got {(int)value}.");
     }
 
     /// <summary>Whether targets are log-probabilities (PyTorch <c>log_target</c>).</summary>

@@ -188,7 +188,7 @@ public static partial class Functional
                 // d/dx[j] = scale·(softmax[j]·A − (ε/C)·w[j] − (1 − ε)·w[t]·[j = t]); weights and smoothing never meet here.
                 double a = c.Smoothing ? c.Keep * wt + c.Spread * classes : wt;
                 double targetTerm = c.Smoothing ? c.Keep * wt : wt;
-                FloatRows.ScaleExponentials(g, classes, (float)(scale * a / sums.SumExp), (float)(scale * c.Spread));
+                FloatRows.ScaleExponentials(g, classes, (float)(scale * a / sums.SumExp), (float)(c.Smoothing ? scale * c.Spread : 0.0));
                 g[t] = (float)(g[t] - scale * targetTerm);
             }
 
@@ -300,7 +300,7 @@ public static partial class Functional
                     double a = c.Smoothing ? c.Keep * wt + c.Spread * classes : wt;
                     double targetTerm = c.Smoothing ? c.Keep * wt : wt;
                     float factor = (float)(scale * a / sumExps[k]);
-                    float offset = (float)(scale * c.Spread);
+                    float offset = (float)(c.Smoothing ? scale * c.Spread : 0.0);
                     for (int j = 0; j < classes; j++)
                     {
                         g[j] = MathF.FusedMultiplyAdd(exponentials[j * Lanes + k], factor, -offset);

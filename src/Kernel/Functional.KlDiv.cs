@@ -21,8 +21,8 @@ public static partial class Functional
     /// <returns>The reduced loss, computed in double and rounded once to <typeparamref name="T"/>.</returns>
     /// <exception cref="ArgumentException"><paramref name="reduction"/> is None or undefined; <paramref name="target"/> is not the input's length; <paramref name="batchSize"/> is not positive or does not divide n with <see cref="KlDivReduction.BatchMean"/>.</exception>
     /// <remarks>
-    /// A zero target probability contributes exactly 0 (0·log 0 = 0), even where the input is −∞; PyTorch gives NaN
-    /// there (0·(−∞)). A negative target gives NaN (the logarithm of a negative number), as PyTorch. An empty input
+    /// A zero target probability (or, with <paramref name="logTarget"/>, a target of −∞) contributes exactly 0
+    /// (0·log 0 = 0) whatever the input, ±∞ included; PyTorch gives NaN there (0·∞). A NaN input still gives NaN. A negative target gives NaN (the logarithm of a negative number), as PyTorch. An empty input
     /// gives NaN for the mean.
     /// </remarks>
     public static T KlDiv<T>(

@@ -85,10 +85,11 @@ public sealed class FamilyFacadeTests
         var x = Tensor.Create(Logits, [2, 3]);
         var t = Tensor.Create(Targets, [2, 3]);
         ArgumentException e = Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss(weight: [1.0, 2.0]).Forward(x, t));
-        Assert.Equal("Weight", e.ParamName);
+        Assert.Equal("weight", e.ParamName);
         Assert.Contains("[2, 3]", e.Message, StringComparison.Ordinal);
         ArgumentException p = Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss(posWeight: [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).Forward(x, t));
-        Assert.Equal("PosWeight", p.ParamName);
+        Assert.Equal("posWeight", p.ParamName);
+        Assert.Contains("input shape [2, 3]: give 3", p.Message, StringComparison.Ordinal);
 
         // A weight per element, and one per position of the last dimension, are both accepted.
         new BceWithLogitsLoss(weight: [1, 2, 3, 4, 5, 6]).Forward(x, t);
@@ -147,6 +148,21 @@ public sealed class FamilyFacadeTests
         double kl0 = 0.1 * Math.Log(0.1 / 0.2) + 0.1 * Math.Log(0.1 / 0.3) + 0.8 * Math.Log(0.8 / 0.5);
         double kl1 = 0.5 * Math.Log(0.5 / 0.6) + 0.5 * Math.Log(0.5 / 0.3);
         Assert.Equal((kl0 + kl1) / 2, batchMean, 14);
+    }
+
+    [Fact]
+    public void KlDiv_ZeroTarget_ContributesZeroAtInfiniteInput_ButNaNStaysNaN()
+    {
+        var perElement = new double[4];
+        Functional.KlDivPerElement<double>([double.NegativeInfinity, double.PositiveInfinity, double.NaN, -1.0], [0.0, 0.0, 0.0, 0.0], perElement);
+        Assert.Equal(0.0, perElement[0]);
+        Assert.Equal(0.0, perElement[1]);
+        Assert.True(double.IsNaN(perElement[2]));
+        Assert.Equal(0.0, perElement[3]);
+
+        Functional.KlDivPerElement<double>([double.NegativeInfinity, double.NaN], [double.NegativeInfinity, double.NegativeInfinity], perElement, logTarget: true);
+        Assert.Equal(0.0, perElement[0]);
+        Assert.True(double.IsNaN(perElement[1]));
     }
 
     [Fact]

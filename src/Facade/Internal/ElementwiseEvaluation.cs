@@ -35,9 +35,10 @@ internal static class ElementwiseEvaluation
 
     /// <summary>
     /// Checks that per-element weights can be broadcast to <paramref name="shape"/> the way PyTorch broadcasts a 1-D
-    /// tensor: one value per element, or one per position of the last dimension.
+    /// tensor: one value per element, or one per position of the last dimension (only the latter when
+    /// <paramref name="lastDimensionOnly"/>, as for <c>pos_weight</c>).
     /// </summary>
-    public static void CheckBroadcast(ClassWeights? weights, ReadOnlySpan<nint> shape, string paramName)
+    public static void CheckBroadcast(ClassWeights? weights, ReadOnlySpan<nint> shape, string paramName, bool lastDimensionOnly = false)
     {
         if (weights is null)
         {
@@ -51,10 +52,11 @@ internal static class ElementwiseEvaluation
         }
 
         long last = shape.Length == 0 ? 1 : shape[^1];
-        if (weights.Length != count && weights.Length != last)
+        if (lastDimensionOnly ? weights.Length != last : weights.Length != count && weights.Length != last)
         {
+            string allowed = lastDimensionOnly ? $"{last} (one per position of the last dimension)" : $"{count} (one per element) or {last} (one per position of the last dimension)";
             throw new ArgumentException(
-                $"{paramName} has {weights.Length} values and cannot be broadcast to input shape {TensorShapes.Format(shape)}: give {count} (one per element) or {last} (one per position of the last dimension).",
+                $"{paramName} has {weights.Length} values and cannot be broadcast to input shape {TensorShapes.Format(shape)}: give {allowed}.",
                 paramName);
         }
     }

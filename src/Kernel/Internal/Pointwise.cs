@@ -60,7 +60,10 @@ internal readonly struct BceLoss : IPointwiseLoss
 internal readonly struct KlDivLoss : IPointwiseLoss
 {
     public static (double Loss, double Derivative) Evaluate(double x, double t, double weight, double posWeight) =>
-        (t == 0.0 ? 0.0 : t * (double.Log(t) - x), -t);
+        (t == 0.0 ? ZeroTarget(x) : t * (double.Log(t) - x), -t);
+
+    /// <summary>A zero target contributes 0 (0·log 0 = 0) whatever the input, infinite included; a NaN input stays NaN.</summary>
+    public static double ZeroTarget(double x) => double.IsNaN(x) ? double.NaN : 0.0;
 }
 
 /// <summary>
@@ -71,7 +74,7 @@ internal readonly struct KlDivLogTargetLoss : IPointwiseLoss
     public static (double Loss, double Derivative) Evaluate(double x, double t, double weight, double posWeight)
     {
         double p = double.Exp(t);
-        return (p == 0.0 ? 0.0 : p * (t - x), -p);
+        return (p == 0.0 ? KlDivLoss.ZeroTarget(x) : p * (t - x), -p);
     }
 }
 

@@ -62,7 +62,6 @@ internal static unsafe class RowParallel
 
     private sealed class Job : IThreadPoolWorkItem
     {
-        private readonly ManualResetEventSlim _done = new(false);
         private delegate*<void*, int, void> _body;
         private void* _context;
         private int _chunks;
@@ -75,8 +74,7 @@ internal static unsafe class RowParallel
             _context = context;
             _chunks = chunks;
             _next = 0;
-            _pendingHelpers = helpers;
-            _done.Reset();
+            Volatile.Write(ref _pendingHelpers, helpers);
         }
 
         /// <summary>Takes chunks until none is left. Bodies never throw: arguments are validated before the call.</summary>
@@ -92,12 +90,20 @@ internal static unsafe class RowParallel
         public void Execute()
         {
             Work();
-            if (Interlocked.Decrement(ref _pendingHelpers) == 0)
-            {
-                _done.Set();
-            }
+            Interlocked.Decrement(ref _pendingHelpers);
         }
 
-        public void WaitForHelpers() => _done.Wait();
+        /// <summary>
+        /// Waits, spinning then yielding (never allocating, unlike an event's kernel wait), until every queued helper
+        /// has run: a helper that starts late finds no chunk and leaves at once.
+        /// </summary>
+        public void WaitForHelpers()
+        {
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _pendingHelpers) != 0)
+            {
+                spinner.SpinOnce();
+            }
+        }
     }
 }
