@@ -99,10 +99,11 @@ internal static unsafe class RowParallel
         /// </summary>
         public void WaitForHelpers()
         {
+            // Never Thread.Sleep(1) (SpinOnce's default after about 20 spins): a millisecond's nap would dwarf a call.
             var spinner = default(SpinWait);
             while (Volatile.Read(ref _pendingHelpers) != 0)
             {
-                spinner.SpinOnce();
+                spinner.SpinOnce(sleep1Threshold: -1);
             }
         }
     }
