@@ -135,7 +135,7 @@ public static partial class Functional
         double keep = 1.0 - labelSmoothing;
         double spread = labelSmoothing / classes;
         double nllPart = nllSum.Value / divisor;
-        return labelSmoothing > 0.0 ? Term(keep, nllPart) + spread * (smoothSum.Value / divisor) : nllPart;
+        return labelSmoothing > 0.0 ? Zero.Term(keep, nllPart) + spread * (smoothSum.Value / divisor) : nllPart;
     }
 
     private static unsafe void FastIndexChunk(void* state, int chunk)
@@ -179,7 +179,7 @@ public static partial class Functional
             float* next = row + 1 < last ? x + classes : null;
             FloatRowSums sums = FloatRows.Pass(x, classes, c.Smoothing, g, next);
             double logSum = Math.Log(sums.SumExp);
-            double nll = Term(wt, logSum - (xt - sums.Max));
+            double nll = Zero.Term(wt, logSum - (xt - sums.Max));
             double smooth = c.Smoothing ? classes * logSum - sums.SumShifted : 0.0;
 
             if (g != null)
@@ -194,7 +194,7 @@ public static partial class Functional
 
             if (c.Destination != null)
             {
-                c.Destination[row] = (float)(c.Smoothing ? Term(c.Keep, nll) + c.Spread * smooth : nll);
+                c.Destination[row] = (float)(c.Smoothing ? Zero.Term(c.Keep, nll) + c.Spread * smooth : nll);
             }
             else
             {
@@ -292,7 +292,7 @@ public static partial class Functional
                 double wt = c.Weight == null ? 1.0 : c.Weight[t];
                 double max = maxima[k];
                 double logSum = logSums[k];
-                double nll = Term(wt, logSum - (columns[t * Lanes + k] - max));
+                double nll = Zero.Term(wt, logSum - (columns[t * Lanes + k] - max));
                 double smooth = c.Smoothing ? classes * logSum - shiftedSums[k] : 0.0;
                 if (g != null)
                 {
@@ -311,7 +311,7 @@ public static partial class Functional
 
                 if (c.Destination != null)
                 {
-                    c.Destination[row] = (float)(c.Smoothing ? Term(c.Keep, nll) + c.Spread * smooth : nll);
+                    c.Destination[row] = (float)(c.Smoothing ? Zero.Term(c.Keep, nll) + c.Spread * smooth : nll);
                 }
                 else
                 {

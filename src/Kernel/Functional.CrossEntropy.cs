@@ -109,9 +109,6 @@ public static partial class Functional
         }
     }
 
-    /// <summary>coefficient · negLogP, except that a zero coefficient times +∞ is 0 (see <see cref="Zero.Term"/>).</summary>
-    private static double Term(double coefficient, double negLogP) => Zero.Term(coefficient, negLogP);
-
     /// <summary>
     /// The shared core of index-target cross entropy (<paramref name="fromLogits"/>) and NLL (log-probabilities in),
     /// with or without the gradient. With <see cref="Reduction.None"/> it writes one loss per position into
@@ -185,7 +182,7 @@ public static partial class Functional
                 RowSums sums = RowPass<T>.Run(input, start, stride, classes, coefficients, withGradient ? gradient : default);
                 double logSum = double.Log(sums.SumExp);
                 // lse − x[t] computed as log S − (x[t] − m): exact for logits of any magnitude.
-                nll = Term(wt, logSum - (xt - sums.Max));
+                nll = Zero.Term(wt, logSum - (xt - sums.Max));
                 if (smoothing)
                 {
                     smooth = sums.LinearLoss(logSum);
@@ -201,7 +198,7 @@ public static partial class Functional
             }
             else
             {
-                nll = Term(wt, -xt);
+                nll = Zero.Term(wt, -xt);
                 if (withGradient)
                 {
                     Rows<T>.Clear(gradient, start, stride, classes);
@@ -211,7 +208,7 @@ public static partial class Functional
 
             if (reduction == Reduction.None)
             {
-                destination[p] = T.CreateTruncating(smoothing ? Term(keep, nll) + spread * smooth : nll);
+                destination[p] = T.CreateTruncating(smoothing ? Zero.Term(keep, nll) + spread * smooth : nll);
             }
             else
             {
@@ -229,7 +226,7 @@ public static partial class Functional
         double divisor = reduction == Reduction.Mean ? weightSum : 1.0;
         double nllPart = nllSum.Value / divisor;
         // Term: with ε = 1 the target term's coefficient 1 − ε is zero and contributes 0 even where its loss is +∞.
-        return smoothing ? Term(keep, nllPart) + spread * (smoothSum.Value / divisor) : nllPart;
+        return smoothing ? Zero.Term(keep, nllPart) + spread * (smoothSum.Value / divisor) : nllPart;
     }
 
 }

@@ -10,8 +10,7 @@ namespace Xent.Properties;
 
 /// <summary>
 /// The kernel's own vectorized float exponential against the double-precision exponential, over the whole float range
-/// that matters: the shifted logits x − max ≤ 0 of the fused path down to where exp underflows, and [−87.33, 88.72] for
-/// the general form. The error is measured in units of the last place (ulp) of the float nearest the true value.
+/// that matters: the shifted logits x − max ≤ 0 of the fused path, down to where exp underflows. The error is measured in units of the last place (ulp) of the float nearest the true value.
 /// </summary>
 public class FastExpProperties
 {
@@ -50,20 +49,6 @@ public class FastExpProperties
         }
     }
 
-    [Fact]
-    public void Exp_IsWithinTwoUlp_OnADenseSweepOfTheFiniteRange()
-    {
-        if (!FloatRows.IsSupported)
-        {
-            return;
-        }
-
-        for (float x = -90f; x <= FastExp.MaxArgument; x += 1.79e-4f)
-        {
-            Check(x, FastExp.Exp);
-        }
-    }
-
     [Property]
     public void ExpNonPositive_IsWithinTwoUlp_ForEveryFloatBitPattern(int bits)
     {
@@ -83,16 +68,10 @@ public class FastExpProperties
             return;
         }
 
-        foreach (Func<Vector512<float>, Vector512<float>> exp in new Func<Vector512<float>, Vector512<float>>[] { FastExp.ExpNonPositive, FastExp.Exp })
-        {
-            Assert.Equal(1f, exp(Vector512<float>.Zero)[0]);
-            Assert.Equal(0f, exp(Vector512.Create(float.NegativeInfinity))[0]);
-            Assert.True(float.IsNaN(exp(Vector512.Create(float.NaN))[0]));
-            Assert.Equal(0f, exp(Vector512.Create(-1e30f))[0]);
-            Assert.Equal(0f, exp(Vector512.Create(-3.4e38f))[0]);
-        }
-
-        Assert.Equal(float.PositiveInfinity, FastExp.Exp(Vector512.Create(100f))[0]);
-        Assert.Equal(float.PositiveInfinity, FastExp.Exp(Vector512.Create(float.PositiveInfinity))[0]);
+        Assert.Equal(1f, FastExp.ExpNonPositive(Vector512<float>.Zero)[0]);
+        Assert.Equal(0f, FastExp.ExpNonPositive(Vector512.Create(float.NegativeInfinity))[0]);
+        Assert.True(float.IsNaN(FastExp.ExpNonPositive(Vector512.Create(float.NaN))[0]));
+        Assert.Equal(0f, FastExp.ExpNonPositive(Vector512.Create(-1e30f))[0]);
+        Assert.Equal(0f, FastExp.ExpNonPositive(Vector512.Create(-3.4e38f))[0]);
     }
 }

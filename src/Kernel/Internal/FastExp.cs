@@ -6,11 +6,11 @@ namespace Xent.Internal;
 
 /// <summary>
 /// A vectorized float exponential for the hot loops (the stock <c>Vector512.Exp(Vector512&lt;float&gt;)</c> computes
-/// through double and costs about twice as much). exp(x) = 2ⁿ·e^r with n = round(x·log₂e) and r = x − n·ln 2 split in
-/// two parts (Cody–Waite), |r| ≤ ln2/2, and e^r from Cephes' degree-6 polynomial; 2ⁿ is built in the exponent bits
-/// in two halves so every n of the range stays normal. Accuracy is checked by a property against the double
-/// exponential: within 2 ulp on [−87.33, 88.72]; below −87.33 (where exp is subnormal, under 1.2e-38) it returns 0,
-/// −∞ gives 0, +∞ and values above 88.72 give +∞, NaN stays NaN.
+/// through double and costs about twice as much), for the non-positive arguments x − max the kernel produces:
+/// exp(x) = 2ⁿ·e^r with n = round(x·log₂e) and r = x − n·ln 2 split in two parts (Cody–Waite), |r| ≤ ln2/2, e^r from
+/// Cephes' degree-6 polynomial, and 2ⁿ applied by AVX-512's vscalefps. Accuracy is checked by a property against the
+/// double exponential: within 2 ulp where the result is a normal float (x ≥ −87.33); below, the result is 0 or
+/// subnormal; −∞ gives 0 and NaN stays NaN.
 /// </summary>
 internal static class FastExp
 {
@@ -20,9 +20,6 @@ internal static class FastExp
 
     /// <summary>The smallest argument whose exponential is a normal float (e^-87.3365 ≈ 2^-126).</summary>
     public const float MinArgument = -87.33654f;
-
-    /// <summary>The largest argument whose exponential is finite.</summary>
-    public const float MaxArgument = 88.72283f;
 
     /// <summary>
     /// exp(x) for x ≤ 0 (the shifted logits x − max), using AVX-512's vscalefps for 2ⁿ, which is exact and handles the
@@ -38,25 +35,6 @@ internal static class FastExp
 
         // y·2ⁿ in one instruction; a NaN argument made n and y NaN, which scalef keeps.
         return Avx512F.Scale(y, n);
-    }
-
-    /// <summary>exp(x) for any float x (see the class summary).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Exp(Vector512<float> x)
-    {
-        Vector512<float> clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(MinArgument)), Vector512.Create(MaxArgument));
-        Vector512<float> y = Mantissa(clamped, out Vector512<float> n);
-
-        // 2ⁿ = 2^(n − h)·2^h with h = n/2 (rounded toward zero), both factors normal for n in [−126, 128].
-        Vector512<int> ni = Vector512.ConvertToInt32(n);
-        Vector512<int> half = ni >> 1;
-        Vector512<float> scaleA = ((half + Vector512.Create(127)) << 23).AsSingle();
-        Vector512<float> scaleB = ((ni - half + Vector512.Create(127)) << 23).AsSingle();
-        Vector512<float> result = y * scaleA * scaleB;
-
-        // Below the normal range: 0 (also −∞). Above it: +∞. NaN fails both comparisons and flows through y.
-        result = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(MinArgument)), Vector512<float>.Zero, result);
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(MaxArgument)), Vector512.Create(float.PositiveInfinity), result);
     }
 
     /// <summary>
