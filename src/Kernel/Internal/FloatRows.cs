@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -162,6 +163,55 @@ internal static unsafe class FloatRows
         double sumExp = Vector512.Sum(s0 + s1);
         double sumShifted = withShiftedSum ? Vector512.Sum(d0 + d1) : 0.0;
         return new FloatRowSums(max, sumExp, sumShifted);
+    }
+
+    /// <summary>
+    /// g[j] = exp(x[j] − m)·factor − offset over the row, with m at least the row's maximum (a shard's row read against
+    /// the whole row's maximum), so that every exponent is at most 0.
+    /// </summary>
+    public static void ExpScaled(float* x, float* g, int n, float m, float factor, float offset)
+    {
+        Vector512<float> mv = Vector512.Create(m);
+        Vector512<float> f = Vector512.Create(factor);
+        Vector512<float> o = Vector512.Create(offset);
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            Vector512<float> e = FastExp.ExpNonPositive(Avx512F.LoadVector512(x + i) - mv);
+            Avx512F.Store(g + i, Vector512.FusedMultiplyAdd(e, f, -o));
+        }
+
+        if (i < n)
+        {
+            Vector512<float> mask = TailMask(n - i);
+            Vector512<float> e = FastExp.ExpNonPositive(Avx512F.MaskLoad(x + i, mask, Vector512.Create(float.NegativeInfinity)) - mv);
+            Avx512F.MaskStore(g + i, mask, Vector512.FusedMultiplyAdd(e, f, -o));
+        }
+    }
+
+    /// <summary>The first index i &lt; <paramref name="n"/> with x[i] == <paramref name="value"/>, or −1.</summary>
+    public static int IndexOf(float* x, int n, float value)
+    {
+        Vector512<float> v = Vector512.Create(value);
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            ulong bits = Vector512.Equals(Avx512F.LoadVector512(x + i), v).ExtractMostSignificantBits();
+            if (bits != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(bits);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            if (x[i] == value)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>g[j] = e[j]·factor − offset over the row, in place over the exponentials stored by <see cref="Pass"/>.</summary>

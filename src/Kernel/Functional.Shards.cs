@@ -1,0 +1,281 @@
+using System;
+using System.Numerics;
+using Xent.Internal;
+
+namespace Xent;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// The partials of one shard of the classes (vocabulary-parallel training, or one chunk of a stream): for each row n,
+    /// the mergeable log-sum-exp of zₙⱼ over the shard's classes j ∈ [offset, offset + S), their largest value and its
+    /// global class index, zₙ,yₙ if yₙ falls in the shard, and Σⱼ zₙⱼ when label smoothing is on, with
+    /// zₙⱼ = cap·tanh(xₙⱼ / cap) (or xₙⱼ). Merge the partials of every shard
+    /// (<see cref="MergeCrossEntropyPartials(ReadOnlySpan{CrossEntropyPartial}, Span{CrossEntropyPartial})"/>), then finish with <see cref="CrossEntropyFromPartials(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/> and
+    /// <see cref="CrossEntropyShardGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{CrossEntropyPartial}, Span{T}, int, int, int, CrossEntropyOptions?, double)"/>: the results equal those of the whole row.
+    /// </summary>
+    /// <typeparam name="T">float, double or Half (any IEEE 754 type); computed in double.</typeparam>
+    /// <param name="shard">The shard's logits, (N, S) row-major: row n holds classes offset … offset + S − 1 of row n.</param>
+    /// <param name="target">The N global targets, in [0, <paramref name="classes"/>) or equal to the ignore index.</param>
+    /// <param name="partials">Receives one partial per row (N values); ignored rows get <see cref="CrossEntropyPartial.Empty"/>.</param>
+    /// <param name="classes">C, the size of the whole class dimension, at least 1.</param>
+    /// <param name="shardOffset">The global index of the shard's first class, in [0, C).</param>
+    /// <param name="shardClasses">S, the number of classes in the shard, at least 1, with offset + S ≤ C.</param>
+    /// <param name="options">The options (the soft cap, ignore index and label smoothing matter here); null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="shardClasses"/> is less than 1; the shard does not fit in [0, C); a target is out of range.</exception>
+    /// <exception cref="ArgumentException">The shard's length is not N × S; <paramref name="partials"/> is shorter than N.</exception>
+    public static void CrossEntropyShard<T>(
+        ReadOnlySpan<T> shard,
+        ReadOnlySpan<int> target,
+        Span<CrossEntropyPartial> partials,
+        int classes,
+        int shardOffset,
+        int shardClasses,
+        CrossEntropyOptions? options = null)
+        where T : IFloatingPointIeee754<T>
+    {
+        options ??= CrossEntropyOptions.Default;
+        ValidateShard(shard.Length, target, classes, shardOffset, shardClasses, options);
+        if (partials.Length < target.Length)
+        {
+            throw new ArgumentException($"Partials must hold one entry per row ({target.Length}); it holds {partials.Length}.", nameof(partials));
+        }
+
+        bool smoothing = options.LabelSmoothing > 0.0;
+        bool fast = typeof(T) == typeof(float) && options.SoftCap == 0.0 && FloatRows.IsSupported;
+        for (int n = 0; n < target.Length; n++)
+        {
+            int t = target[n];
+            ReadOnlySpan<T> row = shard.Slice(n * shardClasses, shardClasses);
+            partials[n] = t == options.IgnoreIndex ? default
+                : fast ? FloatShardPartial(Reinterpret.AsFloat(row), shardOffset, t, smoothing)
+                : DetailedRows.Partial(row, shardOffset, t, options.SoftCap, smoothing);
+        }
+    }
+
+    private static unsafe CrossEntropyPartial FloatShardPartial(ReadOnlySpan<float> row, int shardOffset, int target, bool smoothing)
+    {
+        fixed (float* x = row)
+        {
+            return DetailedRows.FloatPartial(x, row.Length, shardOffset, target, smoothing, null, null);
+        }
+    }
+
+    /// <summary>
+    /// Merges the partials of another shard into an accumulator, row by row:
+    /// accumulator[n] = <see cref="CrossEntropyPartial.Merge(CrossEntropyPartial, CrossEntropyPartial)"/>(accumulator[n], source[n]).
+    /// Start from <c>default</c> (empty) partials; the order in which shards are merged does not matter.
+    /// </summary>
+    /// <param name="source">One shard's partials, N values.</param>
+    /// <param name="accumulator">The partials merged so far, N values; updated in place (that is its purpose).</param>
+    /// <exception cref="ArgumentException">The two spans differ in length, or overlap other than exactly.</exception>
+    public static void MergeCrossEntropyPartials(ReadOnlySpan<CrossEntropyPartial> source, Span<CrossEntropyPartial> accumulator)
+    {
+        if (source.Length != accumulator.Length)
+        {
+            throw new ArgumentException(
+                $"The accumulator must hold one partial per row of the source ({source.Length}); it holds {accumulator.Length}.", nameof(accumulator));
+        }
+
+        for (int n = 0; n < source.Length; n++)
+        {
+            accumulator[n] = CrossEntropyPartial.Merge(accumulator[n], source[n]);
+        }
+    }
+
+    /// <summary>
+    /// Finishes rows from their merged partials: lseₙ = mₙ + log sₙ, ℓₙ = (1 − ε)·(lseₙ − zₙ,yₙ) + ε·(lseₙ − Σⱼ zₙⱼ / C)
+    /// + λ·lseₙ², the z-loss, the prediction and whether it is right, reduced over the counted rows exactly as
+    /// <see cref="CrossEntropyDetailed{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>
+    /// reduces them.
+    /// </summary>
+    /// <param name="partials">One merged partial per row (N values), each covering all C classes (ignored rows: anything).</param>
+    /// <param name="target">The N global targets, in [0, C) or equal to the ignore index.</param>
+    /// <param name="classes">C, at least 1.</param>
+    /// <param name="options">The options; use the ones the shards were computed with. Null for the defaults.</param>
+    /// <param name="rows">Empty, or at least N entries that receive each row's results.</param>
+    /// <returns>The summary: reduced loss (z-loss included), reduced z-loss, counted rows, correct predictions, accuracy.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is less than 1; a target is out of range.</exception>
+    /// <exception cref="ArgumentException">The partials are not one per target; a counted row's partial does not cover exactly C classes (a shard is missing or was merged twice); <paramref name="rows"/> is too short.</exception>
+    /// <remarks>The sums run in row order on the calling thread; they equal the whole-row results to within a few double ulps.</remarks>
+    public static CrossEntropySummary CrossEntropyFromPartials(
+        ReadOnlySpan<CrossEntropyPartial> partials,
+        ReadOnlySpan<int> target,
+        int classes,
+        CrossEntropyOptions? options = null,
+        Span<CrossEntropyRow> rows = default)
+    {
+        options ??= CrossEntropyOptions.Default;
+        if (classes < 1)
+        {
+            ThrowHelper.ClassesNotPositive(classes);
+        }
+
+        long count = ValidateDetailed(target.Length, classes, target, options, rows);
+        ValidatePartials(partials, target, classes, options.IgnoreIndex);
+        CompensatedSum loss = default;
+        CompensatedSum zLoss = default;
+        long correct = 0;
+        for (int n = 0; n < target.Length; n++)
+        {
+            int t = target[n];
+            if (t == options.IgnoreIndex)
+            {
+                if (!rows.IsEmpty)
+                {
+                    rows[n] = new CrossEntropyRow(double.NaN, 0.0, 0.0, -1, false);
+                }
+
+                continue;
+            }
+
+            CrossEntropyRow row = DetailedRows.Finish(partials[n], t, classes, options.LabelSmoothing, options.ZLossScale);
+            if (!rows.IsEmpty)
+            {
+                rows[n] = row;
+            }
+
+            loss.Add(row.Loss);
+            zLoss.Add(row.ZLoss);
+            correct += row.Correct ? 1 : 0;
+        }
+
+        return Summarize(new DetailedSums(loss.Value, zLoss.Value, correct), count, options);
+    }
+
+    /// <summary>
+    /// One shard's part of the gradient, from the rows' merged partials: for j in the shard,
+    /// ∂L/∂xₙⱼ = g·s·(1 − (zₙⱼ / cap)²)·(exp(zₙⱼ − lseₙ)·(1 + 2λ·lseₙ) − ε / C − (1 − ε)·[j = yₙ]), with lseₙ from
+    /// the merged partial, s = 1 / n (mean over the n counted rows) or 1 (sum), g = <paramref name="gradOutput"/>;
+    /// ignored rows get 0. The shards' gradients, side by side, are the whole row's gradient.
+    /// </summary>
+    /// <typeparam name="T">float, double or Half (any IEEE 754 type); computed in double.</typeparam>
+    /// <param name="shard">The shard's logits, (N, S) row-major.</param>
+    /// <param name="target">The N global targets.</param>
+    /// <param name="partials">The N merged partials (every shard merged), as passed to <see cref="CrossEntropyFromPartials(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>.</param>
+    /// <param name="gradient">Receives the shard's gradient, (N, S) row-major; must not overlap <paramref name="shard"/>.</param>
+    /// <param name="classes">C, the size of the whole class dimension.</param>
+    /// <param name="shardOffset">The global index of the shard's first class.</param>
+    /// <param name="shardClasses">S, the number of classes in the shard.</param>
+    /// <param name="options">The options the partials were computed with; null for the defaults.</param>
+    /// <param name="gradOutput">g, the upstream gradient of the reduced loss (1 by default).</param>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="CrossEntropyShard{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions?)"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="CrossEntropyShard{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions?)"/> and <see cref="CrossEntropyFromPartials(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>; also <paramref name="gradient"/> is too short or overlaps <paramref name="shard"/>. Nothing is written when an exception is thrown.</exception>
+    public static void CrossEntropyShardGradient<T>(
+        ReadOnlySpan<T> shard,
+        ReadOnlySpan<int> target,
+        ReadOnlySpan<CrossEntropyPartial> partials,
+        Span<T> gradient,
+        int classes,
+        int shardOffset,
+        int shardClasses,
+        CrossEntropyOptions? options = null,
+        double gradOutput = 1.0)
+        where T : IFloatingPointIeee754<T>
+    {
+        options ??= CrossEntropyOptions.Default;
+        long count = ValidateShard(shard.Length, target, classes, shardOffset, shardClasses, options);
+        ValidatePartials(partials, target, classes, options.IgnoreIndex);
+        ValidateDetailedGradient(gradient, shard);
+        double scale = GradientScale(options, count, gradOutput);
+        for (int n = 0; n < target.Length; n++)
+        {
+            int t = target[n];
+            Span<T> g = gradient.Slice(n * shardClasses, shardClasses);
+            if (t == options.IgnoreIndex)
+            {
+                g.Clear();
+                continue;
+            }
+
+            ReadOnlySpan<T> row = shard.Slice(n * shardClasses, shardClasses);
+            if (typeof(T) == typeof(float) && options.SoftCap == 0.0 && FloatRows.IsSupported
+                && FloatShardGradient(Reinterpret.AsFloat(row), Reinterpret.AsFloat(g), shardOffset, t, partials[n], scale, options.LabelSmoothing, classes, options.ZLossScale))
+            {
+                continue;
+            }
+
+            DetailedRows.Gradient(row, g, shardOffset, t, partials[n].LogSumExp.Value, scale,
+                options.SoftCap, options.LabelSmoothing, classes, options.ZLossScale);
+        }
+    }
+
+    /// <summary>
+    /// The float shard gradient through the fused exponential: gⱼ = exp(xⱼ − m)·scale·(1 + 2λ·lse)/s − scale·ε/C, less
+    /// scale·(1 − ε) at the target, with (m, s) the merged state. Returns false (nothing written) when the state is not
+    /// finite or m is not a float, for the general path to handle.
+    /// </summary>
+    private static unsafe bool FloatShardGradient(
+        ReadOnlySpan<float> row, Span<float> gradient, int shardOffset, int target, in CrossEntropyPartial partial,
+        double scale, double smoothing, int classes, double zScale)
+    {
+        LogSumExpState state = partial.LogSumExp;
+        float max = (float)state.Max;
+        if (state.IsEmpty || !double.IsFinite(state.Sum) || !float.IsFinite(max) || max != state.Max)
+        {
+            return false;
+        }
+
+        double lse = state.Value;
+        double a = 1.0 + 2.0 * zScale * lse;
+        fixed (float* x = row)
+        fixed (float* g = gradient)
+        {
+            FloatRows.ExpScaled(x, g, row.Length, max, (float)(scale * a / state.Sum), (float)(scale * smoothing / classes));
+            int local = target - shardOffset;
+            if ((uint)local < (uint)row.Length)
+            {
+                g[local] = (float)(g[local] - scale * (1.0 - smoothing));
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Validates a shard's geometry and the targets; returns the number of counted rows.</summary>
+    private static long ValidateShard(int shardLength, ReadOnlySpan<int> target, int classes, int shardOffset, int shardClasses, CrossEntropyOptions options)
+    {
+        if (classes < 1)
+        {
+            ThrowHelper.ClassesNotPositive(classes);
+        }
+
+        if (shardClasses < 1)
+        {
+            ThrowHelper.ClassesNotPositive(shardClasses, nameof(shardClasses));
+        }
+
+        if (shardOffset < 0 || shardOffset > classes - shardClasses)
+        {
+            throw new ArgumentOutOfRangeException(nameof(shardOffset), shardOffset,
+                $"The shard's classes [{shardOffset}, {(long)shardOffset + shardClasses}) must lie within the {classes} classes.");
+        }
+
+        if ((long)target.Length * shardClasses != shardLength)
+        {
+            throw new ArgumentException(
+                $"The shard must hold {shardClasses} classes for each of the {target.Length} targets ({(long)target.Length * shardClasses} values); it holds {shardLength}.", "shard");
+        }
+
+        return CountTargets(target, classes, options.IgnoreIndex);
+    }
+
+    private static void ValidatePartials(ReadOnlySpan<CrossEntropyPartial> partials, ReadOnlySpan<int> target, int classes, int ignoreIndex)
+    {
+        if (partials.Length != target.Length)
+        {
+            throw new ArgumentException(
+                $"Expected one partial per target ({target.Length}); got {partials.Length}.", nameof(partials));
+        }
+
+        for (int n = 0; n < partials.Length; n++)
+        {
+            if (target[n] != ignoreIndex && partials[n].Classes != classes)
+            {
+                throw new ArgumentException(
+                    $"The partial of row {n} covers {partials[n].Classes} of the {classes} classes: merge every shard's partial, each once, before finishing.",
+                    nameof(partials));
+            }
+        }
+    }
+}
