@@ -28,9 +28,11 @@ public readonly record struct CrossEntropyPartial
     /// <param name="targetLogit">The target's logit if the target falls in the shard, otherwise 0.</param>
     /// <param name="logitSum">Σ of the shard's logits (used by label smoothing; 0 when not computed).</param>
     /// <param name="classes">How many classes the shard covers (merging adds them up: a finished row must cover all C).</param>
+    /// <param name="coverage">The fingerprint of the shard's classes, <see cref="CoverageOf(int, int)"/>(offset, count).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="argMax"/> is less than −1 or <paramref name="classes"/> is negative.</exception>
-    public CrossEntropyPartial(LogSumExpState logSumExp, double maxLogit, int argMax, double targetLogit, double logitSum, int classes)
+    public CrossEntropyPartial(LogSumExpState logSumExp, double maxLogit, int argMax, double targetLogit, double logitSum, int classes, ulong coverage)
     {
+        Coverage = coverage;
         ArgumentOutOfRangeException.ThrowIfLessThan(argMax, -1);
         ArgumentOutOfRangeException.ThrowIfNegative(classes);
         Classes = classes;
@@ -57,17 +59,48 @@ public readonly record struct CrossEntropyPartial
     public double TargetLogit { get; }
 
     /// <summary>
-    /// How many classes the partial covers: the sum over the merged shards. Finishing a row checks that it is C, so a
-    /// missing or twice-merged shard is an error, not a silently wrong loss.
+    /// How many classes the partial covers: the sum over the merged shards. Finishing a row checks that it is C.
     /// </summary>
     public int Classes { get; }
+
+    /// <summary>
+    /// A 64-bit fingerprint of the set of classes covered: the sum (modulo 2⁶⁴) of a hash of each class index, added up
+    /// by merging. Finishing a row checks it against the fingerprint of all C classes, so a missing shard, a shard merged
+    /// twice or overlapping shards are refused even when the class count comes out right (unless the hashes collide,
+    /// with a chance of about 2⁻⁶⁴).
+    /// </summary>
+    public ulong Coverage { get; }
+
+    /// <summary>
+    /// The fingerprint of the classes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="count"/>):
+    /// Σⱼ h(j) modulo 2⁶⁴, with h the SplitMix64 finalizer. The fingerprints of disjoint sets add up to that of their union.
+    /// </summary>
+    /// <param name="offset">The first class index, at least 0.</param>
+    /// <param name="count">The number of classes, at least 0.</param>
+    /// <returns>The fingerprint (0 for no class).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="count"/> is negative.</exception>
+    public static ulong CoverageOf(int offset, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ulong sum = 0;
+        for (long j = offset; j < (long)offset + count; j++)
+        {
+            ulong z = (ulong)j + 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            sum += z ^ (z >> 31);
+        }
+
+        return sum;
+    }
 
     /// <summary>Σ of the logits seen, for label smoothing (0 when the shard was computed without smoothing).</summary>
     public double LogitSum { get; }
 
     /// <summary>
     /// The partial of the union of two disjoint shards of the same row: log-sum-exp states merged, the larger maximum
-    /// kept (NaN the largest, the lower index on ties), target logits, logit sums and class counts added.
+    /// kept (NaN the largest, the lower index on ties), target logits, logit sums, class counts and coverage fingerprints added.
     /// </summary>
     /// <param name="left">One shard's partial.</param>
     /// <param name="right">Another shard's partial, of classes disjoint from <paramref name="left"/>'s.</param>
@@ -93,7 +126,8 @@ public readonly record struct CrossEntropyPartial
             argMax,
             left.TargetLogit + right.TargetLogit,
             left.LogitSum + right.LogitSum,
-            left.Classes + right.Classes);
+            left.Classes + right.Classes,
+            left.Coverage + right.Coverage);
     }
 
     /// <summary>This partial merged with <paramref name="other"/>: <see cref="Merge(CrossEntropyPartial, CrossEntropyPartial)"/>.</summary>

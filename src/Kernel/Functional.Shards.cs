@@ -43,21 +43,22 @@ public static partial class Functional
 
         bool smoothing = options.LabelSmoothing > 0.0;
         bool fast = typeof(T) == typeof(float) && options.SoftCap == 0.0 && FloatRows.IsSupported;
+        ulong coverage = CrossEntropyPartial.CoverageOf(shardOffset, shardClasses);
         for (int n = 0; n < target.Length; n++)
         {
             int t = target[n];
             ReadOnlySpan<T> row = shard.Slice(n * shardClasses, shardClasses);
             partials[n] = t == options.IgnoreIndex ? default
-                : fast ? FloatShardPartial(Reinterpret.AsFloat(row), shardOffset, t, smoothing)
-                : DetailedRows.Partial(row, shardOffset, t, options.SoftCap, smoothing);
+                : fast ? FloatShardPartial(Reinterpret.AsFloat(row), shardOffset, t, smoothing, coverage)
+                : DetailedRows.Partial(row, shardOffset, t, options.SoftCap, smoothing, coverage);
         }
     }
 
-    private static unsafe CrossEntropyPartial FloatShardPartial(ReadOnlySpan<float> row, int shardOffset, int target, bool smoothing)
+    private static unsafe CrossEntropyPartial FloatShardPartial(ReadOnlySpan<float> row, int shardOffset, int target, bool smoothing, ulong coverage)
     {
         fixed (float* x = row)
         {
-            return DetailedRows.FloatPartial(x, row.Length, shardOffset, target, smoothing, null, null);
+            return DetailedRows.FloatPartial(x, row.Length, shardOffset, target, smoothing, null, null, coverage);
         }
     }
 
@@ -96,7 +97,7 @@ public static partial class Functional
     /// <param name="rows">Empty, or at least N entries that receive each row's results.</param>
     /// <returns>The summary: reduced loss (z-loss included), reduced z-loss, counted rows, correct predictions, accuracy.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is less than 1; a target is out of range.</exception>
-    /// <exception cref="ArgumentException">The partials are not one per target; a counted row's partial does not cover exactly C classes (a shard is missing or was merged twice); <paramref name="rows"/> is too short.</exception>
+    /// <exception cref="ArgumentException">The partials are not one per target; a counted row's partial does not cover each of the C classes exactly once (a shard is missing, merged twice, or overlaps another; checked by count and by <see cref="CrossEntropyPartial.Coverage"/>); <paramref name="rows"/> is too short.</exception>
     /// <remarks>The sums run in row order on the calling thread; they equal the whole-row results to within a few double ulps.</remarks>
     public static CrossEntropySummary CrossEntropyFromPartials(
         ReadOnlySpan<CrossEntropyPartial> partials,
@@ -268,12 +269,25 @@ public static partial class Functional
                 $"Expected one partial per target ({target.Length}); got {partials.Length}.", nameof(partials));
         }
 
+        ulong whole = CrossEntropyPartial.CoverageOf(0, classes);
         for (int n = 0; n < partials.Length; n++)
         {
-            if (target[n] != ignoreIndex && partials[n].Classes != classes)
+            if (target[n] == ignoreIndex)
+            {
+                continue;
+            }
+
+            if (partials[n].Classes != classes)
             {
                 throw new ArgumentException(
                     $"The partial of row {n} covers {partials[n].Classes} of the {classes} classes: merge every shard's partial, each once, before finishing.",
+                    nameof(partials));
+            }
+
+            if (partials[n].Coverage != whole)
+            {
+                throw new ArgumentException(
+                    $"The partial of row {n} covers {classes} classes but not the classes 0 to {classes - 1} each once: a shard is missing and another was merged twice, or shards overlap.",
                     nameof(partials));
             }
         }

@@ -72,3 +72,15 @@ let ``an all-padding batch gives 0 under EmptyMean.Zero and NaN by default`` () 
     let zero = Functional.CrossEntropyDetailed(logits, padding, classes, CrossEntropyOptions(EmptyMean = EmptyMean.Zero))
     Assert.Equal(0.0, zero.Summary.Loss)
     Assert.Equal(0.0, zero.Summary.Accuracy)
+
+[<Fact>]
+let ``a shard merged twice in place of a missing one of the same width is refused`` () =
+    // Classes 0-2 twice and 3-5 never, plus class 6: the count comes out at 7, the coverage fingerprint does not.
+    let shardOf offset width =
+        Array.init (targets.Length * width) (fun i -> logits[(i / width) * classes + offset + i % width])
+    let first = Functional.CrossEntropyShard(shardOf 0 3, targets, classes, 0, 3)
+    let last = Functional.CrossEntropyShard(shardOf 6 1, targets, classes, 6, 1)
+    let partials = Functional.MergeCrossEntropyPartials(Functional.MergeCrossEntropyPartials(first, first), last)
+    Assert.Equal(classes, partials[0].Classes)
+    let error = Assert.Throws<ArgumentException>(fun () -> Functional.CrossEntropyFromPartials(partials, targets, classes) |> ignore)
+    Assert.Contains("each once", error.Message)

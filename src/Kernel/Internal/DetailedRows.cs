@@ -20,9 +20,9 @@ internal static class DetailedRows
     /// <summary>
     /// The partial of one contiguous row or shard of <paramref name="row"/>.Length classes starting at global class
     /// <paramref name="classOffset"/>; <paramref name="target"/> is the row's global target (it counts when it falls
-    /// in the shard). Two passes, each computing the capped logit: max, argmax, target, sum; then Σ exp(z − max).
+    /// in the shard); <paramref name="coverage"/> is the shard's fingerprint (0 for a whole row, which is not checked). Two passes, each computing the capped logit: max, argmax, target, sum; then Σ exp(z − max).
     /// </summary>
-    public static CrossEntropyPartial Partial<T>(ReadOnlySpan<T> row, int classOffset, int target, double cap, bool withLogitSum)
+    public static CrossEntropyPartial Partial<T>(ReadOnlySpan<T> row, int classOffset, int target, double cap, bool withLogitSum, ulong coverage = 0)
         where T : IFloatingPointIeee754<T>
     {
         if (row.IsEmpty)
@@ -72,7 +72,7 @@ internal static class DetailedRows
             state = new LogSumExpState(max, sum);
         }
 
-        return new CrossEntropyPartial(state, max, classOffset + argMax, targetLogit, withLogitSum ? logitSum : 0.0, row.Length);
+        return new CrossEntropyPartial(state, max, classOffset + argMax, targetLogit, withLogitSum ? logitSum : 0.0, row.Length, coverage);
     }
 
     /// <summary>
@@ -81,7 +81,7 @@ internal static class DetailedRows
     /// never the row itself).
     /// </summary>
     public static unsafe CrossEntropyPartial FloatPartial(
-        float* x, int n, int classOffset, int target, bool withLogitSum, float* exponentials, float* prefetch)
+        float* x, int n, int classOffset, int target, bool withLogitSum, float* exponentials, float* prefetch, ulong coverage = 0)
     {
         FloatRowSums sums = FloatRows.Pass(x, n, withLogitSum, exponentials, prefetch);
         double max = sums.Max;
@@ -89,14 +89,14 @@ internal static class DetailedRows
         if (double.IsNaN(sum) || double.IsNegativeInfinity(max))
         {
             // A NaN or +∞ in the row (the vector max may have skipped a NaN), or only −∞: the scalar path says where.
-            return Partial(new ReadOnlySpan<float>(x, n), classOffset, target, 0.0, withLogitSum);
+            return Partial(new ReadOnlySpan<float>(x, n), classOffset, target, 0.0, withLogitSum, coverage);
         }
 
         int local = target - classOffset;
         double targetLogit = (uint)local < (uint)n ? x[local] : 0.0;
         int argMax = FloatRows.IndexOf(x, n, sums.Max);
         double logitSum = withLogitSum ? sums.SumShifted + n * max : 0.0;
-        return new CrossEntropyPartial(new LogSumExpState(max, sum), max, classOffset + argMax, targetLogit, logitSum, n);
+        return new CrossEntropyPartial(new LogSumExpState(max, sum), max, classOffset + argMax, targetLogit, logitSum, n, coverage);
     }
 
     /// <summary>
