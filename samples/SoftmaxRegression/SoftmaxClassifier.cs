@@ -5,7 +5,7 @@ namespace Xent.Samples;
 
 /// <summary>
 /// Multinomial logistic (softmax) regression trained by full-batch gradient descent: logits = X·W + b, loss = mean
-/// cross entropy, and the gradient ∂L/∂logits comes from <see cref="Functional.CrossEntropyWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, Reduction, ReadOnlySpan{T}, int, double, int)"/>
+/// cross entropy, and the gradient ∂L/∂logits comes from <see cref="Functional.CrossEntropyWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>
 /// in the same pass as the loss. The only other arithmetic is the two small matrix products of the chain rule.
 /// </summary>
 public sealed class SoftmaxClassifier

@@ -20,14 +20,16 @@ namespace Xent;
 /// input); probability targets have the input's shape.</para>
 /// <para>The mean over index targets divides by the sum of the weights of the non-ignored targets; over probability
 /// targets by the number of positions. Edge cases (all targets ignored, empty batch, NaN and infinite logits) are
-/// those of <see cref="Functional.CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int)"/>,
-/// which computes every value.</para>
+/// those of <see cref="Functional.CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>,
+/// which computes every value; <see cref="EmptyMean"/> chooses what a mean over no counted position returns (NaN by
+/// default, as PyTorch, or 0).</para>
 /// </remarks>
 public sealed record CrossEntropyLoss
 {
     private readonly Reduction _reduction;
     private readonly ClassWeights? _weight;
     private readonly double _labelSmoothing;
+    private readonly EmptyMean _emptyMean;
 
     /// <summary>Creates the loss with PyTorch's options and defaults.</summary>
     /// <param name="reduction">PyTorch <c>reduction</c>: <see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/>.</param>
@@ -62,6 +64,15 @@ public sealed record CrossEntropyLoss
     /// <summary>The label smoothing ε in [0, 1] (PyTorch <c>label_smoothing</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set outside [0, 1] or to NaN.</exception>
     public double LabelSmoothing { get => _labelSmoothing; init => _labelSmoothing = OptionChecks.LabelSmoothing(value); }
+
+    /// <summary>
+    /// What a <see cref="Reduction.Mean"/> returns when no position counts: every index target equals
+    /// <see cref="IgnoreIndex"/>, or the batch is empty. <see cref="EmptyMean.NaN"/> (the default) is PyTorch's 0/0;
+    /// <see cref="EmptyMean.Zero"/> returns 0, as Keras and Liger-Kernel. Weights summing to zero over targets that
+    /// count still give what the division gives, and the gradient is 0 in both cases. Not a PyTorch option.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to an undefined value.</exception>
+    public EmptyMean EmptyMean { get => _emptyMean; init => _emptyMean = OptionChecks.EmptyMean(value); }
 
     /// <summary>Cross entropy of logits and class-index targets (see the class summary for the formula), without gradient work.</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
@@ -321,10 +332,10 @@ public sealed record CrossEntropyLoss
 
         T value = (gradient is null, probabilities) switch
         {
-            (true, true) => Functional.CrossEntropy(x, p, classes, Reduction, w, LabelSmoothing, inner),
-            (true, false) => Functional.CrossEntropy(x, y, classes, Reduction, w, IgnoreIndex, LabelSmoothing, inner),
-            (false, true) => Functional.CrossEntropyWithGradient(x, p, gradient, classes, Reduction, w, LabelSmoothing, inner),
-            (false, false) => Functional.CrossEntropyWithGradient(x, y, gradient, classes, Reduction, w, IgnoreIndex, LabelSmoothing, inner),
+            (true, true) => Functional.CrossEntropy(x, p, classes, Reduction, w, LabelSmoothing, inner, EmptyMean),
+            (true, false) => Functional.CrossEntropy(x, y, classes, Reduction, w, IgnoreIndex, LabelSmoothing, inner, EmptyMean),
+            (false, true) => Functional.CrossEntropyWithGradient(x, p, gradient, classes, Reduction, w, LabelSmoothing, inner, EmptyMean),
+            (false, false) => Functional.CrossEntropyWithGradient(x, y, gradient, classes, Reduction, w, IgnoreIndex, LabelSmoothing, inner, EmptyMean),
         };
         return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
     }
@@ -334,13 +345,13 @@ public sealed record CrossEntropyLoss
     /// <returns>True when every option is equal.</returns>
     public bool Equals(CrossEntropyLoss? other) =>
         other is not null && Reduction == other.Reduction && ClassWeights.AreEqual(_weight, other._weight)
-        && IgnoreIndex == other.IgnoreIndex && LabelSmoothing.Equals(other.LabelSmoothing);
+        && IgnoreIndex == other.IgnoreIndex && LabelSmoothing.Equals(other.LabelSmoothing) && EmptyMean == other.EmptyMean;
 
     /// <summary>A hash of the options, consistent with <see cref="Equals(CrossEntropyLoss)"/>.</summary>
     /// <returns>The hash.</returns>
-    public override int GetHashCode() => HashCode.Combine(Reduction, ClassWeights.HashOf(_weight), IgnoreIndex, LabelSmoothing);
+    public override int GetHashCode() => HashCode.Combine(Reduction, ClassWeights.HashOf(_weight), IgnoreIndex, LabelSmoothing, EmptyMean);
 
-    /// <summary>The options, as PyTorch would print them: <c>CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0)</c>.</summary>
+    /// <summary>The options, as PyTorch would print them, then <see cref="EmptyMean"/>: <c>CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0, emptyMean: NaN)</c>.</summary>
     public override string ToString() =>
-        $"CrossEntropyLoss(reduction: {Reduction}, weight: {_weight?.ToString() ?? "none"}, ignoreIndex: {IgnoreIndex}, labelSmoothing: {OptionChecks.Number(LabelSmoothing)})";
+        $"CrossEntropyLoss(reduction: {Reduction}, weight: {_weight?.ToString() ?? "none"}, ignoreIndex: {IgnoreIndex}, labelSmoothing: {OptionChecks.Number(LabelSmoothing)}, emptyMean: {EmptyMean})";
 }

@@ -16,12 +16,15 @@ namespace Xent;
 /// <remarks>
 /// Shapes, as PyTorch: input (N, C), (N, C, d1, ..., dk) or unbatched (C), usually the output of
 /// <see cref="LogSoftmax"/>; targets the input's shape without the class dimension. Values are computed by
-/// <see cref="Functional.NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>.
+/// <see cref="Functional.NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int, EmptyMean)"/>,
+/// edge cases included; <see cref="EmptyMean"/> chooses what a mean over no counted position returns (NaN by default,
+/// as PyTorch, or 0).
 /// </remarks>
 public sealed record NllLoss
 {
     private readonly Reduction _reduction;
     private readonly ClassWeights? _weight;
+    private readonly EmptyMean _emptyMean;
 
     /// <summary>Creates the loss with PyTorch's options and defaults.</summary>
     /// <param name="reduction">PyTorch <c>reduction</c>: <see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/>.</param>
@@ -46,6 +49,15 @@ public sealed record NllLoss
 
     /// <summary>The ignored target value (PyTorch <c>ignore_index</c>).</summary>
     public int IgnoreIndex { get; init; }
+
+    /// <summary>
+    /// What a <see cref="Reduction.Mean"/> returns when no position counts: every target equals
+    /// <see cref="IgnoreIndex"/>, or the batch is empty. <see cref="EmptyMean.NaN"/> (the default) is PyTorch's 0/0;
+    /// <see cref="EmptyMean.Zero"/> returns 0, as Keras and Liger-Kernel. Weights summing to zero over targets that
+    /// count still give what the division gives, and the gradient is 0 in both cases. Not a PyTorch option.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to an undefined value.</exception>
+    public EmptyMean EmptyMean { get => _emptyMean; init => _emptyMean = OptionChecks.EmptyMean(value); }
 
     /// <summary>Negative log-likelihood of log-probabilities and class-index targets (see the class summary), without gradient work.</summary>
     /// <param name="input">Log-probabilities: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
@@ -169,8 +181,8 @@ public sealed record NllLoss
         }
 
         T value = gradient is null
-            ? Functional.NllLoss(x, y, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner)
-            : Functional.NllLossWithGradient(x, y, gradient, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner);
+            ? Functional.NllLoss(x, y, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner, EmptyMean)
+            : Functional.NllLossWithGradient(x, y, gradient, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner, EmptyMean);
         return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
     }
 
@@ -178,13 +190,14 @@ public sealed record NllLoss
     /// <param name="other">Another loss, or null.</param>
     /// <returns>True when every option is equal.</returns>
     public bool Equals(NllLoss? other) =>
-        other is not null && Reduction == other.Reduction && ClassWeights.AreEqual(_weight, other._weight) && IgnoreIndex == other.IgnoreIndex;
+        other is not null && Reduction == other.Reduction && ClassWeights.AreEqual(_weight, other._weight) && IgnoreIndex == other.IgnoreIndex
+        && EmptyMean == other.EmptyMean;
 
     /// <summary>A hash of the options, consistent with <see cref="Equals(NllLoss)"/>.</summary>
     /// <returns>The hash.</returns>
-    public override int GetHashCode() => HashCode.Combine(Reduction, ClassWeights.HashOf(_weight), IgnoreIndex);
+    public override int GetHashCode() => HashCode.Combine(Reduction, ClassWeights.HashOf(_weight), IgnoreIndex, EmptyMean);
 
-    /// <summary>The options: <c>NllLoss(reduction: Mean, weight: none, ignoreIndex: -100)</c>.</summary>
+    /// <summary>The options: <c>NllLoss(reduction: Mean, weight: none, ignoreIndex: -100, emptyMean: NaN)</c>.</summary>
     public override string ToString() =>
-        $"NllLoss(reduction: {Reduction}, weight: {_weight?.ToString() ?? "none"}, ignoreIndex: {IgnoreIndex})";
+        $"NllLoss(reduction: {Reduction}, weight: {_weight?.ToString() ?? "none"}, ignoreIndex: {IgnoreIndex}, emptyMean: {EmptyMean})";
 }

@@ -111,7 +111,7 @@ public static partial class Functional
         return gradInput;
     }
 
-    /// <inheritdoc cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int)"/>
+    /// <inheritdoc cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>
     /// <returns>The reduced loss, as the span overload returns it; nothing is allocated.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]
@@ -123,11 +123,12 @@ public static partial class Functional
         T[]? weight = null,
         int ignoreIndex = DefaultIgnoreIndex,
         double labelSmoothing = 0.0,
-        int inner = 1)
+        int inner = 1,
+        EmptyMean emptyMean = EmptyMean.NaN)
         where T : IFloatingPointIeee754<T> =>
-        CrossEntropy(In(input), In(target), classes, reduction, Optional(weight), ignoreIndex, labelSmoothing, inner);
+        CrossEntropy(In(input), In(target), classes, reduction, Optional(weight), ignoreIndex, labelSmoothing, inner, emptyMean);
 
-    /// <inheritdoc cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Reduction, ReadOnlySpan{T}, double, int)"/>
+    /// <inheritdoc cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Reduction, ReadOnlySpan{T}, double, int, EmptyMean)"/>
     /// <returns>The reduced loss, as the span overload returns it; nothing is allocated.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]
@@ -138,9 +139,10 @@ public static partial class Functional
         Reduction reduction = Reduction.Mean,
         T[]? weight = null,
         double labelSmoothing = 0.0,
-        int inner = 1)
+        int inner = 1,
+        EmptyMean emptyMean = EmptyMean.NaN)
         where T : IFloatingPointIeee754<T> =>
-        CrossEntropy(In(input), In(target), classes, reduction, Optional(weight), labelSmoothing, inner);
+        CrossEntropy(In(input), In(target), classes, reduction, Optional(weight), labelSmoothing, inner, emptyMean);
 
     /// <inheritdoc cref="CrossEntropyPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, ReadOnlySpan{T}, int, double, int)"/>
     /// <returns>A new array, allocated by this call, of one loss per position, in target order.</returns>
@@ -183,7 +185,7 @@ public static partial class Functional
         return losses;
     }
 
-    /// <inheritdoc cref="CrossEntropyWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, Reduction, ReadOnlySpan{T}, int, double, int)"/>
+    /// <inheritdoc cref="CrossEntropyWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>
     /// <returns>The reduced loss, bit for bit the loss-only value, and ∂L/∂input in a new array of the input's length, allocated by this call.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]
@@ -195,17 +197,18 @@ public static partial class Functional
         T[]? weight = null,
         int ignoreIndex = DefaultIgnoreIndex,
         double labelSmoothing = 0.0,
-        int inner = 1)
+        int inner = 1,
+        EmptyMean emptyMean = EmptyMean.NaN)
         where T : IFloatingPointIeee754<T>
     {
         var x = In(input);
         var y = In(target);
         var gradient = new T[x.Length];
-        T loss = CrossEntropyWithGradient(x, y, gradient.AsSpan(), classes, reduction, Optional(weight), ignoreIndex, labelSmoothing, inner);
+        T loss = CrossEntropyWithGradient(x, y, gradient.AsSpan(), classes, reduction, Optional(weight), ignoreIndex, labelSmoothing, inner, emptyMean);
         return new LossWithGradient<T>(loss, gradient);
     }
 
-    /// <inheritdoc cref="CrossEntropyWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, Reduction, ReadOnlySpan{T}, double, int)"/>
+    /// <inheritdoc cref="CrossEntropyWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, Reduction, ReadOnlySpan{T}, double, int, EmptyMean)"/>
     /// <returns>The reduced loss, bit for bit the loss-only value, and ∂L/∂input in a new array of the input's length, allocated by this call.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]
@@ -216,13 +219,14 @@ public static partial class Functional
         Reduction reduction = Reduction.Mean,
         T[]? weight = null,
         double labelSmoothing = 0.0,
-        int inner = 1)
+        int inner = 1,
+        EmptyMean emptyMean = EmptyMean.NaN)
         where T : IFloatingPointIeee754<T>
     {
         var x = In(input);
         var y = In(target);
         var gradient = new T[x.Length];
-        T loss = CrossEntropyWithGradient(x, y, gradient.AsSpan(), classes, reduction, Optional(weight), labelSmoothing, inner);
+        T loss = CrossEntropyWithGradient(x, y, gradient.AsSpan(), classes, reduction, Optional(weight), labelSmoothing, inner, emptyMean);
         return new LossWithGradient<T>(loss, gradient);
     }
 
@@ -273,7 +277,7 @@ public static partial class Functional
         return new PerElementLossWithGradient<T>(losses, gradient);
     }
 
-    /// <inheritdoc cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int)"/>
+    /// <inheritdoc cref="NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int, EmptyMean)"/>
     /// <returns>The reduced loss, as the span overload returns it; nothing is allocated.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]
@@ -284,9 +288,10 @@ public static partial class Functional
         Reduction reduction = Reduction.Mean,
         T[]? weight = null,
         int ignoreIndex = DefaultIgnoreIndex,
-        int inner = 1)
+        int inner = 1,
+        EmptyMean emptyMean = EmptyMean.NaN)
         where T : IFloatingPointIeee754<T> =>
-        NllLoss(In(input), In(target), classes, reduction, Optional(weight), ignoreIndex, inner);
+        NllLoss(In(input), In(target), classes, reduction, Optional(weight), ignoreIndex, inner, emptyMean);
 
     /// <inheritdoc cref="NllLossPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, ReadOnlySpan{T}, int, int)"/>
     /// <returns>A new array, allocated by this call, of one loss per position, in target order.</returns>
@@ -308,7 +313,7 @@ public static partial class Functional
         return losses;
     }
 
-    /// <inheritdoc cref="NllLossWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, Reduction, ReadOnlySpan{T}, int, int)"/>
+    /// <inheritdoc cref="NllLossWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, Reduction, ReadOnlySpan{T}, int, int, EmptyMean)"/>
     /// <returns>The reduced loss, bit for bit the loss-only value, and ∂L/∂input in a new array of the input's length, allocated by this call.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]
@@ -319,13 +324,14 @@ public static partial class Functional
         Reduction reduction = Reduction.Mean,
         T[]? weight = null,
         int ignoreIndex = DefaultIgnoreIndex,
-        int inner = 1)
+        int inner = 1,
+        EmptyMean emptyMean = EmptyMean.NaN)
         where T : IFloatingPointIeee754<T>
     {
         var x = In(input);
         var y = In(target);
         var gradient = new T[x.Length];
-        T loss = NllLossWithGradient(x, y, gradient.AsSpan(), classes, reduction, Optional(weight), ignoreIndex, inner);
+        T loss = NllLossWithGradient(x, y, gradient.AsSpan(), classes, reduction, Optional(weight), ignoreIndex, inner, emptyMean);
         return new LossWithGradient<T>(loss, gradient);
     }
 

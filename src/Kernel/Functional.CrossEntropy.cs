@@ -12,7 +12,7 @@ public static partial class Functional
     /// For position n with target yₙ ≠ ignoreIndex and ε = <paramref name="labelSmoothing"/>:
     /// ℓₙ = (1 − ε)·w[yₙ]·(lseₙ − xₙ[yₙ]) + (ε / C)·Σ_c w[c]·(lseₙ − xₙ[c]), where lseₙ = log Σ_c exp(xₙ[c]);
     /// ignored positions have ℓₙ = 0. <see cref="Reduction.Sum"/> returns Σ ℓₙ; <see cref="Reduction.Mean"/> returns
-    /// Σ ℓₙ / Σ_{n not ignored} w[yₙ].
+    /// Σ ℓₙ / Σ_{n not ignored} w[yₙ], or what <paramref name="emptyMean"/> says when no position counts.
     /// </summary>
     /// <typeparam name="T">float or double (any IEEE 754 type works; rows are computed in double).</typeparam>
     /// <param name="input">Logits, row-major, shape (N, C, d1, ..., dk) flattened: (outer, <paramref name="classes"/>, <paramref name="inner"/>). Empty is allowed.</param>
@@ -23,16 +23,19 @@ public static partial class Functional
     /// <param name="ignoreIndex">Target value whose positions contribute nothing, neither to the loss nor to the mean's normalizer (PyTorch <c>ignore_index</c>, default -100). It may be a real class.</param>
     /// <param name="labelSmoothing">ε in [0, 1] (PyTorch <c>label_smoothing</c>): the target becomes (1 − ε)·onehot + ε / C.</param>
     /// <param name="inner">d1·…·dk, the product of the dimensions after the class dimension; 1 (default) for (N, C) input.</param>
+    /// <param name="emptyMean">What <see cref="Reduction.Mean"/> returns when no position counts (every target equals <paramref name="ignoreIndex"/>, or the batch is empty): <see cref="EmptyMean.NaN"/> (default, 0/0 as PyTorch) or <see cref="EmptyMean.Zero"/> (as Keras and Liger-Kernel). Weights summing to zero over targets that count still give what the division gives. <see cref="Reduction.Sum"/> is unaffected.</param>
     /// <returns>The reduced loss, computed in double and rounded once to <typeparamref name="T"/>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="inner"/> is less than 1; <paramref name="labelSmoothing"/> is outside [0, 1] or NaN; a target is outside [0, C) and is not <paramref name="ignoreIndex"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="inner"/> is less than 1; <paramref name="labelSmoothing"/> is outside [0, 1] or NaN; <paramref name="emptyMean"/> is not a defined value; a target is outside [0, C) and is not <paramref name="ignoreIndex"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="reduction"/> is <see cref="Reduction.None"/>; the input length is not a multiple of C × inner; the target count is not the number of positions; <paramref name="weight"/> is neither empty nor of length C.</exception>
     /// <remarks>
     /// <para>Stable: lse − x[y] is computed as log Σ exp(x − m) − (x[y] − m) with m the row maximum, never through a
     /// materialized log-softmax, so logits of 1e4, 1e30 or 3e38 give exact results.</para>
     /// <para>Special values: a row holding NaN or +∞ (or only −∞) gives NaN, as in PyTorch; a −∞ logit at the target
     /// gives +∞; −∞ elsewhere is fine. An ignored row contributes nothing even if it holds NaN. Every target ignored
-    /// (or an empty batch) with <see cref="Reduction.Mean"/> gives NaN (0/0, as PyTorch); with <see cref="Reduction.Sum"/> 0.
-    /// Weights summing to zero over the non-ignored targets give NaN for the mean. A term whose coefficient is zero
+    /// (or an empty batch) with <see cref="Reduction.Mean"/> gives NaN (0/0, as PyTorch) by default, or 0 with
+    /// <see cref="EmptyMean.Zero"/>; with <see cref="Reduction.Sum"/> 0. Weights summing to zero over the non-ignored
+    /// targets give what the division gives for the mean (NaN, or ±∞ with signed weights), whatever
+    /// <paramref name="emptyMean"/> says. A term whose coefficient is zero
     /// (a zero weight, or the target's own term (1 − ε)·w[y] when ε = 1) contributes exactly 0 even where its
     /// log-probability is −∞; PyTorch gives NaN there (0·∞).</para>
     /// </remarks>
@@ -44,13 +47,16 @@ public static partial class Functional
         ReadOnlySpan<T> weight = default,
         int ignoreIndex = DefaultIgnoreIndex,
         double labelSmoothing = 0.0,
-        int inner = 1)
+        int inner = 1,
+        EmptyMean emptyMean = EmptyMean.NaN)
         where T : IFloatingPointIeee754<T>
     {
         ClassLayout layout = ValidateIndexLoss(input, target, classes, inner, weight, labelSmoothing);
         ValidateScalarReduction(reduction);
-        double weightSum = ValidateTargets(target, classes, ignoreIndex, weight);
-        return T.CreateTruncating(IndexLoss(input, target, layout, weight, ignoreIndex, labelSmoothing, fromLogits: true, reduction, weightSum, default, default, default));
+        ValidateEmptyMean(emptyMean);
+        CountedTargets counted = ValidateTargets(target, classes, ignoreIndex, weight);
+        double loss = IndexLoss(input, target, layout, weight, ignoreIndex, labelSmoothing, fromLogits: true, reduction, counted.WeightSum, default, default, default);
+        return T.CreateTruncating(EmptyMeanValue(loss, reduction, counted.Count, emptyMean));
     }
 
     /// <summary>
@@ -66,7 +72,7 @@ public static partial class Functional
     /// <param name="ignoreIndex">Target value whose positions get a loss of 0 (default -100); it may be a real class.</param>
     /// <param name="labelSmoothing">ε in [0, 1].</param>
     /// <param name="inner">Product of the dimensions after the class dimension; 1 for (N, C).</param>
-    /// <exception cref="ArgumentOutOfRangeException">As <see cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int)"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>.</exception>
     /// <exception cref="ArgumentException">As the reduced overload; also <paramref name="destination"/> is too short or overlaps an input. Nothing is written when an exception is thrown.</exception>
     /// <remarks>Special values as the reduced overload; an ignored position gets exactly 0 whatever its logits.</remarks>
     public static void CrossEntropyPerElement<T>(

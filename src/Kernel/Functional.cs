@@ -103,11 +103,26 @@ public static partial class Functional
         }
     }
 
-    /// <summary>Checks every target and returns Σ w[t] over the non-ignored ones: the normalizer of the mean.</summary>
-    private static double ValidateTargets<T>(ReadOnlySpan<int> target, int classes, int ignoreIndex, ReadOnlySpan<T> weight)
+    private static void ValidateEmptyMean(EmptyMean emptyMean)
+    {
+        if (emptyMean is not (EmptyMean.NaN or EmptyMean.Zero))
+        {
+            ThrowHelper.EmptyMeanUndefined(emptyMean);
+        }
+    }
+
+    /// <summary>
+    /// What <see cref="ValidateTargets{T}"/> learns about the non-ignored targets: Σ w[t], the normalizer of the mean,
+    /// and how many there are (zero when no position counts).
+    /// </summary>
+    private readonly record struct CountedTargets(double WeightSum, int Count);
+
+    /// <summary>Checks every target and returns Σ w[t] over the non-ignored ones (the normalizer of the mean) and their count.</summary>
+    private static CountedTargets ValidateTargets<T>(ReadOnlySpan<int> target, int classes, int ignoreIndex, ReadOnlySpan<T> weight)
         where T : IFloatingPointIeee754<T>
     {
         CompensatedSum weightSum = default;
+        int count = 0;
         for (int p = 0; p < target.Length; p++)
         {
             int t = target[p];
@@ -122,10 +137,19 @@ public static partial class Functional
             }
 
             weightSum.Add(Weight(weight, t));
+            count++;
         }
 
-        return weightSum.Value;
+        return new CountedTargets(weightSum.Value, count);
     }
+
+    /// <summary>
+    /// The reduced value as returned: a <see cref="Reduction.Mean"/> over no counted position (every target ignored, or
+    /// an empty batch) is 0 when <paramref name="emptyMean"/> is <see cref="EmptyMean.Zero"/>, and otherwise what the
+    /// division gave (NaN from 0/0). Any other value, including a mean whose counted weights sum to zero, is unchanged.
+    /// </summary>
+    private static double EmptyMeanValue(double reduced, Reduction reduction, int counted, EmptyMean emptyMean) =>
+        reduction == Reduction.Mean && counted == 0 && emptyMean == EmptyMean.Zero ? 0.0 : reduced;
 
     private static double Weight<T>(ReadOnlySpan<T> weight, int cls)
         where T : IFloatingPointIeee754<T> =>

@@ -5,7 +5,7 @@ namespace Xent;
 /// <summary>
 /// A reduced loss L and its gradient ∂L/∂input, as returned by the array overloads of the <c>WithGradient</c>
 /// functions of <see cref="Functional"/> (for example
-/// <see cref="Functional.CrossEntropyWithGradient{T}(T[], int[], int, Reduction, T[], int, double, int)"/>).
+/// <see cref="Functional.CrossEntropyWithGradient{T}(T[], int[], int, Reduction, T[], int, double, int, EmptyMean)"/>).
 /// </summary>
 /// <typeparam name="T">The element type of the input.</typeparam>
 /// <param name="Loss">The reduced loss L (mean or sum), bit for bit the value the span overload returns.</param>

@@ -96,11 +96,11 @@ public sealed class ArrayOverloadTests
     public void Class_losses_return_what_the_span_overloads_compute()
     {
         Assert.Equal(Functional.CrossEntropy<double>(Input, Targets, Classes, Reduction.Sum, Weight, Ignore, Smoothing, Inner),
-            Scalar(nameof(Functional.CrossEntropy), Input, Targets, Classes, Reduction.Sum, Weight, Ignore, Smoothing, Inner));
+            Scalar(nameof(Functional.CrossEntropy), Input, Targets, Classes, Reduction.Sum, Weight, Ignore, Smoothing, Inner, EmptyMean.NaN));
         Assert.Equal(Functional.CrossEntropy<double>(Input, Probabilities, Classes, Reduction.Sum, Weight, Smoothing, Inner),
-            Scalar(nameof(Functional.CrossEntropy), Input, Probabilities, Classes, Reduction.Sum, Weight, Smoothing, Inner));
+            Scalar(nameof(Functional.CrossEntropy), Input, Probabilities, Classes, Reduction.Sum, Weight, Smoothing, Inner, EmptyMean.NaN));
         Assert.Equal(Functional.NllLoss<double>(Input, Targets, Classes, Reduction.Sum, Weight, Ignore, Inner),
-            Scalar(nameof(Functional.NllLoss), Input, Targets, Classes, Reduction.Sum, Weight, Ignore, Inner));
+            Scalar(nameof(Functional.NllLoss), Input, Targets, Classes, Reduction.Sum, Weight, Ignore, Inner, EmptyMean.NaN));
 
         Assert.Equal(Span(d => Functional.CrossEntropyPerElement<double>(Input, Targets, d, Classes, Weight, Ignore, Smoothing, Inner), 4),
             Functional.CrossEntropyPerElement(Input, Targets, Classes, Weight, Ignore, Smoothing, Inner));

@@ -31,13 +31,13 @@ public sealed class FacadeTests
     [Fact]
     public void ToString_ShowsTheOptions()
     {
-        Assert.Equal("CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0)", new CrossEntropyLoss().ToString());
+        Assert.Equal("CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0, emptyMean: NaN)", new CrossEntropyLoss().ToString());
         Assert.Equal(
-            "CrossEntropyLoss(reduction: Sum, weight: [1, 0.5, 2], ignoreIndex: 3, labelSmoothing: 0.1)",
+            "CrossEntropyLoss(reduction: Sum, weight: [1, 0.5, 2], ignoreIndex: 3, labelSmoothing: 0.1, emptyMean: NaN)",
             new CrossEntropyLoss(Reduction.Sum, [1.0, 0.5, 2.0], 3, 0.1).ToString());
-        Assert.Equal("CrossEntropyLoss(reduction: None, weight: none, ignoreIndex: -100, labelSmoothing: 1)", new CrossEntropyLoss(Reduction.None, labelSmoothing: 1.0).ToString());
-        Assert.Equal("NllLoss(reduction: Mean, weight: none, ignoreIndex: -100)", new NllLoss().ToString());
-        Assert.Equal("NllLoss(reduction: None, weight: [0.25, 4], ignoreIndex: 0)", new NllLoss(Reduction.None, [0.25, 4.0], 0).ToString());
+        Assert.Equal("CrossEntropyLoss(reduction: None, weight: none, ignoreIndex: -100, labelSmoothing: 1, emptyMean: NaN)", new CrossEntropyLoss(Reduction.None, labelSmoothing: 1.0).ToString());
+        Assert.Equal("NllLoss(reduction: Mean, weight: none, ignoreIndex: -100, emptyMean: NaN)", new NllLoss().ToString());
+        Assert.Equal("NllLoss(reduction: None, weight: [0.25, 4], ignoreIndex: 0, emptyMean: NaN)", new NllLoss(Reduction.None, [0.25, 4.0], 0).ToString());
         Assert.Equal("Softmax(dim: 1)", new Softmax(1).ToString());
         Assert.Equal("Softmax(dim: -1)", new Softmax(-1).ToString());
         Assert.Equal("LogSoftmax(dim: 0)", new LogSoftmax(0).ToString());

@@ -33,7 +33,7 @@ let ``option records constructed with named arguments`` () =
     Assert.Equal(0.0f, perRow[2]) // the third target is 1 = ignoreIndex
     let kernel = Functional.CrossEntropyPerElement(seed004, KernelTests.labels004, classes = 4, weight = [| 1.0f; 2.0f; 0.5f; 1.0f |], ignoreIndex = 1, labelSmoothing = 0.1)
     identical kernel perRow
-    Assert.Equal("CrossEntropyLoss(reduction: None, weight: [1, 2, 0.5, 1], ignoreIndex: 1, labelSmoothing: 0.1)", string options)
+    Assert.Equal("CrossEntropyLoss(reduction: None, weight: [1, 2, 0.5, 1], ignoreIndex: 1, labelSmoothing: 0.1, emptyMean: NaN)", string options)
     // F# has no `with` on C# records: a changed copy is a new record, built from the options that stay.
     let summed = CrossEntropyLoss(reduction = Reduction.Sum, weight = options.Weight, ignoreIndex = options.IgnoreIndex, labelSmoothing = options.LabelSmoothing)
     close 1e-5 (perRow |> Array.sumBy float) (summed.Forward(seed004, [| 3; 4 |], KernelTests.labels004).Value)

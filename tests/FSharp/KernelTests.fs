@@ -164,3 +164,18 @@ let ``errors surface as ArgumentException naming the parameter`` () =
     Assert.Equal("target", missingTarget.ParamName)
     let smoothing = Assert.ThrowsAny<ArgumentException>(fun () -> Functional.CrossEntropy(seed001, [| 2 |], classes = 3, labelSmoothing = 1.5) |> ignore)
     Assert.Equal("labelSmoothing", smoothing.ParamName)
+
+[<Fact>]
+let ``a padding-only batch: NaN by default, 0 with EmptyMean.Zero`` () =
+    let padding = [| Functional.DefaultIgnoreIndex; Functional.DefaultIgnoreIndex; Functional.DefaultIgnoreIndex |]
+    Assert.True(Single.IsNaN(Functional.CrossEntropy(seed004, padding, classes = 4)), "0/0, as PyTorch")
+    Assert.Equal(0.0f, Functional.CrossEntropy(seed004, padding, classes = 4, emptyMean = EmptyMean.Zero))
+    Assert.Equal(0.0f, Functional.NllLoss(seed004, padding, classes = 4, emptyMean = EmptyMean.Zero))
+    let step = Functional.CrossEntropyWithGradient(seed004, padding, classes = 4, emptyMean = EmptyMean.Zero)
+    Assert.Equal(0.0f, step.Loss)
+    Assert.All(step.Gradient, fun g -> Assert.Equal(0.0f, g))
+    // A summed running loss over batches, some of them padding only, stays finite.
+    let running =
+        [ labels004; padding; labels004 ]
+        |> List.sumBy (fun labels -> float (Functional.CrossEntropy(seed004, labels, classes = 4, emptyMean = EmptyMean.Zero)))
+    close 1e-6 (2.0 * float (Functional.CrossEntropy(seed004, labels004, classes = 4))) running

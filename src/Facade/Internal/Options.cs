@@ -96,6 +96,16 @@ internal static class OptionChecks
         return reduction;
     }
 
+    public static EmptyMean EmptyMean(EmptyMean emptyMean)
+    {
+        if (!Enum.IsDefined(emptyMean))
+        {
+            throw new ArgumentOutOfRangeException(nameof(emptyMean), emptyMean, $"EmptyMean must be NaN or Zero; got {(int)emptyMean}.");
+        }
+
+        return emptyMean;
+    }
+
     public static double LabelSmoothing(double labelSmoothing)
     {
         if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0))

@@ -76,6 +76,11 @@ internal static class ThrowHelper
             "reduction");
 
     [DoesNotReturn]
+    public static void EmptyMeanUndefined(EmptyMean emptyMean) =>
+        throw new ArgumentOutOfRangeException("emptyMean", emptyMean,
+            $"EmptyMean must be NaN or Zero; got {(int)emptyMean}.");
+
+    [DoesNotReturn]
     public static void GradientTooShort(int gradientLength, int required) =>
         throw new ArgumentException(
             $"Gradient is too short: it receives one value per input element ({required}) but holds {gradientLength}.",
