@@ -31,7 +31,8 @@ public static partial class Functional
     /// <para>One pass: the row maximum and its position, then one exponential per element, as for the loss alone; the
     /// float path (AVX-512, no soft cap) is the fused kernel of <see cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>,
     /// runs on up to <see cref="MaxDegreeOfParallelism"/> threads and, without smoothing or z-loss, gives the same loss
-    /// bit for bit when C &gt; 16 (within an ulp below, where the loss-only path vectorizes across rows). Results never
+    /// bit for bit when C &gt; 16 (below, where the loss-only path vectorizes across rows, the two agree
+    /// within that path's documented error bound). Results never
     /// depend on the number of threads.</para>
     /// <para>Special values as <see cref="CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>:
     /// a row holding NaN or +∞, or only −∞, has a NaN loss; its prediction follows <c>torch.argmax</c> (the first NaN,

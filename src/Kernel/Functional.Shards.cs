@@ -78,6 +78,12 @@ public static partial class Functional
                 $"The accumulator must hold one partial per row of the source ({source.Length}); it holds {accumulator.Length}.", nameof(accumulator));
         }
 
+        if (source.Overlaps(accumulator, out int elementOffset) && elementOffset != 0)
+        {
+            throw new ArgumentException(
+                $"The accumulator overlaps the source shifted by {elementOffset} rows: a row would be merged with another row's partial.", nameof(accumulator));
+        }
+
         for (int n = 0; n < source.Length; n++)
         {
             accumulator[n] = CrossEntropyPartial.Merge(accumulator[n], source[n]);
@@ -204,7 +210,7 @@ public static partial class Functional
     /// <summary>
     /// The float shard gradient through the fused exponential: gⱼ = exp(xⱼ − m)·scale·(1 + 2λ·lse)/s − scale·ε/C, less
     /// scale·(1 − ε) at the target, with (m, s) the merged state. Returns false (nothing written) when the state is not
-    /// finite or m is not a float, for the general path to handle.
+    /// finite, m is not a float or the scale factor is past float's range, for the general path to handle.
     /// </summary>
     private static unsafe bool FloatShardGradient(
         ReadOnlySpan<float> row, Span<float> gradient, int shardOffset, int target, in CrossEntropyPartial partial,
@@ -219,10 +225,16 @@ public static partial class Functional
 
         double lse = state.Value;
         double a = 1.0 + 2.0 * zScale * lse;
+        float factor = (float)(scale * a / state.Sum);
+        if (!float.IsFinite(factor))
+        {
+            return false; // past float's range: the double path keeps exp = 0 entries at 0 instead of 0·∞
+        }
+
         fixed (float* x = row)
         fixed (float* g = gradient)
         {
-            FloatRows.ExpScaled(x, g, row.Length, max, (float)(scale * a / state.Sum), (float)(scale * smoothing / classes));
+            FloatRows.ExpScaled(x, g, row.Length, max, factor, (float)(scale * smoothing / classes));
             int local = target - shardOffset;
             if ((uint)local < (uint)row.Length)
             {

@@ -149,7 +149,21 @@ internal static class DetailedRows
     public static unsafe void FloatGradient(float* g, int n, int local, in CrossEntropyPartial partial, double lse, double scale, double smoothing, int classes, double zScale)
     {
         double a = 1.0 + 2.0 * zScale * lse;
-        FloatRows.ScaleExponentials(g, n, (float)(scale * a / partial.LogSumExp.Sum), (float)(scale * smoothing / classes));
+        double factor = scale * a / partial.LogSumExp.Sum;
+        double offset = scale * smoothing / classes;
+        if (float.IsFinite((float)factor))
+        {
+            FloatRows.ScaleExponentials(g, n, (float)factor, (float)offset);
+        }
+        else
+        {
+            // A factor past float's range (a large z-loss scale times a large lse): in double, so that an exponential
+            // of 0 gives 0·factor = 0, not 0·∞ = NaN; only the large entries overflow, to ±∞, as the double result rounds.
+            for (int j = 0; j < n; j++)
+            {
+                g[j] = (float)(g[j] * factor - offset);
+            }
+        }
         if ((uint)local < (uint)n)
         {
             g[local] = (float)(g[local] - scale * (1.0 - smoothing));
