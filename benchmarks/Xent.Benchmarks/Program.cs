@@ -12,9 +12,12 @@ using Perfolizer.Horology;
 namespace Xent.Benchmarks;
 
 /// <summary>
-/// dotnet run -c Release --project benchmarks/Xent.Benchmarks [-p:LibTorch=true] -- [--quick] [BenchmarkDotNet options].
+/// dotnet run -c Release --project benchmarks/Xent.Benchmarks [-p:LibTorch=true] -- [--quick] [--rich] [BenchmarkDotNet options].
 /// --quick runs each case with 3 warm-up and 5 measured iterations of about 250 ms (a few minutes for the whole set);
-/// without it, BenchmarkDotNet's defaults apply. Benchmarks run in process, so the environment that makes libtorch load (see
+/// without it, BenchmarkDotNet's defaults apply. --rich runs only <see cref="RichResultBenchmarks"/> (the cost of the
+/// detailed result over the loss alone). --huge runs the manual check past 2³¹ logits instead (<see cref="HugeRun"/>,
+/// 8 to 16 GiB of memory; not a BenchmarkDotNet run). --rich-ab and --rich-profile time the same comparison, and the parts
+/// of the rich result's cost, by interleaved A/B runs outside BenchmarkDotNet (<see cref="RichResultProfile"/>). Benchmarks run in process, so the environment that makes libtorch load (see
 /// docs/benchmarks.md) reaches them.
 /// </summary>
 public static class Program
@@ -24,6 +27,26 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args.Contains("--huge"))
+        {
+            return HugeRun.Run();
+        }
+
+        if (args.Contains("--rich-ab"))
+        {
+            return RichResultProfile.RunAB();
+        }
+
+        if (args.Contains("--rich-loop"))
+        {
+            return RichResultProfile.RunLoop(args);
+        }
+
+        if (args.Contains("--rich-profile"))
+        {
+            return RichResultProfile.RunProfile();
+        }
+
 #if LIBTORCH
         LibTorchUnavailable = LibTorch.Unavailable();
 #endif
@@ -43,8 +66,12 @@ public static class Program
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
             .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableOptimizationsValidator);
-        string[] rest = args.Where(a => a != "--quick").ToArray();
-        if (rest.Length == 0)
+        string[] rest = args.Where(a => a is not ("--quick" or "--rich")).ToArray();
+        if (args.Contains("--rich"))
+        {
+            rest = ["--filter", "*" + nameof(RichResultBenchmarks) + "*", .. rest];
+        }
+        else if (rest.Length == 0)
         {
             rest = ["--filter", "*"];
         }

@@ -3,6 +3,8 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Xent.Internal;
 
 namespace Xent;
@@ -397,6 +399,12 @@ public static partial class Functional
         CompensatedSum loss = default;
         CompensatedSum zLoss = default;
         long correct = 0;
+        if (fast && classes <= SmallClassLimit)
+        {
+            DetailedSmallRows(ref c, first, last, ref loss, ref zLoss, ref correct);
+            first = last;
+        }
+
         for (int row = first; row < last; row++)
         {
             int t = c.Target[row];
@@ -447,5 +455,127 @@ public static partial class Functional
         c.LossPartials[chunk] = loss.Value;
         c.ZPartials[chunk] = zLoss.Value;
         c.CorrectPartials[chunk] = correct;
+    }
+
+    /// <summary>
+    /// The float rows of at most 16 classes, 16 rows at a time with one row per vector lane, as the loss-only path
+    /// (<c>SmallClassRows</c>): the block is transposed, the maximum, its first position (columns visited from the last
+    /// to the first, so the lowest index wins), the exponentials and their sums are vector operations across rows; each
+    /// row is then finished in double, in row order. Rows holding NaN or +∞, or only −∞, take the scalar path.
+    /// </summary>
+    private static unsafe void DetailedSmallRows(
+        ref DetailedContext c, int first, int last, ref CompensatedSum loss, ref CompensatedSum zLoss, ref long correct)
+    {
+        const int Lanes = 16;
+        int classes = c.Classes;
+        bool smoothing = c.Smoothing > 0.0;
+        float* input = (float*)c.Input;
+        float* gradient = (float*)c.Gradient;
+        float* columns = stackalloc float[SmallClassLimit * Lanes];
+        float* exponentials = stackalloc float[SmallClassLimit * Lanes];
+        float* maxima = stackalloc float[Lanes];
+        int* argMaxima = stackalloc int[Lanes];
+        double* sumExps = stackalloc double[Lanes];
+        double* shiftedSums = stackalloc double[Lanes];
+        for (int r0 = first; r0 < last; r0 += Lanes)
+        {
+            int count = Math.Min(Lanes, last - r0);
+            for (int k = 0; k < Lanes; k++)
+            {
+                float* source = input + (long)(r0 + k) * classes;
+                for (int j = 0; j < classes; j++)
+                {
+                    // Lanes past the last row hold 0: their results are never used.
+                    columns[j * Lanes + k] = k < count ? source[j] : 0f;
+                }
+            }
+
+            Vector512<float> m = Vector512.Create(float.NegativeInfinity);
+            for (int j = 0; j < classes; j++)
+            {
+                m = Avx512F.Max(m, Avx512F.LoadVector512(columns + j * Lanes));
+            }
+
+            Vector512<int> arg = Vector512<int>.Zero;
+            for (int j = classes - 1; j >= 0; j--)
+            {
+                Vector512<int> hit = Vector512.Equals(Avx512F.LoadVector512(columns + j * Lanes), m).AsInt32();
+                arg = Vector512.ConditionalSelect(hit, Vector512.Create(j), arg);
+            }
+
+            Vector512<float> sum = Vector512<float>.Zero;
+            Vector512<double> shiftedLow = Vector512<double>.Zero, shiftedHigh = Vector512<double>.Zero;
+            for (int j = 0; j < classes; j++)
+            {
+                Vector512<float> d = Avx512F.LoadVector512(columns + j * Lanes) - m;
+                Vector512<float> e = FastExp.ExpNonPositive(d);
+                Avx512F.Store(exponentials + j * Lanes, e);
+                sum += e;
+                if (smoothing)
+                {
+                    (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(d);
+                    shiftedLow += lo;
+                    shiftedHigh += hi;
+                }
+            }
+
+            (Vector512<double> sumLow, Vector512<double> sumHigh) = Vector512.Widen(sum);
+            Avx512F.Store(maxima, m);
+            Vector512.Store(arg, argMaxima);
+            Vector512.Store(sumLow, sumExps);
+            Vector512.Store(sumHigh, sumExps + 8);
+            Vector512.Store(shiftedLow, shiftedSums);
+            Vector512.Store(shiftedHigh, shiftedSums + 8);
+
+            for (int k = 0; k < count; k++)
+            {
+                int row = r0 + k;
+                int t = c.Target[row];
+                float* g = gradient == null ? null : gradient + (long)row * classes;
+                if (t == c.IgnoreIndex)
+                {
+                    if (c.Rows != null)
+                    {
+                        c.Rows[row] = new CrossEntropyRow(double.NaN, 0.0, 0.0, -1, false);
+                    }
+
+                    if (g != null)
+                    {
+                        new Span<float>(g, classes).Clear();
+                    }
+
+                    continue;
+                }
+
+                double max = maxima[k];
+                double sumExp = sumExps[k];
+                CrossEntropyPartial partial = double.IsNaN(sumExp) || double.IsNegativeInfinity(max)
+                    ? DetailedRows.Partial(new ReadOnlySpan<float>(input + (long)row * classes, classes), 0, t, 0.0, smoothing)
+                    : new CrossEntropyPartial(new LogSumExpState(max, sumExp), max, argMaxima[k], columns[t * Lanes + k],
+                        smoothing ? shiftedSums[k] + classes * max : 0.0, classes, 0);
+                CrossEntropyRow result = DetailedRows.Finish(partial, t, classes, c.Smoothing, c.ZScale);
+                if (g != null)
+                {
+                    // In double, whatever the factor's size: an exponential of 0 stays 0.
+                    double factor = c.Scale * (1.0 + 2.0 * c.ZScale * result.LogSumExp) / sumExp;
+                    double offset = c.Scale * c.Smoothing / classes;
+                    for (int j = 0; j < classes; j++)
+                    {
+                        g[j] = (float)(exponentials[j * Lanes + k] * factor - offset);
+                    }
+
+                    g[t] = (float)(exponentials[t * Lanes + k] * factor - offset - c.Scale * (1.0 - c.Smoothing));
+                }
+
+                if (c.Rows != null)
+                {
+                    c.Rows[row] = result;
+                }
+
+                loss.Add(result.Loss);
+                zLoss.Add(result.ZLoss);
+                correct += result.Correct ? 1 : 0;
+            }
+        }
     }
 }

@@ -83,10 +83,10 @@ internal static class DetailedRows
     public static unsafe CrossEntropyPartial FloatPartial(
         float* x, int n, int classOffset, int target, bool withLogitSum, float* exponentials, float* prefetch, ulong coverage = 0)
     {
-        FloatRowSums sums = FloatRows.Pass(x, n, withLogitSum, exponentials, prefetch);
+        FloatRowSums sums = FloatRows.Pass(x, n, withLogitSum, exponentials, prefetch, findArgMax: true);
         double max = sums.Max;
         double sum = sums.SumExp;
-        if (double.IsNaN(sum) || double.IsNegativeInfinity(max))
+        if (double.IsNaN(sum) || double.IsNegativeInfinity(max) || sums.ArgMax < 0)
         {
             // A NaN or +∞ in the row (the vector max may have skipped a NaN), or only −∞: the scalar path says where.
             return Partial(new ReadOnlySpan<float>(x, n), classOffset, target, 0.0, withLogitSum, coverage);
@@ -94,7 +94,7 @@ internal static class DetailedRows
 
         int local = target - classOffset;
         double targetLogit = (uint)local < (uint)n ? x[local] : 0.0;
-        int argMax = FloatRows.IndexOf(x, n, sums.Max);
+        int argMax = sums.ArgMax; // found during the exponential pass: the first x − max = 0
         double logitSum = withLogitSum ? sums.SumShifted + n * max : 0.0;
         return new CrossEntropyPartial(new LogSumExpState(max, sum), max, classOffset + argMax, targetLogit, logitSum, n, coverage);
     }

@@ -9,12 +9,16 @@ namespace Xent.Internal;
 /// <summary>What one pass over a contiguous float row yields.</summary>
 internal readonly struct FloatRowSums
 {
-    public FloatRowSums(float max, double sumExp, double sumShifted)
+    public FloatRowSums(float max, double sumExp, double sumShifted, int argMax = -1)
     {
         Max = max;
         SumExp = sumExp;
         SumShifted = sumShifted;
+        ArgMax = argMax;
     }
+
+    /// <summary>The first index where x − m = 0, i.e. x = m (found only when asked for; −1 otherwise or if none).</summary>
+    public int ArgMax { get; }
 
     /// <summary>m, the row maximum (a NaN may be skipped: it then reaches <see cref="SumExp"/> through exp).</summary>
     public float Max { get; }
@@ -76,9 +80,15 @@ internal static unsafe class FloatRows
     /// each exp(x − m) at <paramref name="exponentials"/> when it is not null (it may be <paramref name="x"/>), and
     /// prefetches the row at <paramref name="prefetch"/> (the next one, of the same length) when it is not null.
     /// </summary>
-    public static FloatRowSums Pass(float* x, int n, bool withShiftedSum, float* exponentials, float* prefetch = null)
+    /// <remarks>
+    /// With <paramref name="findArgMax"/> it also finds the first index where x − m = 0, which for a finite m is the first
+    /// x equal to m (floats underflow gradually, so x − m = 0 only when x = m): one mask test per 64 elements until the
+    /// hit, then none. Rows whose m is not finite, or holding NaN, need the caller's own rule.
+    /// </remarks>
+    public static FloatRowSums Pass(float* x, int n, bool withShiftedSum, float* exponentials, float* prefetch = null, bool findArgMax = false)
     {
         float max = Max(x, n);
+        int argMax = findArgMax ? -1 : int.MaxValue;
         Vector512<float> m = Vector512.Create(max);
         Vector512<double> s0 = Vector512<double>.Zero, s1 = Vector512<double>.Zero;
         Vector512<double> d0 = Vector512<double>.Zero, d1 = Vector512<double>.Zero;
@@ -104,6 +114,15 @@ internal static unsafe class FloatRows
                 Vector512<float> b = Avx512F.LoadVector512(x + i + 16) - m;
                 Vector512<float> c = Avx512F.LoadVector512(x + i + 32) - m;
                 Vector512<float> d = Avx512F.LoadVector512(x + i + 48) - m;
+                if (argMax < 0)
+                {
+                    Vector512<float> zero = Vector512<float>.Zero;
+                    if ((Vector512.Equals(a, zero) | Vector512.Equals(b, zero) | Vector512.Equals(c, zero) | Vector512.Equals(d, zero)) != Vector512<float>.Zero)
+                    {
+                        argMax = i + FirstZero(a, b, c, d);
+                    }
+                }
+
                 Vector512<float> ea = FastExp.ExpNonPositive(a);
                 Vector512<float> eb = FastExp.ExpNonPositive(b);
                 Vector512<float> ec = FastExp.ExpNonPositive(c);
@@ -143,6 +162,16 @@ internal static unsafe class FloatRows
             Vector512<float> mask = count >= 16 ? Vector512<float>.AllBitsSet : TailMask(count);
             // Lanes past the row load −∞: their exponential is 0 (and their shifted value is masked to 0 below).
             Vector512<float> a = Avx512F.MaskLoad(x + i, mask, Vector512.Create(float.NegativeInfinity)) - m;
+            if (argMax < 0)
+            {
+                // Lanes past the row hold −∞ − m, never 0.
+                ulong zeros = Vector512.Equals(a, Vector512<float>.Zero).ExtractMostSignificantBits();
+                if (zeros != 0)
+                {
+                    argMax = i + BitOperations.TrailingZeroCount(zeros);
+                }
+            }
+
             Vector512<float> ea = Vector512.ConditionalSelect(mask, FastExp.ExpNonPositive(a), Vector512<float>.Zero);
             if (exponentials != null)
             {
@@ -162,7 +191,18 @@ internal static unsafe class FloatRows
 
         double sumExp = Vector512.Sum(s0 + s1);
         double sumShifted = withShiftedSum ? Vector512.Sum(d0 + d1) : 0.0;
-        return new FloatRowSums(max, sumExp, sumShifted);
+        return new FloatRowSums(max, sumExp, sumShifted, argMax == int.MaxValue ? -1 : argMax);
+    }
+
+    /// <summary>The index of the first zero lane across four consecutive vectors of 16 (one of them holds a zero).</summary>
+    private static int FirstZero(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        ulong bits = Vector512.Equals(a, zero).ExtractMostSignificantBits()
+            | Vector512.Equals(b, zero).ExtractMostSignificantBits() << 16
+            | Vector512.Equals(c, zero).ExtractMostSignificantBits() << 32
+            | Vector512.Equals(d, zero).ExtractMostSignificantBits() << 48;
+        return BitOperations.TrailingZeroCount(bits);
     }
 
     /// <summary>
@@ -187,31 +227,6 @@ internal static unsafe class FloatRows
             Vector512<float> e = FastExp.ExpNonPositive(Avx512F.MaskLoad(x + i, mask, Vector512.Create(float.NegativeInfinity)) - mv);
             Avx512F.MaskStore(g + i, mask, Vector512.FusedMultiplyAdd(e, f, -o));
         }
-    }
-
-    /// <summary>The first index i &lt; <paramref name="n"/> with x[i] == <paramref name="value"/>, or −1.</summary>
-    public static int IndexOf(float* x, int n, float value)
-    {
-        Vector512<float> v = Vector512.Create(value);
-        int i = 0;
-        for (; i <= n - 16; i += 16)
-        {
-            ulong bits = Vector512.Equals(Avx512F.LoadVector512(x + i), v).ExtractMostSignificantBits();
-            if (bits != 0)
-            {
-                return i + BitOperations.TrailingZeroCount(bits);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            if (x[i] == value)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     /// <summary>g[j] = e[j]·factor − offset over the row, in place over the exponentials stored by <see cref="Pass"/>.</summary>
