@@ -448,7 +448,10 @@ public static partial class Functional
             }
 
             loss.Add(result.Loss);
-            zLoss.Add(result.ZLoss);
+            if (result.ZLoss != 0.0)
+            {
+                zLoss.Add(result.ZLoss);
+            }
             correct += result.Correct ? 1 : 0;
         }
 
@@ -476,7 +479,13 @@ public static partial class Functional
         float* maxima = stackalloc float[Lanes];
         int* argMaxima = stackalloc int[Lanes];
         double* sumExps = stackalloc double[Lanes];
+        double* logSums = stackalloc double[Lanes];
         double* shiftedSums = stackalloc double[Lanes];
+        double smoothingValue = c.Smoothing;
+        double zScale = c.ZScale;
+        double scale = c.Scale;
+        double offset = scale * smoothingValue / classes;
+        double targetTerm = scale * (1.0 - smoothingValue);
         for (int r0 = first; r0 < last; r0 += Lanes)
         {
             int count = Math.Min(Lanes, last - r0);
@@ -524,6 +533,8 @@ public static partial class Functional
             Vector512.Store(arg, argMaxima);
             Vector512.Store(sumLow, sumExps);
             Vector512.Store(sumHigh, sumExps + 8);
+            Vector512.Store(Vector512.Log(sumLow), logSums);
+            Vector512.Store(Vector512.Log(sumHigh), logSums + 8);
             Vector512.Store(shiftedLow, shiftedSums);
             Vector512.Store(shiftedHigh, shiftedSums + 8);
 
@@ -549,22 +560,48 @@ public static partial class Functional
 
                 double max = maxima[k];
                 double sumExp = sumExps[k];
-                CrossEntropyPartial partial = double.IsNaN(sumExp) || double.IsNegativeInfinity(max)
-                    ? DetailedRows.Partial(new ReadOnlySpan<float>(input + (long)row * classes, classes), 0, t, 0.0, smoothing)
-                    : new CrossEntropyPartial(new LogSumExpState(max, sumExp), max, argMaxima[k], columns[t * Lanes + k],
-                        smoothing ? shiftedSums[k] + classes * max : 0.0, classes, 0);
-                CrossEntropyRow result = DetailedRows.Finish(partial, t, classes, c.Smoothing, c.ZScale);
+                CrossEntropyRow result;
+                if (double.IsNaN(sumExp) || double.IsNegativeInfinity(max))
+                {
+                    CrossEntropyPartial partial = DetailedRows.Partial(new ReadOnlySpan<float>(input + (long)row * classes, classes), 0, t, 0.0, smoothing);
+                    result = DetailedRows.Finish(partial, t, classes, smoothingValue, zScale);
+                }
+                else
+                {
+                    // DetailedRows.Finish with the lanes' vector logarithm: lse = m + log s, nll = log s − (x_t − m).
+                    double logSum = logSums[k];
+                    double lse = max + logSum;
+                    double nll = logSum - (columns[t * Lanes + k] - max);
+                    double rowLoss = smoothing
+                        ? Zero.Term(1.0 - smoothingValue, nll) + smoothingValue * (lse - (shiftedSums[k] + classes * max) / classes)
+                        : nll;
+                    double z = zScale > 0.0 ? zScale * lse * lse : 0.0;
+                    int predicted = argMaxima[k];
+                    result = new CrossEntropyRow(lse, rowLoss + z, z, predicted, predicted == t);
+                }
+
                 if (g != null)
                 {
-                    // In double, whatever the factor's size: an exponential of 0 stays 0.
-                    double factor = c.Scale * (1.0 + 2.0 * c.ZScale * result.LogSumExp) / sumExp;
-                    double offset = c.Scale * c.Smoothing / classes;
-                    for (int j = 0; j < classes; j++)
+                    double factor = scale * (1.0 + 2.0 * zScale * result.LogSumExp) / sumExp;
+                    float factorFloat = (float)factor;
+                    if (float.IsFinite(factorFloat))
                     {
-                        g[j] = (float)(exponentials[j * Lanes + k] * factor - offset);
+                        float offsetFloat = (float)offset;
+                        for (int j = 0; j < classes; j++)
+                        {
+                            g[j] = MathF.FusedMultiplyAdd(exponentials[j * Lanes + k], factorFloat, -offsetFloat);
+                        }
+                    }
+                    else
+                    {
+                        // Past float's range: in double, so that an exponential of 0 stays 0 (not 0·∞).
+                        for (int j = 0; j < classes; j++)
+                        {
+                            g[j] = (float)(exponentials[j * Lanes + k] * factor - offset);
+                        }
                     }
 
-                    g[t] = (float)(exponentials[t * Lanes + k] * factor - offset - c.Scale * (1.0 - c.Smoothing));
+                    g[t] = (float)(g[t] - targetTerm);
                 }
 
                 if (c.Rows != null)
@@ -573,7 +610,10 @@ public static partial class Functional
                 }
 
                 loss.Add(result.Loss);
-                zLoss.Add(result.ZLoss);
+                if (result.ZLoss != 0.0)
+                {
+                    zLoss.Add(result.ZLoss);
+                }
                 correct += result.Correct ? 1 : 0;
             }
         }
