@@ -28,7 +28,12 @@ namespace Xent;
 /// that times the row's total coefficient. (2) A float32 cross-entropy gradient stores each exponential in the
 /// gradient buffer (one exponential per element, no other buffer), so it lies within 2u·|g| + c·u·|scale|·Σ_c|a[c]| of
 /// the float64 gradient (c = 3, or 26 + Σ_c p[c]·|x[c] − m| on the fused path; scale the reduction's factor, a[c] the
-/// row's coefficients). Both bounds are checked by properties.
+/// row's coefficients). Both bounds are checked by properties. The same storage applies to any element type: with
+/// <see cref="Half"/> each stored exponential is rounded to half precision (u = 2⁻¹¹) before the rescaling, so a Half
+/// cross-entropy gradient is within that bound with u = 2⁻¹¹ rather than the float64 gradient rounded once (checked
+/// against libtorch's float16 results, whose mean error it does not exceed). The large-vocabulary functions
+/// (<see cref="CrossEntropyDetailed{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>)
+/// compute a Half or double gradient in double and round it once.
 /// </para>
 /// <para>
 /// <b>Validation.</b> Arguments are checked in a fixed order (sizes, lengths, options, overlap, then every target) and
