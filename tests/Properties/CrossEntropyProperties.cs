@@ -171,25 +171,51 @@ public class CrossEntropyProperties
         Problem pr = c.Problem.RoundedTo<T>();
         Problem moved = pr with { Logits = Shift.Apply<T>(pr.Logits, c.Shift, out double delta) };
 
-        // ℓ = Σ_c a_c·(lse − x_c) with a_c ≥ 0 is exactly shift invariant, and moves by at most 2·delta·Σ a_c when
-        // the logits move by delta (the rounding of the shifted input, 0 for exact shifts): this is relative to the
-        // logit scale, not to the loss. Each side also carries the log-sum error, Floors.LogSum per unit coefficient.
-        double perUnit = (2.0 * delta) + Floors.LogSum(pr.Classes);
+        // Error analysis of |CE(x′) − CE(x)|, x′ = fl_T(x + c) the stored shifted input:
+        // • Exact math: ℓ = Σ_c a_c·(lse − x_c) with a_c ≥ 0 is exactly shift invariant, and ∂ℓ/∂x_j = A·softmax_j − a_j
+        //   (A = Σ a_c), whose absolute values sum to at most 2A; x′ differs from x + c by at most delta per element
+        //   (the rounding of the shifted input, 0 for exact shifts), so ℓ(x′) is within 2·delta·A of ℓ(x). This bound
+        //   is attained: with one dominant class, ℓ ≈ A·x_max − Σ a_c·x_c, and x_max and x_target rounding by delta in
+        //   opposite directions (ties on the grid, e.g. x + 1e6 in float) move ℓ by exactly 2·delta·A.
+        // • Each side's kernel error before its final rounding: the double evaluation of log S, A·Floors.LogSum for
+        //   both sides together, plus, on the fused float path of index targets, the documented FastPathBounds floor of
+        //   each side.
+        // • Each side's own roundings: the result rounded once to T (the fused path's documented 2u_T), after at most
+        //   8 double roundings of non-negative terms (difference, log-sum addition, weight, smoothing mix, reduction's
+        //   sum and division), i.e. ρ·|result| per side.
+        // The bound is the sum of these terms. The last one is not covered by the relative part of Tol.Float: the
+        // comparison takes the larger of floor and relative·|ℓ|, not their sum, and with the shift's term 2·delta·A
+        // attained exactly, the two results' roundings (up to half an ulp of a ~5e4 loss each) decide.
+        double u = Tolerance.UnitRoundoff<T>();
         string what = $"CE(x + {Tolerance.R(c.Shift)}) vs CE(x), input rounding {Tolerance.R(delta)}";
+        double perUnit = (2.0 * delta) + Floors.LogSum(pr.Classes);
+        bool fused = typeof(T) == typeof(float) && FastPathBounds.Applies(pr);
+        double indexRho = ((fused ? 2.0 : 1.0) * u) + (8.0 * Tolerance.UnitRoundoffDouble);
+        double probabilityRho = u + (8.0 * Tolerance.UnitRoundoffDouble);
         foreach (Reduction reduction in Run<T>.AllReductions)
         {
-            Tolerance.AssertAllClose(
-                Run<T>.IndexCrossEntropy(pr, reduction),
-                Run<T>.IndexCrossEntropy(moved, reduction),
-                Tol.Of<T>(),
-                $"index {what}, {reduction}",
-                Floors.Reduced(Reference.IndexCoefficientSums(pr), perUnit, reduction, pr.TargetWeightSum()));
-            Tolerance.AssertAllClose(
-                Run<T>.ProbabilityCrossEntropy(pr, reduction),
-                Run<T>.ProbabilityCrossEntropy(moved, reduction),
-                Tol.Of<T>(),
-                $"probability {what}, {reduction}",
-                Floors.Reduced(Reference.ProbabilityCoefficientSums(pr), perUnit, reduction, pr.Positions));
+            double[] index = Run<T>.IndexCrossEntropy(pr, reduction);
+            double[] indexMoved = Run<T>.IndexCrossEntropy(moved, reduction);
+            double[] indexFloors = Floors.Reduced(Reference.IndexCoefficientSums(pr), perUnit, reduction, pr.TargetWeightSum());
+            double[]? fusedBefore = fused ? FastPathBounds.Floors(pr, reduction) : null;
+            double[]? fusedAfter = fused ? FastPathBounds.Floors(moved, reduction) : null;
+            for (int i = 0; i < indexFloors.Length; i++)
+            {
+                indexFloors[i] += (indexRho * (Math.Abs(index[i]) + Math.Abs(indexMoved[i])))
+                    + (fused ? fusedBefore![i] + fusedAfter![i] : 0.0);
+            }
+
+            Tolerance.AssertAllClose(index, indexMoved, Tol.Of<T>(), $"index {what}, {reduction}", indexFloors);
+
+            double[] probability = Run<T>.ProbabilityCrossEntropy(pr, reduction);
+            double[] probabilityMoved = Run<T>.ProbabilityCrossEntropy(moved, reduction);
+            double[] probabilityFloors = Floors.Reduced(Reference.ProbabilityCoefficientSums(pr), perUnit, reduction, pr.Positions);
+            for (int i = 0; i < probabilityFloors.Length; i++)
+            {
+                probabilityFloors[i] += probabilityRho * (Math.Abs(probability[i]) + Math.Abs(probabilityMoved[i]));
+            }
+
+            Tolerance.AssertAllClose(probability, probabilityMoved, Tol.Of<T>(), $"probability {what}, {reduction}", probabilityFloors);
         }
     }
 
