@@ -16,8 +16,8 @@ namespace Xent.Benchmarks;
 /// --quick runs each case with 3 warm-up and 5 measured iterations of about 250 ms (a few minutes for the whole set);
 /// without it, BenchmarkDotNet's defaults apply. --rich runs only <see cref="RichResultBenchmarks"/> (the cost of the
 /// detailed result over the loss alone). --huge runs the manual check past 2³¹ logits instead (<see cref="HugeRun"/>,
-/// 8 to 16 GiB of memory; not a BenchmarkDotNet run). --rich-ab and --rich-profile time the same comparison, and the parts
-/// of the rich result's cost, by interleaved A/B runs outside BenchmarkDotNet (<see cref="RichResultProfile"/>). Benchmarks run in process, so the environment that makes libtorch load (see
+/// 8 to 16 GiB of memory; not a BenchmarkDotNet run). --rich-ab times the same comparison by interleaved A/B runs outside
+/// BenchmarkDotNet (<see cref="RichResultAB"/>). Benchmarks run in process, so the environment that makes libtorch load (see
 /// docs/benchmarks.md) reaches them.
 /// </summary>
 public static class Program
@@ -34,17 +34,7 @@ public static class Program
 
         if (args.Contains("--rich-ab"))
         {
-            return RichResultProfile.RunAB();
-        }
-
-        if (args.Contains("--rich-loop"))
-        {
-            return RichResultProfile.RunLoop(args);
-        }
-
-        if (args.Contains("--rich-profile"))
-        {
-            return RichResultProfile.RunProfile();
+            return RichResultAB.RunAB();
         }
 
 #if LIBTORCH
