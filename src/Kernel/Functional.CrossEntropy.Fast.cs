@@ -217,7 +217,7 @@ public static partial class Functional
     /// </summary>
     private static unsafe void SmallClassRows(ref FastIndexContext c, int first, int last, ref CompensatedSum nllSum, ref CompensatedSum smoothSum)
     {
-        const int Lanes = 16;
+        const int Lanes = FloatRows.Lanes;
         int classes = c.Classes;
         float* columns = stackalloc float[SmallClassLimit * Lanes];
         float* exponentials = stackalloc float[SmallClassLimit * Lanes];
@@ -228,46 +228,8 @@ public static partial class Functional
         for (int r0 = first; r0 < last; r0 += Lanes)
         {
             int count = Math.Min(Lanes, last - r0);
-            for (int k = 0; k < Lanes; k++)
-            {
-                float* source = c.Input + (long)(r0 + k) * classes;
-                for (int j = 0; j < classes; j++)
-                {
-                    // Lanes past the last row hold 0: their results are never used.
-                    columns[j * Lanes + k] = k < count ? source[j] : 0f;
-                }
-            }
-
-            Vector512<float> m = Vector512.Create(float.NegativeInfinity);
-            for (int j = 0; j < classes; j++)
-            {
-                m = Avx512F.Max(m, Avx512F.LoadVector512(columns + j * Lanes));
-            }
-
-            Vector512<float> sum = Vector512<float>.Zero;
-            Vector512<double> shiftedLow = Vector512<double>.Zero, shiftedHigh = Vector512<double>.Zero;
-            for (int j = 0; j < classes; j++)
-            {
-                Vector512<float> d = Avx512F.LoadVector512(columns + j * Lanes) - m;
-                Vector512<float> e = FastExp.ExpNonPositive(d);
-                Avx512F.Store(exponentials + j * Lanes, e);
-                sum += e;
-                if (c.Smoothing)
-                {
-                    (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(d);
-                    shiftedLow += lo;
-                    shiftedHigh += hi;
-                }
-            }
-
-            (Vector512<double> sumLow, Vector512<double> sumHigh) = Vector512.Widen(sum);
+            Vector512<float> m = FloatRows.LaneBlock(c.Input, r0, count, classes, c.Smoothing, columns, exponentials, sumExps, logSums, shiftedSums);
             Avx512F.Store(maxima, m);
-            Vector512.Store(sumLow, sumExps);
-            Vector512.Store(sumHigh, sumExps + 8);
-            Vector512.Store(Vector512.Log(sumLow), logSums);
-            Vector512.Store(Vector512.Log(sumHigh), logSums + 8);
-            Vector512.Store(shiftedLow, shiftedSums);
-            Vector512.Store(shiftedHigh, shiftedSums + 8);
 
             for (int k = 0; k < count; k++)
             {

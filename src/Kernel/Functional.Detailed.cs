@@ -188,27 +188,8 @@ public static partial class Functional
     }
 
     /// <summary>Checks every target against [0, C) and the ignore index; returns how many are not ignored.</summary>
-    private static long CountTargets(ReadOnlySpan<int> target, int classes, int ignoreIndex)
-    {
-        long count = 0;
-        for (int p = 0; p < target.Length; p++)
-        {
-            int t = target[p];
-            if (t == ignoreIndex)
-            {
-                continue;
-            }
-
-            if ((uint)t >= (uint)classes)
-            {
-                ThrowHelper.TargetOutOfRange(t, classes, p);
-            }
-
-            count++;
-        }
-
-        return count;
-    }
+    private static long CountTargets(ReadOnlySpan<int> target, int classes, int ignoreIndex) =>
+        ValidateTargets(target, classes, ignoreIndex, ReadOnlySpan<double>.Empty).Count;
 
     private static void ValidateDetailedGradient<T>(Span<T> gradient, ReadOnlySpan<T> input)
     {
@@ -469,7 +450,7 @@ public static partial class Functional
     private static unsafe void DetailedSmallRows(
         ref DetailedContext c, int first, int last, ref CompensatedSum loss, ref CompensatedSum zLoss, ref long correct)
     {
-        const int Lanes = 16;
+        const int Lanes = FloatRows.Lanes;
         int classes = c.Classes;
         bool smoothing = c.Smoothing > 0.0;
         float* input = (float*)c.Input;
@@ -489,22 +470,7 @@ public static partial class Functional
         for (int r0 = first; r0 < last; r0 += Lanes)
         {
             int count = Math.Min(Lanes, last - r0);
-            for (int k = 0; k < Lanes; k++)
-            {
-                float* source = input + (long)(r0 + k) * classes;
-                for (int j = 0; j < classes; j++)
-                {
-                    // Lanes past the last row hold 0: their results are never used.
-                    columns[j * Lanes + k] = k < count ? source[j] : 0f;
-                }
-            }
-
-            Vector512<float> m = Vector512.Create(float.NegativeInfinity);
-            for (int j = 0; j < classes; j++)
-            {
-                m = Avx512F.Max(m, Avx512F.LoadVector512(columns + j * Lanes));
-            }
-
+            Vector512<float> m = FloatRows.LaneBlock(input, r0, count, classes, smoothing, columns, exponentials, sumExps, logSums, shiftedSums);
             Vector512<int> arg = Vector512<int>.Zero;
             for (int j = classes - 1; j >= 0; j--)
             {
@@ -512,31 +478,8 @@ public static partial class Functional
                 arg = Vector512.ConditionalSelect(hit, Vector512.Create(j), arg);
             }
 
-            Vector512<float> sum = Vector512<float>.Zero;
-            Vector512<double> shiftedLow = Vector512<double>.Zero, shiftedHigh = Vector512<double>.Zero;
-            for (int j = 0; j < classes; j++)
-            {
-                Vector512<float> d = Avx512F.LoadVector512(columns + j * Lanes) - m;
-                Vector512<float> e = FastExp.ExpNonPositive(d);
-                Avx512F.Store(exponentials + j * Lanes, e);
-                sum += e;
-                if (smoothing)
-                {
-                    (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(d);
-                    shiftedLow += lo;
-                    shiftedHigh += hi;
-                }
-            }
-
-            (Vector512<double> sumLow, Vector512<double> sumHigh) = Vector512.Widen(sum);
             Avx512F.Store(maxima, m);
             Vector512.Store(arg, argMaxima);
-            Vector512.Store(sumLow, sumExps);
-            Vector512.Store(sumHigh, sumExps + 8);
-            Vector512.Store(Vector512.Log(sumLow), logSums);
-            Vector512.Store(Vector512.Log(sumHigh), logSums + 8);
-            Vector512.Store(shiftedLow, shiftedSums);
-            Vector512.Store(shiftedHigh, shiftedSums + 8);
 
             for (int k = 0; k < count; k++)
             {

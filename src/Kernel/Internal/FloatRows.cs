@@ -229,6 +229,62 @@ internal static unsafe class FloatRows
         }
     }
 
+    /// <summary>Rows per block of the lane-per-row layout for rows of at most 16 classes.</summary>
+    public const int Lanes = 16;
+
+    /// <summary>
+    /// One block of up to 16 rows of at most 16 classes, one row per vector lane: transposes rows
+    /// [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) into <paramref name="columns"/>
+    /// (column j holds class j of every row; lanes past the last row hold 0 and their results are never used), then
+    /// computes per lane the maximum m, each exp(x − m) once (stored in <paramref name="exponentials"/>, same layout), the
+    /// sum of the exponentials in float and its logarithm in double, and optionally Σ (x − m) in double.
+    /// </summary>
+    /// <returns>The lanes' maxima.</returns>
+    public static Vector512<float> LaneBlock(
+        float* input, long first, int count, int classes, bool withShiftedSum,
+        float* columns, float* exponentials, double* sumExps, double* logSums, double* shiftedSums)
+    {
+        for (int k = 0; k < Lanes; k++)
+        {
+            float* source = input + (first + k) * classes;
+            for (int j = 0; j < classes; j++)
+            {
+                columns[j * Lanes + k] = k < count ? source[j] : 0f;
+            }
+        }
+
+        Vector512<float> m = Vector512.Create(float.NegativeInfinity);
+        for (int j = 0; j < classes; j++)
+        {
+            m = Avx512F.Max(m, Avx512F.LoadVector512(columns + j * Lanes));
+        }
+
+        Vector512<float> sum = Vector512<float>.Zero;
+        Vector512<double> shiftedLow = Vector512<double>.Zero, shiftedHigh = Vector512<double>.Zero;
+        for (int j = 0; j < classes; j++)
+        {
+            Vector512<float> d = Avx512F.LoadVector512(columns + j * Lanes) - m;
+            Vector512<float> e = FastExp.ExpNonPositive(d);
+            Avx512F.Store(exponentials + j * Lanes, e);
+            sum += e;
+            if (withShiftedSum)
+            {
+                (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(d);
+                shiftedLow += lo;
+                shiftedHigh += hi;
+            }
+        }
+
+        (Vector512<double> sumLow, Vector512<double> sumHigh) = Vector512.Widen(sum);
+        Vector512.Store(sumLow, sumExps);
+        Vector512.Store(sumHigh, sumExps + 8);
+        Vector512.Store(Vector512.Log(sumLow), logSums);
+        Vector512.Store(Vector512.Log(sumHigh), logSums + 8);
+        Vector512.Store(shiftedLow, shiftedSums);
+        Vector512.Store(shiftedHigh, shiftedSums + 8);
+        return m;
+    }
+
     /// <summary>g[j] = e[j]·factor − offset over the row, in place over the exponentials stored by <see cref="Pass"/>.</summary>
     public static void ScaleExponentials(float* g, int n, float factor, float offset)
     {
