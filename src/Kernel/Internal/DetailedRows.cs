@@ -20,7 +20,8 @@ internal static class DetailedRows
     /// <summary>
     /// The partial of one contiguous row or shard of <paramref name="row"/>.Length classes starting at global class
     /// <paramref name="classOffset"/>; <paramref name="target"/> is the row's global target (it counts when it falls
-    /// in the shard); <paramref name="coverage"/> is the shard's fingerprint (0 for a whole row, which is not checked). Two passes, each computing the capped logit: max, argmax, target, sum; then Σ exp(z − max).
+    /// in the shard); <paramref name="coverage"/> is the shard's fingerprint (0 for a whole row, which is not checked).
+    /// Two passes, each computing the capped logit: max, argmax, target, sum; then Σ exp(z − max).
     /// </summary>
     public static CrossEntropyPartial Partial<T>(ReadOnlySpan<T> row, int classOffset, int target, double cap, bool withLogitSum, ulong coverage = 0)
         where T : IFloatingPointIeee754<T>
