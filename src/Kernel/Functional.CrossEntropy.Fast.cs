@@ -44,6 +44,17 @@ public static partial class Functional
         typeof(T) == typeof(float) && layout.Inner == 1 && fromLogits && !(smoothing && weighted) && FloatRows.IsSupported
         && layout.Positions > 0;
 
+    /// <summary>
+    /// The fixed chunking of <paramref name="rows"/> rows of <paramref name="classes"/> elements: about
+    /// <see cref="ElementsPerChunk"/> elements a chunk, at most <see cref="MaxChunks"/> chunks. It depends on the shape
+    /// alone, so results do not depend on the thread count, and every fused float path shares it, so their sums agree.
+    /// </summary>
+    private static (int RowsPerChunk, int Chunks) RowChunks(int rows, int classes)
+    {
+        int rowsPerChunk = Math.Max(Math.Max(1, ElementsPerChunk / classes), (rows + MaxChunks - 1) / MaxChunks);
+        return (rowsPerChunk, (rows + rowsPerChunk - 1) / rowsPerChunk);
+    }
+
     private unsafe struct FastIndexContext
     {
         public float* Input;
@@ -84,8 +95,7 @@ public static partial class Functional
     {
         int rows = layout.Positions;
         int classes = layout.Classes;
-        int rowsPerChunk = Math.Max(Math.Max(1, ElementsPerChunk / classes), (rows + MaxChunks - 1) / MaxChunks);
-        int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+        (int rowsPerChunk, int chunks) = RowChunks(rows, classes);
         double* nllPartials = stackalloc double[chunks];
         double* smoothPartials = stackalloc double[chunks];
         fixed (float* x = input)

@@ -323,9 +323,8 @@ public static partial class Functional
             return default;
         }
 
-        // The fused float path's chunking, so that the plain loss agrees with CrossEntropy bit for bit.
-        int rowsPerChunk = Math.Max(Math.Max(1, ElementsPerChunk / classes), (rowCount + MaxChunks - 1) / MaxChunks);
-        int chunks = (rowCount + rowsPerChunk - 1) / rowsPerChunk;
+        // The chunking of the loss-only fused path, so that the plain loss agrees with CrossEntropy bit for bit.
+        (int rowsPerChunk, int chunks) = RowChunks(rowCount, classes);
         double* lossPartials = stackalloc double[chunks];
         double* zPartials = stackalloc double[chunks];
         long* correctPartials = stackalloc long[chunks];
