@@ -14,4 +14,7 @@ public readonly record struct CrossEntropyRow(double LogSumExp, double Loss, dou
 {
     /// <summary>Whether the row was ignored (its target is the ignore index): nothing was computed for it.</summary>
     public bool Ignored => Predicted < 0;
+
+    /// <summary>The result of an ignored row.</summary>
+    internal static CrossEntropyRow OfIgnored => new(double.NaN, 0.0, 0.0, -1, false);
 }

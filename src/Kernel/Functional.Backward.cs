@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Xent.Internal;
+using Xent.Internal.Rows;
 
 namespace Xent;
 
@@ -25,24 +26,7 @@ public static partial class Functional
         where T : IFloatingPointIeee754<T>
     {
         ClassLayout layout = ValidateBackward(output, gradOutput, gradInput, classes, inner);
-        for (int p = 0; p < layout.Positions; p++)
-        {
-            int start = layout.RowStart(p);
-            CompensatedSum dot = default;
-            for (int c = 0; c < classes; c++)
-            {
-                int at = start + c * layout.Inner;
-                dot.Add(double.CreateTruncating(gradOutput[at]) * double.CreateTruncating(output[at]));
-            }
-
-            double d = dot.Value;
-            for (int c = 0; c < classes; c++)
-            {
-                int at = start + c * layout.Inner;
-                double y = double.CreateTruncating(output[at]);
-                gradInput[at] = T.CreateTruncating(y * (double.CreateTruncating(gradOutput[at]) - d));
-            }
-        }
+        RunBackward(Backward.Softmax, output, gradOutput, default, default, gradInput, layout);
     }
 
     /// <summary>
@@ -61,23 +45,7 @@ public static partial class Functional
         where T : IFloatingPointIeee754<T>
     {
         ClassLayout layout = ValidateBackward(output, gradOutput, gradInput, classes, inner);
-        for (int p = 0; p < layout.Positions; p++)
-        {
-            int start = layout.RowStart(p);
-            CompensatedSum sum = default;
-            for (int c = 0; c < classes; c++)
-            {
-                sum.Add(double.CreateTruncating(gradOutput[start + c * layout.Inner]));
-            }
-
-            double s = sum.Value;
-            for (int c = 0; c < classes; c++)
-            {
-                int at = start + c * layout.Inner;
-                double o = double.CreateTruncating(output[at]);
-                gradInput[at] = T.CreateTruncating(double.CreateTruncating(gradOutput[at]) - double.Exp(o) * s);
-            }
-        }
+        RunBackward(Backward.LogSoftmax, output, gradOutput, default, default, gradInput, layout);
     }
 
     /// <summary>
@@ -112,17 +80,7 @@ public static partial class Functional
             ThrowHelper.Overlaps(nameof(gradInput), gradInput[..input.Length].Overlaps(result) ? nameof(result) : nameof(gradOutput));
         }
 
-        for (int p = 0; p < layout.Positions; p++)
-        {
-            int start = layout.RowStart(p);
-            double g = double.CreateTruncating(gradOutput[p]);
-            double r = double.CreateTruncating(result[p]);
-            for (int c = 0; c < classes; c++)
-            {
-                int at = start + c * layout.Inner;
-                gradInput[at] = T.CreateTruncating(g * double.Exp(double.CreateTruncating(input[at]) - r));
-            }
-        }
+        RunBackward(Backward.LogSumExp, input, default, result, gradOutput, gradInput, layout);
     }
 
     private static ClassLayout ValidateBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> gradOutput, Span<T> gradInput, int classes, int inner)
@@ -151,6 +109,31 @@ public static partial class Functional
             && source.Overlaps(gradInput))
         {
             ThrowHelper.Overlaps(nameof(gradInput), sourceName + " partially");
+        }
+    }
+
+    /// <summary>A backward pass through the engine's walks (arguments already validated).</summary>
+    private static unsafe void RunBackward<T>(
+        Backward kind, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> result, ReadOnlySpan<T> positionGradient, Span<T> gradInput, ClassLayout layout)
+        where T : IFloatingPointIeee754<T>
+    {
+        fixed (byte* pa = &AsBytes(a))
+        fixed (byte* pb = &AsBytes(b))
+        fixed (byte* r = &AsBytes(result))
+        fixed (byte* g = &AsBytes(positionGradient))
+        fixed (byte* output = &AsBytes((ReadOnlySpan<T>)gradInput))
+        {
+            var job = new BackwardJob
+            {
+                Kind = kind,
+                A = pa,
+                B = pb,
+                Result = r,
+                PositionGradient = g,
+                Output = output,
+                Shape = new WalkShape(layout.Positions, layout.Classes, layout.Inner),
+            };
+            BackwardRows.Run<T>(ref job);
         }
     }
 }

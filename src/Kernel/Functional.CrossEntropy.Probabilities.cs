@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using Xent.Internal;
+using Xent.Internal.Rows;
 
 namespace Xent;
 
@@ -115,41 +116,6 @@ public static partial class Functional
         Span<T> gradient)
         where T : IFloatingPointIeee754<T>
     {
-        int classes = layout.Classes;
-        int stride = layout.Inner;
-        bool withGradient = !gradient.IsEmpty;
-        var coefficients = new RowCoefficients<T>(
-            CoefficientKind.Probabilities, weight, target, 1.0 - labelSmoothing, labelSmoothing / classes);
-        double reducedScale = reduction == Reduction.Mean ? 1.0 / layout.Positions : 1.0;
-
-        CompensatedSum total = default;
-        for (int p = 0; p < layout.Positions; p++)
-        {
-            int start = layout.RowStart(p);
-            RowSums sums = RowPass<T>.Run(input, start, stride, classes, coefficients, withGradient ? gradient : default);
-            double loss = sums.LinearLoss(double.Log(sums.SumExp));
-            if (withGradient)
-            {
-                double scale = reduction == Reduction.None ? double.CreateTruncating(gradOutput[p]) : reducedScale;
-                RowPass<T>.WriteGradient(gradient, start, stride, classes, sums.SumExp, scale, sums.CoefficientSum,
-                    coefficients, 1.0, -1, 0.0);
-            }
-
-            if (reduction == Reduction.None)
-            {
-                destination[p] = T.CreateTruncating(loss);
-            }
-            else
-            {
-                total.Add(loss);
-            }
-        }
-
-        return reduction switch
-        {
-            Reduction.None => 0.0,
-            Reduction.Mean => total.Value / layout.Positions,
-            _ => total.Value,
-        };
+        return EngineLoss(TargetKind.Probabilities, input, default, target, layout, weight, 0, labelSmoothing, reduction, layout.Positions, destination, gradOutput, gradient);
     }
 }

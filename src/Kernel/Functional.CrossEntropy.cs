@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using Xent.Internal;
+using Xent.Internal.Rows;
 
 namespace Xent;
 
@@ -116,9 +117,9 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// The shared core of index-target cross entropy (<paramref name="fromLogits"/>) and NLL (log-probabilities in),
-    /// with or without the gradient. With <see cref="Reduction.None"/> it writes one loss per position into
-    /// <paramref name="destination"/> and returns 0; otherwise it returns the reduced loss. With a non-empty
+    /// The shared core of index-target cross entropy (<paramref name="fromLogits"/>: through the row engine) and NLL
+    /// (log-probabilities in), with or without the gradient. With <see cref="Reduction.None"/> it writes one loss per
+    /// position into <paramref name="destination"/> and returns 0; otherwise it returns the reduced loss. With a non-empty
     /// <paramref name="gradient"/> it writes d(loss)/d(input) there, scaled per position by <paramref name="gradOutput"/>
     /// (reduction None), 1 (Sum) or 1 / <paramref name="weightSum"/> (Mean). Arguments are already validated; the
     /// gradient may be the input itself, because each row is read before its gradient is written.
@@ -138,30 +139,26 @@ public static partial class Functional
         Span<T> gradient)
         where T : IFloatingPointIeee754<T>
     {
-        int classes = layout.Classes;
-        int stride = layout.Inner;
-        bool smoothing = labelSmoothing > 0.0;
-        bool withGradient = !gradient.IsEmpty;
-        if (UseFastIndexPath<T>(layout, fromLogits, smoothing, !weight.IsEmpty))
+        if (fromLogits)
         {
-            return FastIndexLoss(
-                Reinterpret.AsFloat(input), target, layout, Reinterpret.AsFloat(weight), ignoreIndex, labelSmoothing,
-                reduction, weightSum, Reinterpret.AsFloat(destination), Reinterpret.AsFloat(gradOutput), Reinterpret.AsFloat(gradient));
+            return EngineLoss(TargetKind.Index, input, target, default, layout, weight, ignoreIndex, labelSmoothing, reduction, weightSum, destination, gradOutput, gradient);
         }
 
-        double keep = 1.0 - labelSmoothing;
-        double spread = labelSmoothing / classes;
-        var coefficients = new RowCoefficients<T>(
-            !smoothing ? CoefficientKind.None : weight.IsEmpty ? CoefficientKind.Uniform : CoefficientKind.Weights,
-            weight, default, keep, smoothing ? spread : 0.0);
+        // NLL: ℓ = −w[t]·x[t] on log-probabilities, whose gradient is −s·w[t] at the target and 0 elsewhere.
+        int classes = layout.Classes;
+        int stride = layout.Inner;
+        bool withGradient = !gradient.IsEmpty;
         double reducedScale = reduction == Reduction.Mean ? 1.0 / weightSum : 1.0;
-
         CompensatedSum nllSum = default;
-        CompensatedSum smoothSum = default;
         for (int p = 0; p < target.Length; p++)
         {
             int t = target[p];
             int start = layout.RowStart(p);
+            if (withGradient)
+            {
+                StridedRow<T>.Clear(gradient, start, stride, classes);
+            }
+
             if (t == ignoreIndex)
             {
                 if (reduction == Reduction.None)
@@ -169,70 +166,33 @@ public static partial class Functional
                     destination[p] = T.Zero;
                 }
 
-                if (withGradient)
-                {
-                    Rows<T>.Clear(gradient, start, stride, classes);
-                }
-
                 continue;
             }
 
             double wt = Weight(weight, t);
-            double scale = reduction == Reduction.None ? (withGradient ? double.CreateTruncating(gradOutput[p]) : 0.0) : reducedScale;
-            // Read before the row pass: in place, the pass overwrites the logits with exponentials.
-            double xt = double.CreateTruncating(input[start + t * stride]);
-            double nll;
-            double smooth = 0.0;
-            if (fromLogits)
+            double nll = Zero.Term(wt, -double.CreateTruncating(input[start + t * stride]));
+            if (withGradient)
             {
-                RowSums sums = RowPass<T>.Run(input, start, stride, classes, coefficients, withGradient ? gradient : default);
-                double logSum = double.Log(sums.SumExp);
-                // lse − x[t] computed as log S − (x[t] − m): exact for logits of any magnitude.
-                nll = Zero.Term(wt, logSum - (xt - sums.Max));
-                if (smoothing)
-                {
-                    smooth = sums.LinearLoss(logSum);
-                }
-
-                if (withGradient)
-                {
-                    // d/dx[j] = scale·(softmax[j]·A − B[j]), A = (1 − ε)·w[t] + (ε / C)·Σ_c w[c], B[j] = (1 − ε)·w[t]·[j = t] + (ε / C)·w[j].
-                    double a = smoothing ? keep * wt + spread * sums.CoefficientSum : wt;
-                    RowPass<T>.WriteGradient(gradient, start, stride, classes, sums.SumExp, scale, a,
-                        coefficients, smoothing ? spread : 0.0, t, smoothing ? keep * wt : wt);
-                }
-            }
-            else
-            {
-                nll = Zero.Term(wt, -xt);
-                if (withGradient)
-                {
-                    Rows<T>.Clear(gradient, start, stride, classes);
-                    gradient[start + t * stride] = T.CreateTruncating(-scale * wt);
-                }
+                double scale = reduction == Reduction.None ? double.CreateTruncating(gradOutput[p]) : reducedScale;
+                gradient[start + t * stride] = T.CreateTruncating(-scale * wt);
             }
 
             if (reduction == Reduction.None)
             {
-                destination[p] = T.CreateTruncating(smoothing ? Zero.Term(keep, nll) + spread * smooth : nll);
+                destination[p] = T.CreateTruncating(nll);
             }
             else
             {
                 nllSum.Add(nll);
-                smoothSum.Add(smooth);
             }
         }
 
-        if (reduction == Reduction.None)
+        return reduction switch
         {
-            return 0.0;
-        }
-
-        // Mean divides both parts by the sum of the target weights (the count when unweighted), as PyTorch does.
-        double divisor = reduction == Reduction.Mean ? weightSum : 1.0;
-        double nllPart = nllSum.Value / divisor;
-        // Term: with ε = 1 the target term's coefficient 1 − ε is zero and contributes 0 even where its loss is +∞.
-        return smoothing ? Zero.Term(keep, nllPart) + spread * (smoothSum.Value / divisor) : nllPart;
+            Reduction.None => 0.0,
+            Reduction.Mean => nllSum.Value / weightSum,
+            _ => nllSum.Value,
+        };
     }
 
 }

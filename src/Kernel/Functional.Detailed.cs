@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Xent.Internal;
+using Xent.Internal.Rows;
 
 namespace Xent;
 
@@ -289,275 +290,41 @@ public static partial class Functional
         return new DetailedSums(loss.Value, zLoss.Value, correct);
     }
 
-    private unsafe struct DetailedContext
-    {
-        public byte* Input;
-        public int* Target;
-        public CrossEntropyRow* Rows;
-        public byte* Gradient;
-        public double* LossPartials;
-        public double* ZPartials;
-        public long* CorrectPartials;
-        public int Classes;
-        public int RowCount;
-        public int RowsPerChunk;
-        public int IgnoreIndex;
-        public double Smoothing;
-        public double ZScale;
-        public double Cap;
-        public double Scale;
-    }
-
     /// <summary>
-    /// The rows of one block (at most 2³¹ − 1 elements), in fixed chunks of rows run on up to
-    /// <see cref="MaxDegreeOfParallelism"/> threads; chunk sums are combined in chunk order. Arguments are validated.
+    /// One block of contiguous rows (at most <see cref="int.MaxValue"/> elements) through the row engine: the statistic
+    /// pass, the finish, the gradient (scaled by <paramref name="scale"/>) and the per-row results.
     /// </summary>
     private static unsafe DetailedSums DetailedBlock<T>(
         ReadOnlySpan<T> input, ReadOnlySpan<int> target, int classes, CrossEntropyOptions options,
         Span<CrossEntropyRow> rows, Span<T> gradient, double scale)
         where T : IFloatingPointIeee754<T>
     {
-        int rowCount = target.Length;
-        if (rowCount == 0)
-        {
-            return default;
-        }
-
-        // The chunking of the loss-only fused path, so that the plain loss agrees with CrossEntropy bit for bit.
-        (int rowsPerChunk, int chunks) = RowChunks(rowCount, classes);
-        double* lossPartials = stackalloc double[chunks];
-        double* zPartials = stackalloc double[chunks];
-        long* correctPartials = stackalloc long[chunks];
-        fixed (byte* x = &Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(input)))
+        fixed (byte* x = &AsBytes(input))
         fixed (int* y = target)
         fixed (CrossEntropyRow* r = rows)
-        fixed (byte* g = &Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(gradient)))
+        fixed (byte* g = &AsBytes((ReadOnlySpan<T>)gradient))
         {
-            var context = new DetailedContext
+            var job = new LossRowsJob
             {
                 Input = x,
-                Target = y,
-                Rows = rows.IsEmpty ? null : r,
-                Gradient = gradient.IsEmpty ? null : g,
-                LossPartials = lossPartials,
-                ZPartials = zPartials,
-                CorrectPartials = correctPartials,
                 Classes = classes,
-                RowCount = rowCount,
-                RowsPerChunk = rowsPerChunk,
+                Rows = target.Length,
+                Kind = TargetKind.Index,
+                Index = y,
                 IgnoreIndex = options.IgnoreIndex,
-                Smoothing = options.LabelSmoothing,
+                Keep = 1.0 - options.LabelSmoothing,
+                Spread = options.LabelSmoothing / classes,
+                Smoothing = options.LabelSmoothing > 0.0,
                 ZScale = options.ZLossScale,
                 Cap = options.SoftCap,
+                Fast = UsesFastRows<T>(options.LabelSmoothing > 0.0, weighted: false, options.SoftCap),
+                Predict = true,
+                Details = rows.IsEmpty ? null : r,
+                Gradient = gradient.IsEmpty ? null : g,
                 Scale = scale,
             };
-            RowParallel.For(chunks, &DetailedChunk<T>, &context);
-        }
-
-        CompensatedSum loss = default;
-        CompensatedSum zLoss = default;
-        long correct = 0;
-        for (int c = 0; c < chunks; c++)
-        {
-            loss.Add(lossPartials[c]);
-            zLoss.Add(zPartials[c]);
-            correct += correctPartials[c];
-        }
-
-        return new DetailedSums(loss.Value, zLoss.Value, correct);
-    }
-
-    private static unsafe void DetailedChunk<T>(void* state, int chunk)
-        where T : IFloatingPointIeee754<T>
-    {
-        ref DetailedContext c = ref Unsafe.AsRef<DetailedContext>(state);
-        int first = chunk * c.RowsPerChunk;
-        int last = Math.Min(first + c.RowsPerChunk, c.RowCount);
-        int classes = c.Classes;
-        bool smoothing = c.Smoothing > 0.0;
-        bool fast = typeof(T) == typeof(float) && c.Cap == 0.0 && FloatRows.IsSupported;
-        CompensatedSum loss = default;
-        CompensatedSum zLoss = default;
-        long correct = 0;
-        if (fast && classes <= SmallClassLimit)
-        {
-            DetailedSmallRows(ref c, first, last, ref loss, ref zLoss, ref correct);
-            first = last;
-        }
-
-        for (int row = first; row < last; row++)
-        {
-            int t = c.Target[row];
-            nint offset = (nint)row * classes * Unsafe.SizeOf<T>();
-            byte* x = c.Input + offset;
-            byte* g = c.Gradient == null ? null : c.Gradient + offset;
-            if (t == c.IgnoreIndex)
-            {
-                if (c.Rows != null)
-                {
-                    c.Rows[row] = new CrossEntropyRow(double.NaN, 0.0, 0.0, -1, false);
-                }
-
-                if (g != null)
-                {
-                    new Span<T>(g, classes).Clear();
-                }
-
-                continue;
-            }
-
-            CrossEntropyPartial partial = fast
-                ? DetailedRows.FloatPartial((float*)x, classes, 0, t, smoothing, (float*)g, row + 1 < last ? (float*)x + classes : null)
-                : DetailedRows.Partial(new ReadOnlySpan<T>(x, classes), 0, t, c.Cap, smoothing);
-            CrossEntropyRow result = DetailedRows.Finish(partial, t, classes, c.Smoothing, c.ZScale);
-            if (g != null)
-            {
-                if (fast)
-                {
-                    DetailedRows.FloatGradient((float*)g, classes, t, partial, result.LogSumExp, c.Scale, c.Smoothing, classes, c.ZScale);
-                }
-                else
-                {
-                    DetailedRows.Gradient(new ReadOnlySpan<T>(x, classes), new Span<T>(g, classes), 0, t, result.LogSumExp, c.Scale, c.Cap, c.Smoothing, classes, c.ZScale);
-                }
-            }
-
-            if (c.Rows != null)
-            {
-                c.Rows[row] = result;
-            }
-
-            loss.Add(result.Loss);
-            if (result.ZLoss != 0.0)
-            {
-                zLoss.Add(result.ZLoss);
-            }
-            correct += result.Correct ? 1 : 0;
-        }
-
-        c.LossPartials[chunk] = loss.Value;
-        c.ZPartials[chunk] = zLoss.Value;
-        c.CorrectPartials[chunk] = correct;
-    }
-
-    /// <summary>
-    /// The float rows of at most 16 classes, 16 rows at a time with one row per vector lane, as the loss-only path
-    /// (<c>SmallClassRows</c>): the block is transposed, the maximum, its first position (columns visited from the last
-    /// to the first, so the lowest index wins), the exponentials and their sums are vector operations across rows; each
-    /// row is then finished in double, in row order. Rows holding NaN or +∞, or only −∞, take the scalar path.
-    /// </summary>
-    private static unsafe void DetailedSmallRows(
-        ref DetailedContext c, int first, int last, ref CompensatedSum loss, ref CompensatedSum zLoss, ref long correct)
-    {
-        const int Lanes = FloatRows.Lanes;
-        int classes = c.Classes;
-        bool smoothing = c.Smoothing > 0.0;
-        float* input = (float*)c.Input;
-        float* gradient = (float*)c.Gradient;
-        float* columns = stackalloc float[SmallClassLimit * Lanes];
-        float* exponentials = stackalloc float[SmallClassLimit * Lanes];
-        float* maxima = stackalloc float[Lanes];
-        int* argMaxima = stackalloc int[Lanes];
-        double* sumExps = stackalloc double[Lanes];
-        double* logSums = stackalloc double[Lanes];
-        double* shiftedSums = stackalloc double[Lanes];
-        double smoothingValue = c.Smoothing;
-        double zScale = c.ZScale;
-        double scale = c.Scale;
-        double offset = scale * smoothingValue / classes;
-        double targetTerm = scale * (1.0 - smoothingValue);
-        for (int r0 = first; r0 < last; r0 += Lanes)
-        {
-            int count = Math.Min(Lanes, last - r0);
-            Vector512<float> m = FloatRows.LaneBlock(input, r0, count, classes, smoothing, columns, exponentials, sumExps, logSums, shiftedSums);
-            Vector512<int> arg = Vector512<int>.Zero;
-            for (int j = classes - 1; j >= 0; j--)
-            {
-                Vector512<int> hit = Vector512.Equals(Avx512F.LoadVector512(columns + j * Lanes), m).AsInt32();
-                arg = Vector512.ConditionalSelect(hit, Vector512.Create(j), arg);
-            }
-
-            Avx512F.Store(maxima, m);
-            Vector512.Store(arg, argMaxima);
-
-            for (int k = 0; k < count; k++)
-            {
-                int row = r0 + k;
-                int t = c.Target[row];
-                float* g = gradient == null ? null : gradient + (long)row * classes;
-                if (t == c.IgnoreIndex)
-                {
-                    if (c.Rows != null)
-                    {
-                        c.Rows[row] = new CrossEntropyRow(double.NaN, 0.0, 0.0, -1, false);
-                    }
-
-                    if (g != null)
-                    {
-                        new Span<float>(g, classes).Clear();
-                    }
-
-                    continue;
-                }
-
-                double max = maxima[k];
-                double sumExp = sumExps[k];
-                CrossEntropyRow result;
-                if (double.IsNaN(sumExp) || double.IsNegativeInfinity(max))
-                {
-                    CrossEntropyPartial partial = DetailedRows.Partial(new ReadOnlySpan<float>(input + (long)row * classes, classes), 0, t, 0.0, smoothing);
-                    result = DetailedRows.Finish(partial, t, classes, smoothingValue, zScale);
-                }
-                else
-                {
-                    // DetailedRows.Finish with the lanes' vector logarithm: lse = m + log s, nll = log s − (x_t − m).
-                    double logSum = logSums[k];
-                    double lse = max + logSum;
-                    double nll = logSum - (columns[t * Lanes + k] - max);
-                    double rowLoss = smoothing
-                        ? Zero.Term(1.0 - smoothingValue, nll) + smoothingValue * (lse - (shiftedSums[k] + classes * max) / classes)
-                        : nll;
-                    double z = zScale > 0.0 ? zScale * lse * lse : 0.0;
-                    int predicted = argMaxima[k];
-                    result = new CrossEntropyRow(lse, rowLoss + z, z, predicted, predicted == t);
-                }
-
-                if (g != null)
-                {
-                    double factor = scale * (1.0 + 2.0 * zScale * result.LogSumExp) / sumExp;
-                    float factorFloat = (float)factor;
-                    if (float.IsFinite(factorFloat))
-                    {
-                        float offsetFloat = (float)offset;
-                        for (int j = 0; j < classes; j++)
-                        {
-                            g[j] = MathF.FusedMultiplyAdd(exponentials[j * Lanes + k], factorFloat, -offsetFloat);
-                        }
-                    }
-                    else
-                    {
-                        // Past float's range: in double, so that an exponential of 0 stays 0 (not 0·∞).
-                        for (int j = 0; j < classes; j++)
-                        {
-                            g[j] = (float)(exponentials[j * Lanes + k] * factor - offset);
-                        }
-                    }
-
-                    g[t] = (float)(g[t] - targetTerm);
-                }
-
-                if (c.Rows != null)
-                {
-                    c.Rows[row] = result;
-                }
-
-                loss.Add(result.Loss);
-                if (result.ZLoss != 0.0)
-                {
-                    zLoss.Add(result.ZLoss);
-                }
-                correct += result.Correct ? 1 : 0;
-            }
+            LossPartial sums = LossRows.Run<T>(ref job);
+            return new DetailedSums(sums.Loss, sums.Z, sums.Correct);
         }
     }
 }

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using Xent.Internal;
+using Xent.Internal.Rows;
+using Xent.Internal.Vectors;
 
 namespace Xent;
 
@@ -25,7 +27,7 @@ public static partial class Functional
             ThrowHelper.EmptyInput(nameof(x));
         }
 
-        return T.CreateTruncating(LogSumExpOfRow(x, 0, 1, x.Length));
+        return T.CreateTruncating(LogSumExpOfRow(x));
     }
 
     /// <summary>
@@ -45,18 +47,22 @@ public static partial class Functional
         ClassLayout layout = ClassLayout.Create(input.Length, classes, inner);
         ValidateDestination(destination, layout.Positions, input);
 
-        for (int p = 0; p < layout.Positions; p++)
-        {
-            destination[p] = T.CreateTruncating(LogSumExpOfRow(input, layout.RowStart(p), layout.Inner, classes));
-        }
+        Normalize(Normalizer.LogSumExp, input, destination, layout);
     }
 
-    /// <summary>PyTorch's logsumexp: an infinite maximum is replaced by 0 as the shift, so +∞ gives +∞ and all −∞ gives −∞.</summary>
-    private static double LogSumExpOfRow<T>(ReadOnlySpan<T> x, int offset, int stride, int count)
+    /// <summary>log Σ exp(x) of one contiguous row through the row engine's exact statistic pass.</summary>
+    private static unsafe double LogSumExpOfRow<T>(ReadOnlySpan<T> x)
         where T : IFloatingPointIeee754<T>
     {
-        double max = Rows<T>.Max(x, offset, stride, count);
-        double shift = double.IsInfinity(max) ? 0.0 : max;
-        return double.Log(Rows<T>.SumExp(x, offset, stride, count, shift)) + shift;
+        fixed (byte* p = &AsBytes(x))
+        {
+            RowStatistics s = Width.Bits switch
+            {
+                512 => RowStatisticsPass.Exact<T, Double512>(p, x.Length, default, null, 0.0, findArgMax: false),
+                256 => RowStatisticsPass.Exact<T, Double256>(p, x.Length, default, null, 0.0, findArgMax: false),
+                _ => RowStatisticsPass.Exact<T, Double128>(p, x.Length, default, null, 0.0, findArgMax: false),
+            };
+            return NormalizerRows.LogSumExp(s);
+        }
     }
 }

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using Xent.Internal;
+using Xent.Internal.Rows;
+using Xent.Internal.Vectors;
 
 namespace Xent;
 
@@ -41,24 +43,46 @@ public static partial class Functional
             throw new ArgumentException($"Partials must hold one entry per row ({target.Length}); it holds {partials.Length}.", nameof(partials));
         }
 
-        bool smoothing = options.LabelSmoothing > 0.0;
-        bool fast = typeof(T) == typeof(float) && options.SoftCap == 0.0 && FloatRows.IsSupported;
-        ulong coverage = CrossEntropyPartial.CoverageOf(shardOffset, shardClasses);
-        for (int n = 0; n < target.Length; n++)
-        {
-            int t = target[n];
-            ReadOnlySpan<T> row = shard.Slice(n * shardClasses, shardClasses);
-            partials[n] = t == options.IgnoreIndex ? default
-                : fast ? FloatShardPartial(Reinterpret.AsFloat(row), shardOffset, t, smoothing, coverage)
-                : DetailedRows.Partial(row, shardOffset, t, options.SoftCap, smoothing, coverage);
-        }
+        ShardPartials(shard, target, partials, shardOffset, shardClasses, options);
     }
 
-    private static unsafe CrossEntropyPartial FloatShardPartial(ReadOnlySpan<float> row, int shardOffset, int target, bool smoothing, ulong coverage)
+    /// <summary>
+    /// Each counted row's partial from the row engine's exact statistic pass (in double): the log-sum-exp state (m, S),
+    /// the maximum and its global index, the target logit if the target is in the shard, and Σ z with smoothing.
+    /// </summary>
+    private static unsafe void ShardPartials<T>(
+        ReadOnlySpan<T> shard, ReadOnlySpan<int> target, Span<CrossEntropyPartial> partials, int shardOffset, int shardClasses, CrossEntropyOptions options)
+        where T : IFloatingPointIeee754<T>
     {
-        fixed (float* x = row)
+        bool smoothing = options.LabelSmoothing > 0.0;
+        ulong coverage = CrossEntropyPartial.CoverageOf(shardOffset, shardClasses);
+        var coefficients = new Coefficients(smoothing ? CoefficientKind.Uniform : CoefficientKind.None, null, 0.0, 0.0);
+        nint rowBytes = (nint)shardClasses * Elements<T>.Size;
+        fixed (byte* x = &AsBytes(shard))
         {
-            return DetailedRows.FloatPartial(x, row.Length, shardOffset, target, smoothing, null, null, coverage);
+            for (int n = 0; n < target.Length; n++)
+            {
+                int t = target[n];
+                if (t == options.IgnoreIndex)
+                {
+                    partials[n] = default;
+                    continue;
+                }
+
+                byte* row = x + n * rowBytes;
+                RowStatistics s = Width.Bits switch
+                {
+                    512 => RowStatisticsPass.Exact<T, Double512>(row, shardClasses, coefficients, null, options.SoftCap, findArgMax: true),
+                    256 => RowStatisticsPass.Exact<T, Double256>(row, shardClasses, coefficients, null, options.SoftCap, findArgMax: true),
+                    _ => RowStatisticsPass.Exact<T, Double128>(row, shardClasses, coefficients, null, options.SoftCap, findArgMax: true),
+                };
+                int local = t - shardOffset;
+                double targetLogit = (uint)local < (uint)shardClasses ? RowStatisticsPass.Cap(Elements<T>.Read(row, local), options.SoftCap) : 0.0;
+                bool empty = double.IsNegativeInfinity(s.Max);
+                LogSumExpState state = empty ? default : new LogSumExpState(s.Max, s.SumExp);
+                double logitSum = !smoothing ? 0.0 : empty ? double.NegativeInfinity : s.Linear + shardClasses * s.Max;
+                partials[n] = new CrossEntropyPartial(state, s.Max, shardOffset + s.ArgMax, targetLogit, logitSum, shardClasses, coverage);
+            }
         }
     }
 
@@ -120,6 +144,15 @@ public static partial class Functional
 
         long count = ValidateDetailed(target.Length, classes, target, options, rows);
         ValidatePartials(partials, target, classes, options.IgnoreIndex);
+        var job = new LossRowsJob
+        {
+            Kind = TargetKind.Index,
+            Classes = classes,
+            Keep = 1.0 - options.LabelSmoothing,
+            Spread = options.LabelSmoothing / classes,
+            Smoothing = options.LabelSmoothing > 0.0,
+            ZScale = options.ZLossScale,
+        };
         CompensatedSum loss = default;
         CompensatedSum zLoss = default;
         long correct = 0;
@@ -130,13 +163,15 @@ public static partial class Functional
             {
                 if (!rows.IsEmpty)
                 {
-                    rows[n] = new CrossEntropyRow(double.NaN, 0.0, 0.0, -1, false);
+                    rows[n] = CrossEntropyRow.OfIgnored;
                 }
 
                 continue;
             }
 
-            CrossEntropyRow row = DetailedRows.Finish(partials[n], t, classes, options.LabelSmoothing, options.ZLossScale);
+            CrossEntropyPartial partial = partials[n];
+            RowStatistics s = RowStatistics.OfMerged(partial.LogSumExp, partial.LogitSum, classes, partial.ArgMax);
+            CrossEntropyRow row = LossRows.DetailOf(job, s, new LossRows.Finish(job, s, partial.TargetLogit - s.Max, 1.0), t);
             if (!rows.IsEmpty)
             {
                 rows[n] = row;
@@ -185,64 +220,54 @@ public static partial class Functional
         ValidatePartials(partials, target, classes, options.IgnoreIndex);
         ValidateDetailedGradient(gradient, shard);
         double scale = GradientScale(options, count, gradOutput);
-        for (int n = 0; n < target.Length; n++)
-        {
-            int t = target[n];
-            Span<T> g = gradient.Slice(n * shardClasses, shardClasses);
-            if (t == options.IgnoreIndex)
-            {
-                g.Clear();
-                continue;
-            }
-
-            ReadOnlySpan<T> row = shard.Slice(n * shardClasses, shardClasses);
-            if (typeof(T) == typeof(float) && options.SoftCap == 0.0 && FloatRows.IsSupported
-                && FloatShardGradient(Reinterpret.AsFloat(row), Reinterpret.AsFloat(g), shardOffset, t, partials[n], scale, options.LabelSmoothing, classes, options.ZLossScale))
-            {
-                continue;
-            }
-
-            DetailedRows.Gradient(row, g, shardOffset, t, partials[n].LogSumExp.Value, scale,
-                options.SoftCap, options.LabelSmoothing, classes, options.ZLossScale);
-        }
+        ShardGradient(shard, target, partials, gradient, classes, shardOffset, shardClasses, options, scale);
     }
 
     /// <summary>
-    /// The float shard gradient through the fused exponential: gⱼ = exp(xⱼ − m)·scale·(1 + 2λ·lse)/s − scale·ε/C, less
-    /// scale·(1 − ε) at the target, with (m, s) the merged state. Returns false (nothing written) when the state is not
-    /// finite, m is not a float or the scale factor is past float's range, for the general path to handle.
+    /// Each row's part of the gradient through the row engine's one gradient writer, with the merged state (M, S):
+    /// exp(z − M) ≤ 1 for every shard's logits, so no exponent overflows and no 0·∞ arises from a large lse.
     /// </summary>
-    private static unsafe bool FloatShardGradient(
-        ReadOnlySpan<float> row, Span<float> gradient, int shardOffset, int target, in CrossEntropyPartial partial,
-        double scale, double smoothing, int classes, double zScale)
+    private static unsafe void ShardGradient<T>(
+        ReadOnlySpan<T> shard, ReadOnlySpan<int> target, ReadOnlySpan<CrossEntropyPartial> partials, Span<T> gradient,
+        int classes, int shardOffset, int shardClasses, CrossEntropyOptions options, double scale)
+        where T : IFloatingPointIeee754<T>
     {
-        LogSumExpState state = partial.LogSumExp;
-        float max = (float)state.Max;
-        if (state.IsEmpty || !double.IsFinite(state.Sum) || !float.IsFinite(max) || max != state.Max)
+        double smoothing = options.LabelSmoothing;
+        var coefficients = new Coefficients(smoothing > 0.0 ? CoefficientKind.Uniform : CoefficientKind.None, null, 0.0, 0.0);
+        nint rowBytes = (nint)shardClasses * Elements<T>.Size;
+        fixed (byte* x = &AsBytes(shard))
+        fixed (byte* gradientStart = &AsBytes((ReadOnlySpan<T>)gradient))
         {
-            return false;
-        }
-
-        double lse = state.Value;
-        double a = 1.0 + 2.0 * zScale * lse;
-        float factor = (float)(scale * a / state.Sum);
-        if (!float.IsFinite(factor))
-        {
-            return false; // past float's range: the double path keeps exp = 0 entries at 0 instead of 0·∞
-        }
-
-        fixed (float* x = row)
-        fixed (float* g = gradient)
-        {
-            FloatRows.ExpScaled(x, g, row.Length, max, factor, (float)(scale * smoothing / classes));
-            int local = target - shardOffset;
-            if ((uint)local < (uint)row.Length)
+            for (int n = 0; n < target.Length; n++)
             {
-                g[local] = (float)(g[local] - scale * (1.0 - smoothing));
+                int t = target[n];
+                byte* g = gradientStart + n * rowBytes;
+                if (t == options.IgnoreIndex)
+                {
+                    new Span<byte>(g, (int)rowBytes).Clear();
+                    continue;
+                }
+
+                LogSumExpState state = partials[n].LogSumExp;
+                double a = 1.0 + (options.ZLossScale > 0.0 ? 2.0 * options.ZLossScale * state.Value : 0.0);
+                double factor = scale * a / state.Sum;
+                double coefficientScale = scale * smoothing / classes;
+                double targetTerm = scale * (1.0 - smoothing);
+                byte* row = x + n * rowBytes;
+                switch (Width.Bits)
+                {
+                    case 512:
+                        RowGradient.Exact<T, Double512>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm);
+                        break;
+                    case 256:
+                        RowGradient.Exact<T, Double256>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm);
+                        break;
+                    default:
+                        RowGradient.Exact<T, Double128>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm);
+                        break;
+                }
             }
         }
-
-        return true;
     }
 
     /// <summary>Validates a shard's geometry and the targets; returns the number of counted rows.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using Xent.Internal;
+using Xent.Internal.Rows;
 
 namespace Xent;
 
@@ -26,13 +27,7 @@ public static partial class Functional
         ClassLayout layout = ClassLayout.Create(input.Length, classes, inner);
         ValidateInPlaceDestination(input, destination);
 
-        for (int p = 0; p < layout.Positions; p++)
-        {
-            int start = layout.RowStart(p);
-            double max = Rows<T>.Max(input, start, layout.Inner, classes);
-            double sum = Rows<T>.SumExp(input, start, layout.Inner, classes, max);
-            Rows<T>.WriteExpDivided(input, destination, start, layout.Inner, classes, max, sum);
-        }
+        Normalize(Normalizer.Softmax, input, destination, layout);
     }
 
     /// <summary>
@@ -56,12 +51,18 @@ public static partial class Functional
         ClassLayout layout = ClassLayout.Create(input.Length, classes, inner);
         ValidateInPlaceDestination(input, destination);
 
-        for (int p = 0; p < layout.Positions; p++)
+        Normalize(Normalizer.LogSoftmax, input, destination, layout);
+    }
+
+    /// <summary>Softmax, log-softmax or log-sum-exp of every position through the row engine (arguments already validated).</summary>
+    private static unsafe void Normalize<T>(Normalizer kind, ReadOnlySpan<T> input, Span<T> output, ClassLayout layout)
+        where T : IFloatingPointIeee754<T>
+    {
+        fixed (byte* x = &AsBytes(input))
+        fixed (byte* y = &AsBytes((ReadOnlySpan<T>)output))
         {
-            int start = layout.RowStart(p);
-            double max = Rows<T>.Max(input, start, layout.Inner, classes);
-            double logSum = double.Log(Rows<T>.SumExp(input, start, layout.Inner, classes, max));
-            Rows<T>.WriteShifted(input, destination, start, layout.Inner, classes, max, logSum);
+            var job = new NormalizerJob { Kind = kind, Input = x, Output = y, Shape = new WalkShape(layout.Positions, layout.Classes, layout.Inner) };
+            NormalizerRows.Run<T>(ref job);
         }
     }
 }

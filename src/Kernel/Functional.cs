@@ -19,21 +19,22 @@ namespace Xent;
 /// (outer, inner), i.e. PyTorch's target of shape (N) or (N, d1, ..., dk) flattened.
 /// </para>
 /// <para>
-/// <b>Precision.</b> Rows are computed in double (float32 elements widened, shifted exponentials and their sums in
-/// double) and reductions over rows use compensated summation, so a float32 result is the float64 result rounded once,
-/// with two documented exceptions. (1) Float32 cross entropy with index targets on contiguous rows (inner = 1, no
-/// weighted label smoothing) takes a fused AVX-512 path: each exponential is computed once in float (within 2 ulp),
-/// sums are kept in float over blocks of at most 16 terms per lane and then in double, so a row's log-sum-exp is within
-/// u·(18 + Σ_c p[c]·|x[c] − m|) of the float64 value (u = 2⁻²⁴, p the softmax, m the row maximum), and the loss within
-/// that times the row's total coefficient. (2) A float32 cross-entropy gradient stores each exponential in the
-/// gradient buffer (one exponential per element, no other buffer), so it lies within 2u·|g| + c·u·|scale|·Σ_c|a[c]| of
-/// the float64 gradient (c = 3, or 26 + Σ_c p[c]·|x[c] − m| on the fused path; scale the reduction's factor, a[c] the
-/// row's coefficients). Both bounds are checked by properties. The same storage applies to any element type: with
-/// <see cref="Half"/> each stored exponential is rounded to half precision (u = 2⁻¹¹) before the rescaling, so a Half
-/// cross-entropy gradient is within that bound with u = 2⁻¹¹ rather than the float64 gradient rounded once (checked
-/// against libtorch's float16 results, whose mean error it does not exceed). The large-vocabulary functions
-/// (<see cref="CrossEntropyDetailed{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>)
-/// compute a Half or double gradient in double and round it once.
+/// <b>Precision.</b> Rows are computed in double (float32 elements widened exactly, shifted exponentials and their sums in
+/// double, log S taken as log1p of the sum of the terms below the maximum, so a confident row keeps its full relative
+/// precision) and reductions over rows use compensated summation, so a float32 result is the float64 result rounded
+/// once, with two documented exceptions. (1) Float32 cross entropy with index targets on contiguous rows (inner = 1, no
+/// weighted label smoothing, no soft cap) takes the fast path on every machine: each exponential is computed once in
+/// float (within 2 ulp) and summed in double, and the smoothing sum Σ (x − m) is taken in double from the widened logits,
+/// so a row's log-sum-exp is within u·(18 + Σ_c p[c]·|x[c] − m|) of the float64 value (u = 2⁻²⁴, p the softmax, m the row
+/// maximum), and the loss within that times the row's total coefficient. (2) On that path the gradient is computed from
+/// the float exponentials stored in the gradient buffer: g = s·(e·A/S − a) − s·b at the target, in double from the
+/// widened exponential and rounded once, so it is within 2u·|g| + 26u·|s|·Σ_c|a[c]| of the float64 gradient and finite
+/// wherever its true value fits in float. Every other gradient of contiguous rows (double, Half, float off that path) is
+/// computed in double from the logits and rounded once to the element type; on (N, C, d1, ..., dk) layouts (inner &gt; 1)
+/// the exponentials are stored in the gradient buffer first, so a float gradient there is within
+/// 2u·|g| + 3u·|s|·Σ_c|a[c]| of the float64 gradient (u = 2⁻¹¹ for Half). Results are the same, bit for bit, at every vector width
+/// (AVX-512, AVX2, SSE, Arm64 AdvSimd) and thread count; the one exception is x64 processors without FMA3 (before 2013),
+/// where the exponentials' polynomial steps round twice and may differ from other machines' by an ulp.
 /// </para>
 /// <para>
 /// <b>Validation.</b> Arguments are checked in a fixed order (sizes, lengths, options, overlap, then every target) and

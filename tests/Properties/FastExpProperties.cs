@@ -1,16 +1,15 @@
 using System;
-using System.Runtime.Intrinsics;
-using FsCheck;
-using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Xent.Internal;
+using Xent.Internal.Vectors;
 using Xunit;
 
 namespace Xent.Properties;
 
 /// <summary>
-/// The kernel's own vectorized float exponential against the double-precision exponential, over the whole float range
-/// that matters: the shifted logits x − max ≤ 0 of the fused path, down to where exp underflows. The error is measured in units of the last place (ulp) of the float nearest the true value.
+/// The kernel's own vectorized exponentials against the double-precision exponential, at every vector width the kernel
+/// has (all three run on any x64 or Arm64 machine): the float one over the whole range that matters, the shifted logits
+/// x − max ≤ 0 of the fast path, down to where exp underflows; the double one over its whole range. The error is
+/// measured in units of the last place (ulp) of the value nearest the true value, and every width must give the same bits.
 /// </summary>
 public class FastExpProperties
 {
@@ -21,11 +20,56 @@ public class FastExpProperties
         return Math.Abs(actual - exact) / ulp;
     }
 
-    private static void Check(float x, Func<Vector512<float>, Vector512<float>> exp)
+    private static unsafe float ExpAt<TF, TD>(float x)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
     {
-        float actual = exp(Vector512.Create(x))[0];
+        float* lanes = stackalloc float[16];
+        TF.Store(VectorMath.ExpNonPositive<TF, TD>(TF.Create(x)), lanes);
+        for (int k = 1; k < 16; k++)
+        {
+            Tolerance.Require(BitConverter.SingleToInt32Bits(lanes[k]) == BitConverter.SingleToInt32Bits(lanes[0]), $"exp({x:R}): lane {k} differs from lane 0");
+        }
+
+        return lanes[0];
+    }
+
+    private static unsafe double ExpAt<TD>(double x)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        double* lanes = stackalloc double[8];
+        TD.Store(VectorMath.Exp(TD.Create(x)), lanes);
+        return lanes[0];
+    }
+
+    /// <summary>exp(x) at every width: the same bits at all three.</summary>
+    private static float Exp(float x)
+    {
+        float wide = ExpAt<Float512, Double512>(x);
+        float middle = ExpAt<Float256, Double256>(x);
+        float narrow = ExpAt<Float128, Double128>(x);
+        Tolerance.Require(
+            BitConverter.SingleToInt32Bits(wide) == BitConverter.SingleToInt32Bits(middle) && BitConverter.SingleToInt32Bits(wide) == BitConverter.SingleToInt32Bits(narrow),
+            $"exp({x:R}) differs by width: {wide:R}, {middle:R}, {narrow:R}");
+        return wide;
+    }
+
+    private static double Exp(double x)
+    {
+        double wide = ExpAt<Double512>(x);
+        double middle = ExpAt<Double256>(x);
+        double narrow = ExpAt<Double128>(x);
+        Tolerance.Require(
+            BitConverter.DoubleToInt64Bits(wide) == BitConverter.DoubleToInt64Bits(middle) && BitConverter.DoubleToInt64Bits(wide) == BitConverter.DoubleToInt64Bits(narrow),
+            $"exp({x:R}) differs by width: {wide:R}, {middle:R}, {narrow:R}");
+        return wide;
+    }
+
+    private static void Check(float x)
+    {
+        float actual = Exp(x);
         double exact = Math.Exp(x);
-        if (x < FastExp.MinArgument)
+        if (x < VectorMath.MinNormalArgumentFloat)
         {
             // Below the normal range the result may be 0 or a subnormal: never more than the smallest normal float.
             Tolerance.Require(actual >= 0 && actual <= 1.1754944e-38f && Math.Abs(actual - exact) <= 1.1754944e-38, $"exp({x:R}) = {actual:R}, exact {exact:R}");
@@ -35,17 +79,33 @@ public class FastExpProperties
         Tolerance.Require(UlpError(actual, exact) <= 2.0, $"exp({x:R}) = {actual:R}, exact {exact:R}: {UlpError(actual, exact):F2} ulp");
     }
 
+    private static void Check(double x)
+    {
+        double actual = Exp(x);
+        double exact = Math.Exp(x);
+        if (double.IsFinite(exact) && exact >= 2.2250738585072014E-308)
+        {
+            // Normal results: within 2 ulp of the C library's exponential (itself within 1 ulp of the truth), i.e. 3 ulp of the truth at most.
+            double ulp = Math.BitIncrement(exact) - exact;
+            Tolerance.Require(Math.Abs(actual - exact) <= 2 * ulp, $"exp({x:R}) = {actual:R}, Math.Exp {exact:R}: {Math.Abs(actual - exact) / ulp:F2} ulp");
+        }
+        else if (double.IsPositiveInfinity(exact))
+        {
+            Tolerance.Require(double.IsPositiveInfinity(actual), $"exp({x:R}) = {actual:R}, expected +∞");
+        }
+        else
+        {
+            // Subnormal or zero: within one subnormal step of the true value.
+            Tolerance.Require(actual >= 0 && Math.Abs(actual - exact) <= 2 * double.Epsilon, $"exp({x:R}) = {actual:R}, exact {exact:R}");
+        }
+    }
+
     [Fact]
     public void ExpNonPositive_IsWithinTwoUlp_OnADenseSweepOfMinus104ToZero()
     {
-        if (!FloatRows.IsSupported)
-        {
-            return; // the fused path, and this exponential, exist only on AVX-512 hardware
-        }
-
         for (float x = -104f; x <= 0f; x += 1.03e-4f)
         {
-            Check(x, FastExp.ExpNonPositive);
+            Check(x);
         }
     }
 
@@ -54,24 +114,46 @@ public class FastExpProperties
     {
         // Any non-positive float, drawn uniformly over its bit patterns: tiny magnitudes (where exp ≈ 1 − |x|) included.
         float x = -Math.Abs(BitConverter.Int32BitsToSingle(bits & 0x7F7FFFFF));
-        if (FloatRows.IsSupported && x >= -104f)
+        if (x >= -104f)
         {
-            Check(x, FastExp.ExpNonPositive);
+            Check(x);
         }
     }
 
     [Fact]
     public void SpecialValues_AreExact()
     {
-        if (!FloatRows.IsSupported)
-        {
-            return;
-        }
+        Assert.Equal(1f, Exp(0f));
+        Assert.Equal(0f, Exp(float.NegativeInfinity));
+        Assert.True(float.IsNaN(Exp(float.NaN)));
+        Assert.Equal(0f, Exp(-1e30f));
+        Assert.Equal(0f, Exp(-3.4e38f));
 
-        Assert.Equal(1f, FastExp.ExpNonPositive(Vector512<float>.Zero)[0]);
-        Assert.Equal(0f, FastExp.ExpNonPositive(Vector512.Create(float.NegativeInfinity))[0]);
-        Assert.True(float.IsNaN(FastExp.ExpNonPositive(Vector512.Create(float.NaN))[0]));
-        Assert.Equal(0f, FastExp.ExpNonPositive(Vector512.Create(-1e30f))[0]);
-        Assert.Equal(0f, FastExp.ExpNonPositive(Vector512.Create(-3.4e38f))[0]);
+        Assert.Equal(1.0, Exp(0.0));
+        Assert.Equal(0.0, Exp(double.NegativeInfinity));
+        Assert.Equal(double.PositiveInfinity, Exp(double.PositiveInfinity));
+        Assert.True(double.IsNaN(Exp(double.NaN)));
+        Assert.Equal(0.0, Exp(-1e300));
+        Assert.Equal(double.PositiveInfinity, Exp(1e300));
+    }
+
+    [Fact]
+    public void DoubleExp_IsWithinTwoUlpOfMathExp_OnADenseSweepOfItsRange()
+    {
+        for (double x = -746.0; x <= 710.0; x += 1.0009e-3)
+        {
+            Check(x);
+        }
+    }
+
+    [Property]
+    public void DoubleExp_IsWithinTwoUlpOfMathExp_ForEveryDoubleBitPattern(long bits)
+    {
+        // Any double whose exponential is neither certainly 0 nor certainly +∞, drawn over its bit patterns.
+        double x = BitConverter.Int64BitsToDouble(bits & 0x7FEFFFFFFFFFFFFF) * (bits < 0 ? -1 : 1);
+        if (x >= -746.0 && x <= 710.0)
+        {
+            Check(x);
+        }
     }
 }

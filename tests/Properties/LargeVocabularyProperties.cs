@@ -242,8 +242,8 @@ public static class LargeVocabulary
         where T : IFloatingPointIeee754<T> =>
         typeof(T) == typeof(Half) ? new Tol(4.0 * UnitRoundoffHalf, Math.ScaleB(1.0, -24)) : Tol.Of<T>(); // a Half subnormal ulp
 
-    /// <summary>Whether rows of <typeparamref name="T"/> go through the fused float path (documented: float, no soft cap, AVX-512).</summary>
-    public static bool Fused<T>(double cap) => typeof(T) == typeof(float) && cap == 0.0 && FloatRows.IsSupported;
+    /// <summary>Whether rows of <typeparamref name="T"/> go through the fused float path (documented: float, no soft cap, on every machine).</summary>
+    public static bool Fused<T>(double cap) => Functional.UsesFastRows<T>(smoothing: false, weighted: false, cap);
 
     public static VocabularyCase Draw(Case c, int salt) => Draw(c, salt, Rows(c));
 

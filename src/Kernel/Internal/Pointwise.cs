@@ -96,9 +96,13 @@ internal static class Zero
         return double.IsInfinity(u) ? u : double.Log(u) * x / (u - 1.0);
     }
 
-    /// <summary>coefficient · value, except that a zero coefficient times +∞ is 0 (the limit, as 0·log 0 = 0); NaN still propagates.</summary>
+    /// <summary>
+    /// coefficient · value, except that a zero coefficient times an infinity is 0 (the limit, as 0·log 0 = 0: a term
+    /// that does not take part contributes nothing, whichever sign its infinite log-probability carries after a
+    /// negative weight); NaN still propagates.
+    /// </summary>
     public static double Term(double coefficient, double value) =>
-        coefficient == 0.0 && double.IsPositiveInfinity(value) ? 0.0 : coefficient * value;
+        coefficient == 0.0 && double.IsInfinity(value) ? 0.0 : coefficient * value;
 }
 
 /// <summary>Runs an element-wise loss over spans: per-element values, a reduced value, and optionally the gradient.</summary>

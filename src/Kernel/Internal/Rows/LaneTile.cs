@@ -1,0 +1,171 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Xent.Internal.Vectors;
+
+namespace Xent.Internal.Rows;
+
+/// <summary>
+/// A tile of up to eight positions with one position per double lane: lane k's class c sits at
+/// <c>Start + k·size + c·ClassStride</c>. (N, C, d1, ..., dk) layouts are read in place (eight neighbouring positions of
+/// one outer index, classes <c>inner</c> elements apart); rows of few classes are first transposed into a tile on the
+/// stack. Every quantity is computed in double for the eight positions at once, vectorized across positions.
+/// </summary>
+internal readonly unsafe struct LaneTile
+{
+    public LaneTile(byte* start, nint classStride, int classes, int lanes)
+    {
+        Start = start;
+        ClassStride = classStride;
+        Classes = classes;
+        Lanes = lanes;
+    }
+
+    /// <summary>Lane 0, class 0.</summary>
+    public byte* Start { get; }
+
+    /// <summary>Bytes between class c and class c + 1 of a lane.</summary>
+    public nint ClassStride { get; }
+
+    public int Classes { get; }
+
+    /// <summary>How many lanes hold positions (1 to 8); the others are never read or written.</summary>
+    public int Lanes { get; }
+}
+
+/// <summary>The statistic pass and the gradient writer of <see cref="LaneTile"/>s: the lane-wise forms of <see cref="RowStatisticsPass.Exact{T, TD}"/> and <see cref="RowGradient.Exact{T, TD}"/>.</summary>
+internal static unsafe class LaneTilePass
+{
+    /// <summary>The statistics of each lane's row, written to <paramref name="statistics"/>[0 .. Lanes).</summary>
+    /// <param name="tile">The logits.</param>
+    /// <param name="coefficients">The coefficients of the linear term (class weights are the same for every lane).</param>
+    /// <param name="targets">For probability coefficients, the target probabilities in the tile's layout.</param>
+    /// <param name="cap">The soft cap, or 0.</param>
+    /// <param name="statistics">Eight results.</param>
+    public static void Statistics<T, TD>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, RowStatistics* statistics)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        int lanes = tile.Lanes;
+        TD m = TD.Create(double.NegativeInfinity);
+        for (int c = 0; c < tile.Classes; c++)
+        {
+            m = TD.Max(m, RowStatisticsPass.LoadLogits<T, TD>(tile.Start + c * tile.ClassStride, lanes, cap));
+        }
+
+        TD zero = TD.Create(0.0);
+        TD one = TD.Create(1.0);
+        TD count = zero;
+        BlockedSum<TD> sum = BlockedSum<TD>.Zero, linear = BlockedSum<TD>.Zero, coefficientSum = BlockedSum<TD>.Zero;
+        TD argMax = TD.Create(-1.0);
+        TD nanLanes = TD.IsNaN(m);
+        for (int c = 0; c < tile.Classes; c++)
+        {
+            TD v = RowStatisticsPass.LoadLogits<T, TD>(tile.Start + c * tile.ClassStride, lanes, cap);
+            TD d = v - m;
+            TD atMax = TD.Equal(d, zero);
+            count += TD.Select(atMax, one, zero);
+            sum.Add(TD.Select(atMax, zero, VectorMath.Exp(d)));
+            TD hit = TD.Select(nanLanes, TD.IsNaN(v), TD.Equal(v, m));
+            argMax = TD.Select(TD.Equal(argMax, TD.Create(-1.0)), TD.Select(hit, TD.Create(c), argMax), argMax);
+            if (coefficients.Kind != CoefficientKind.None)
+            {
+                TD a = Coefficient<T, TD>(coefficients, targets + c * tile.ClassStride, c, lanes);
+                linear.Add(TD.Select(TD.Equal(a, zero), zero, a * d));
+                coefficientSum.Add(a);
+            }
+        }
+
+        Eight max = default, others = default, counts = default, linears = default, sums = default, arguments = default;
+        TD.Store(m, Pointer(ref max));
+        TD.Store(sum.Total(), Pointer(ref others));
+        TD.Store(count, Pointer(ref counts));
+        TD.Store(linear.Total(), Pointer(ref linears));
+        TD.Store(coefficientSum.Total(), Pointer(ref sums));
+        TD.Store(argMax, Pointer(ref arguments));
+        for (int k = 0; k < lanes; k++)
+        {
+            statistics[k] = new RowStatistics
+            {
+                Max = max[k],
+                SumOthers = others[k],
+                MaxCount = (int)counts[k],
+                Linear = linears[k],
+                CoefficientSum = sums[k],
+                ArgMax = (int)arguments[k],
+            };
+        }
+    }
+
+    /// <summary>
+    /// The gradient of every lane's row: g[c] = exp(z[c] − m)·f − a[c]·s′ − [c = t]·s·b (times 1 − (z/cap)² with a soft
+    /// cap), per-lane f, s′, t and s·b; lanes marked in <paramref name="ignored"/> get exactly 0 whatever their logits.
+    /// </summary>
+    public static void Gradient<T, TD>(
+        in LaneTile tile, byte* gradient, in Coefficients coefficients, byte* targets, double cap,
+        ref Eight max, ref Eight factor, ref Eight coefficientScale, ref Eight target, ref Eight targetTerm, ref Eight ignored)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        int lanes = tile.Lanes;
+        TD m = TD.Load(Pointer(ref max));
+        TD f = TD.Load(Pointer(ref factor));
+        TD s = TD.Load(Pointer(ref coefficientScale));
+        TD t = TD.Load(Pointer(ref target));
+        TD b = TD.Load(Pointer(ref targetTerm));
+        TD skip = TD.Equal(TD.Load(Pointer(ref ignored)), TD.Create(1.0));
+        TD zero = TD.Create(0.0);
+        for (int c = 0; c < tile.Classes; c++)
+        {
+            nint offset = c * tile.ClassStride;
+            TD z = RowStatisticsPass.LoadLogits<T, TD>(tile.Start + offset, lanes, cap);
+            TD g = VectorMath.Exp(z - m) * f;
+            if (coefficients.Kind != CoefficientKind.None)
+            {
+                g -= Coefficient<T, TD>(coefficients, targets + offset, c, lanes) * s;
+            }
+
+            g -= TD.Select(TD.Equal(t, TD.Create(c)), b, zero);
+            if (cap != 0.0)
+            {
+                TD r = z / TD.Create(cap);
+                g *= TD.Create(1.0) - r * r;
+            }
+
+            g = TD.Select(skip, zero, g);
+            if (lanes >= 8)
+            {
+                Elements<T>.Store(g, gradient + offset);
+            }
+            else
+            {
+                Elements<T>.StorePartial(g, gradient + offset, lanes);
+            }
+        }
+    }
+
+    /// <summary>a[c] for every lane: 1, the class weight, or w[c]·((1 − ε)·p + ε/C) from the lanes' target probabilities.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD Coefficient<T, TD>(in Coefficients coefficients, byte* targets, int cls, int lanes)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TD w = coefficients.Kind == CoefficientKind.Uniform || coefficients.Weight == null
+            ? TD.Create(1.0)
+            : TD.Create(Elements<T>.Read(coefficients.Weight, cls));
+        if (coefficients.Kind != CoefficientKind.Probabilities)
+        {
+            return w;
+        }
+
+        TD p = lanes >= 8 ? Elements<T>.Load<TD>(targets) : Elements<T>.LoadPartial<TD>(targets, lanes, 0.0);
+        if (coefficients.Spread != 0.0)
+        {
+            p = p * TD.Create(coefficients.Keep) + TD.Create(coefficients.Spread);
+        }
+
+        return w * p;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double* Pointer(ref Eight values) => (double*)Unsafe.AsPointer(ref values[0]);
+}

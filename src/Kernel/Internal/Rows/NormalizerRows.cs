@@ -1,0 +1,163 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Xent.Internal.Parallel;
+using Xent.Internal.Vectors;
+
+namespace Xent.Internal.Rows;
+
+/// <summary>What a normalizer writes for each element z of a row with maximum m and S = Σ exp(z − m).</summary>
+internal enum Normalizer
+{
+    /// <summary>exp(z − m) / S, one value per element.</summary>
+    Softmax,
+
+    /// <summary>(z − m) − log S, one value per element.</summary>
+    LogSoftmax,
+
+    /// <summary>m + log S, one value per position (m itself when m is ±∞).</summary>
+    LogSumExp,
+}
+
+/// <summary>One call of softmax, log-softmax or log-sum-exp over a (outer, classes, inner) tensor.</summary>
+internal unsafe struct NormalizerJob
+{
+    public Normalizer Kind;
+    public byte* Input;
+
+    /// <summary>The input's layout for softmax and log-softmax (may be the input itself), one value per position for log-sum-exp.</summary>
+    public byte* Output;
+    public WalkShape Shape;
+}
+
+/// <summary>
+/// Softmax, log-softmax and log-sum-exp through the row engine: each position's statistics from the exact statistic
+/// pass (in double), then one vector pass writing the normalized values; units in fixed chunks over threads.
+/// </summary>
+internal static unsafe class NormalizerRows
+{
+    public static void Run<T>(ref NormalizerJob job)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (job.Shape.Positions == 0)
+        {
+            return;
+        }
+
+        delegate*<void*, int, void> body = Width.Bits switch
+        {
+            512 => &Chunk<T, Double512>,
+            256 => &Chunk<T, Double256>,
+            _ => &Chunk<T, Double128>,
+        };
+        fixed (NormalizerJob* context = &job)
+        {
+            ChunkDriver.For(job.Shape.Chunks, body, context);
+        }
+    }
+
+    /// <summary>log Σ exp(z) of the row's statistics: m + log S, or m when m is ±∞ (a row of −∞ gives −∞, one holding +∞ and no NaN gives +∞).</summary>
+    public static double LogSumExp(in RowStatistics s) => double.IsInfinity(s.Max) ? s.Max : s.Max + s.LogSum;
+
+    private static void Chunk<T, TD>(void* state, int chunk)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        ref NormalizerJob job = ref Unsafe.AsRef<NormalizerJob>(state);
+        (int first, int last) = job.Shape.ChunkUnits(chunk);
+        int classes = job.Shape.Classes;
+        int size = Elements<T>.Size;
+        if (job.Shape.Walk == Walk.Rows)
+        {
+            nint rowBytes = (nint)classes * size;
+            for (int row = first; row < last; row++)
+            {
+                byte* x = job.Input + row * rowBytes;
+                RowStatistics s = RowStatisticsPass.Exact<T, TD>(x, classes, default, null, 0.0, findArgMax: false);
+                if (job.Kind == Normalizer.LogSumExp)
+                {
+                    Elements<T>.Write(job.Output, row, LogSumExp(s));
+                    continue;
+                }
+
+                TD m = TD.Create(s.Max);
+                TD scale = TD.Create(job.Kind == Normalizer.Softmax ? s.SumExp : s.LogSum);
+                byte* y = job.Output + row * rowBytes;
+                for (int i = 0; i < classes; i += 8)
+                {
+                    int lanes = classes - i;
+                    TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD>(x + (nint)i * size, lanes, 0.0), m, scale);
+                    Store<T, TD>(value, y + (nint)i * size, lanes);
+                }
+            }
+
+            return;
+        }
+
+        bool transposed = job.Shape.Walk == Walk.Transposed;
+        byte* staged = stackalloc byte[transposed ? WalkShape.TileBytes : 0];
+        byte* stagedOutput = stackalloc byte[transposed && job.Kind != Normalizer.LogSumExp ? WalkShape.TileBytes : 0];
+        RowStatistics* statistics = stackalloc RowStatistics[8];
+        for (int unit = first; unit < last; unit++)
+        {
+            (int position0, int lanes, nint offset, nint classStride) = job.Shape.Tile(unit, size);
+            if (transposed)
+            {
+                WalkShape.Transpose<T>(job.Input + offset, staged, classes, lanes, toTile: true);
+            }
+
+            var tile = new LaneTile(transposed ? staged : job.Input + offset, classStride, classes, lanes);
+            LaneTilePass.Statistics<T, TD>(tile, default, null, 0.0, statistics);
+            Eight max = default, scales = default;
+            for (int k = 0; k < lanes; k++)
+            {
+                if (job.Kind == Normalizer.LogSumExp)
+                {
+                    Elements<T>.Write(job.Output, position0 + k, LogSumExp(statistics[k]));
+                }
+
+                max[k] = statistics[k].Max;
+                scales[k] = job.Kind == Normalizer.Softmax ? statistics[k].SumExp : statistics[k].LogSum;
+            }
+
+            if (job.Kind == Normalizer.LogSumExp)
+            {
+                continue;
+            }
+
+            TD m = TD.Load(LaneTilePass.Pointer(ref max));
+            TD scale = TD.Load(LaneTilePass.Pointer(ref scales));
+            byte* output = transposed ? stagedOutput : job.Output + offset;
+            for (int c = 0; c < classes; c++)
+            {
+                TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD>(tile.Start + c * classStride, lanes, 0.0), m, scale);
+                Store<T, TD>(value, output + c * classStride, lanes);
+            }
+
+            if (transposed)
+            {
+                WalkShape.Transpose<T>(job.Output + offset, stagedOutput, classes, lanes, toTile: false);
+            }
+        }
+    }
+
+    /// <summary>softmax: exp(z − m) / S; log-softmax: (z − m) − log S.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD Normalize<TD>(Normalizer kind, TD z, TD m, TD scale)
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        kind == Normalizer.Softmax ? VectorMath.Exp(z - m) / scale : (z - m) - scale;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T, TD>(TD value, byte* destination, int lanes)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        if (lanes >= 8)
+        {
+            Elements<T>.Store(value, destination);
+        }
+        else
+        {
+            Elements<T>.StorePartial(value, destination, lanes);
+        }
+    }
+}

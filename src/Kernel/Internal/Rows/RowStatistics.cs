@@ -1,0 +1,376 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Xent.Internal.Vectors;
+
+namespace Xent.Internal.Rows;
+
+/// <summary>Which coefficients a[c] the statistic pass weighs the shifted logits with.</summary>
+internal enum CoefficientKind
+{
+    /// <summary>No linear term (cross entropy of a class index without label smoothing, softmax, log-sum-exp).</summary>
+    None,
+
+    /// <summary>a[c] = 1 (label smoothing without weights).</summary>
+    Uniform,
+
+    /// <summary>a[c] = w[c] (label smoothing with class weights).</summary>
+    Weights,
+
+    /// <summary>a[c] = w[c]·((1 − ε)·p[c] + ε/C), or w[c]·p[c] without smoothing (w = 1 without weights): probability targets.</summary>
+    Probabilities,
+}
+
+/// <summary>The coefficients of a call: their kind, the class weights (or null for all ones) and, for probability targets, (1 − ε) and ε/C.</summary>
+internal readonly unsafe struct Coefficients
+{
+    public Coefficients(CoefficientKind kind, byte* weight, double keep, double spread)
+    {
+        Kind = kind;
+        Weight = weight;
+        Keep = keep;
+        Spread = spread;
+    }
+
+    public CoefficientKind Kind { get; }
+
+    /// <summary>C weights of the storage type, or null for all ones.</summary>
+    public byte* Weight { get; }
+
+    /// <summary>1 − ε (probability targets).</summary>
+    public double Keep { get; }
+
+    /// <summary>ε / C for probability targets with label smoothing, else 0.</summary>
+    public double Spread { get; }
+}
+
+/// <summary>
+/// What one statistic pass learns of a row x of C logits (z = cap·tanh(x/cap) with a soft cap): everything the loss, the
+/// log-sum-exp and the gradient need.
+/// </summary>
+internal struct RowStatistics
+{
+    /// <summary>m, the row maximum (NaN if the row holds NaN).</summary>
+    public double Max;
+
+    /// <summary>Σ exp(x[c] − m) over the classes below the maximum, in double.</summary>
+    public double SumOthers;
+
+    /// <summary>How many classes equal the maximum (each contributes exactly exp(0) = 1).</summary>
+    public int MaxCount;
+
+    /// <summary>Σ_{a[c] ≠ 0} a[c]·(x[c] − m): a zero coefficient never meets an infinite logit, so 0·∞ never occurs.</summary>
+    public double Linear;
+
+    /// <summary>K = Σ_c a[c].</summary>
+    public double CoefficientSum;
+
+    /// <summary>The first class equal to the maximum (the first NaN if the row holds one; 0 for a row of −∞), when asked for; else −1.</summary>
+    public int ArgMax;
+
+    /// <summary>S = Σ_c exp(x[c] − m).</summary>
+    public readonly double SumExp => MaxCount + SumOthers;
+
+    /// <summary>
+    /// log S as log1p((count − 1) + Σ others): the small terms are never added to the maximum's 1 before the logarithm,
+    /// so a confident row's loss keeps its full relative precision. NaN for rows holding NaN or +∞, or only −∞.
+    /// </summary>
+    public readonly double LogSum => Zero.Log1P((MaxCount - 1) + SumOthers);
+
+    /// <summary>
+    /// The statistics of a row known only through its merged log-sum-exp state (m, S) and Σ z (shards): the count of
+    /// maximal classes is folded into S, so log S is log1p(S − 1).
+    /// </summary>
+    public static RowStatistics OfMerged(LogSumExpState state, double logitSum, int classes, int argMax) => new()
+    {
+        Max = state.Max,
+        SumOthers = state.Sum - 1.0,
+        MaxCount = 1,
+        Linear = logitSum - classes * state.Max,
+        CoefficientSum = classes,
+        ArgMax = argMax,
+    };
+
+    /// <summary>log Σ exp(x) = m + log S; −∞ for a row of −∞ (every exponential is 0).</summary>
+    public readonly double LogSumExp => double.IsNegativeInfinity(Max) ? double.NegativeInfinity : Max + LogSum;
+}
+
+/// <summary>
+/// The statistic pass, in two forms: <see cref="Exact{T, TD}"/> computes every quantity in double from the elements of
+/// any storage type (a float row's results are then the double row's results), and <see cref="Fast{TF, TD}"/>, for
+/// contiguous float rows, computes each exponential once in float (within 2 ulp) and sums in double. Both read a row
+/// twice: its maximum, then one pass for everything else.
+/// </summary>
+internal static unsafe class RowStatisticsPass
+{
+    /// <summary>The statistics of <paramref name="count"/> contiguous elements at <paramref name="x"/>, in double.</summary>
+    /// <param name="x">The row.</param>
+    /// <param name="count">C, at least 1.</param>
+    /// <param name="coefficients">The coefficients of the linear term.</param>
+    /// <param name="targetRow">The probability target row (same storage type), for <see cref="CoefficientKind.Probabilities"/>.</param>
+    /// <param name="cap">The soft cap, or 0 for none.</param>
+    /// <param name="findArgMax">Whether to find <see cref="RowStatistics.ArgMax"/>.</param>
+    public static RowStatistics Exact<T, TD>(byte* x, int count, in Coefficients coefficients, byte* targetRow, double cap, bool findArgMax)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        int size = Elements<T>.Size;
+        TD negativeInfinity = TD.Create(double.NegativeInfinity);
+        TD m0 = negativeInfinity, m1 = negativeInfinity, m2 = negativeInfinity, m3 = negativeInfinity;
+        int i = 0;
+        for (; i <= count - 32; i += 32)
+        {
+            m0 = TD.Max(m0, LoadLogits<T, TD>(x + (nint)i * size, 8, cap));
+            m1 = TD.Max(m1, LoadLogits<T, TD>(x + (nint)(i + 8) * size, 8, cap));
+            m2 = TD.Max(m2, LoadLogits<T, TD>(x + (nint)(i + 16) * size, 8, cap));
+            m3 = TD.Max(m3, LoadLogits<T, TD>(x + (nint)(i + 24) * size, 8, cap));
+        }
+
+        for (; i < count; i += 8)
+        {
+            m0 = TD.Max(m0, LoadLogits<T, TD>(x + (nint)i * size, count - i, cap));
+        }
+
+        double max = TD.MaxAcross(TD.Max(TD.Max(m0, m1), TD.Max(m2, m3)));
+        TD m = TD.Create(max);
+        TD zero = TD.Create(0.0);
+        BlockedSum<TD> sum = BlockedSum<TD>.Zero, linear = BlockedSum<TD>.Zero, coefficientSum = BlockedSum<TD>.Zero;
+        int maxCount = 0;
+        int argMax = findArgMax ? -1 : int.MaxValue;
+        bool nanMax = double.IsNaN(max);
+        CoefficientKind kind = coefficients.Kind;
+        for (i = 0; i < count; i += 8)
+        {
+            int lanes = count - i;
+            TD v = LoadLogits<T, TD>(x + (nint)i * size, lanes, cap);
+            TD d = v - m;
+            TD atMax = TD.Equal(d, zero);
+            maxCount += BitOperations.PopCount(TD.MaskBits(atMax));
+            if (argMax < 0)
+            {
+                uint hits = TD.MaskBits(nanMax ? TD.IsNaN(v) : TD.Equal(v, m));
+                if (hits != 0)
+                {
+                    argMax = i + BitOperations.TrailingZeroCount(hits);
+                }
+            }
+
+            sum.Add(TD.Select(atMax, zero, VectorMath.Exp(d)));
+            if (kind != CoefficientKind.None)
+            {
+                TD a = LoadCoefficients<T, TD>(coefficients, targetRow, i, lanes);
+                linear.Add(TD.Select(TD.Equal(a, zero), zero, a * d));
+                coefficientSum.Add(a);
+            }
+        }
+
+        return new RowStatistics
+        {
+            Max = max,
+            SumOthers = TD.Sum(sum.Total()),
+            MaxCount = maxCount,
+            Linear = TD.Sum(linear.Total()),
+            CoefficientSum = TD.Sum(coefficientSum.Total()),
+            ArgMax = argMax == int.MaxValue ? -1 : argMax < 0 && double.IsNegativeInfinity(max) ? 0 : argMax,
+        };
+    }
+
+    /// <summary>
+    /// The statistics of a contiguous float row with each exponential computed once in float: stored at
+    /// <paramref name="exponentials"/> when it is not null (it may be <paramref name="x"/>: each element is read before
+    /// it is overwritten), summed in double. With <paramref name="uniformLinear"/> it also sums (x − m) in double from the
+    /// widened logits (a[c] = 1), so a shifted logit past float's range never overflows.
+    /// </summary>
+    public static RowStatistics Fast<TF, TD>(float* x, int count, bool uniformLinear, float* exponentials, bool findArgMax)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TF negativeInfinity = TF.Create(float.NegativeInfinity);
+        TF m0 = negativeInfinity, m1 = negativeInfinity, m2 = negativeInfinity, m3 = negativeInfinity;
+        int i = 0;
+        for (; i <= count - 64; i += 64)
+        {
+            m0 = TF.Max(m0, TF.Load(x + i));
+            m1 = TF.Max(m1, TF.Load(x + i + 16));
+            m2 = TF.Max(m2, TF.Load(x + i + 32));
+            m3 = TF.Max(m3, TF.Load(x + i + 48));
+        }
+
+        for (; i < count; i += 16)
+        {
+            m0 = TF.Max(m0, LoadFloats<TF, TD>(x + i, count - i));
+        }
+
+        float max = TF.MaxAcross(TF.Max(TF.Max(m0, m1), TF.Max(m2, m3)));
+        TF m = TF.Create(max);
+        TD md = TD.Create(max);
+        TF zero = TF.Create(0f);
+        TD zeroD = TD.Create(0.0);
+        TD sumLow = zeroD, sumHigh = zeroD, linearLow = zeroD, linearHigh = zeroD;
+        double linearTail = 0.0;
+        int maxCount = 0;
+        int argMax = findArgMax ? -1 : int.MaxValue;
+        bool nanMax = float.IsNaN(max);
+        for (i = 0; i < count; i += 16)
+        {
+            int lanes = count - i;
+            TF v = LoadFloats<TF, TD>(x + i, lanes);
+            TF d = v - m;
+            TF atMax = TF.Equal(d, zero);
+            maxCount += BitOperations.PopCount(TF.MaskBits(atMax));
+            if (argMax < 0)
+            {
+                uint hits = (nanMax ? ~TF.MaskBits(TF.Equal(v, v)) : TF.MaskBits(TF.Equal(v, m))) & LaneMask(lanes);
+                if (hits != 0)
+                {
+                    argMax = i + BitOperations.TrailingZeroCount(hits);
+                }
+            }
+
+            if (uniformLinear)
+            {
+                if (lanes >= 16)
+                {
+                    (TD vLow, TD vHigh) = TF.Widen(v);
+                    linearLow += vLow - md;
+                    linearHigh += vHigh - md;
+                }
+                else
+                {
+                    for (int k = 0; k < lanes; k++)
+                    {
+                        linearTail += (double)x[i + k] - max;
+                    }
+                }
+            }
+
+            // After the logits are read: in place, the exponentials overwrite them.
+            TF e = VectorMath.ExpNonPositive<TF, TD>(d);
+            if (exponentials != null)
+            {
+                StoreFloats<TF, TD>(e, exponentials + i, lanes);
+            }
+
+            (TD low, TD high) = TF.Widen(TF.Select(atMax, zero, e));
+            sumLow += low;
+            sumHigh += high;
+        }
+
+        return new RowStatistics
+        {
+            Max = max,
+            SumOthers = TD.Sum(sumLow + sumHigh),
+            MaxCount = maxCount,
+            Linear = uniformLinear ? TD.Sum(linearLow + linearHigh) + linearTail : 0.0,
+            CoefficientSum = uniformLinear ? count : 0.0,
+            ArgMax = argMax == int.MaxValue ? -1 : argMax < 0 && float.IsNegativeInfinity(max) ? 0 : argMax,
+        };
+    }
+
+    /// <summary>Bits [0, lanes) of a float block's 16 set (all 16 for a full block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint LaneMask(int lanes) => lanes >= 16 ? 0xFFFFu : (1u << lanes) - 1;
+
+    /// <summary>
+    /// Eight logits (fewer when <paramref name="lanes"/> &lt; 8: the others are −∞, whose exponential is 0), soft-capped
+    /// when <paramref name="cap"/> is not 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD LoadLogits<T, TD>(byte* source, int lanes, double cap)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        if (cap == 0.0)
+        {
+            return lanes >= 8 ? Elements<T>.Load<TD>(source) : Elements<T>.LoadPartial<TD>(source, lanes, double.NegativeInfinity);
+        }
+
+        return LoadCapped<T, TD>(source, lanes, cap);
+    }
+
+    /// <summary>z = cap·tanh(x / cap), the soft cap, for one logit.</summary>
+    public static double Cap(double x, double cap) => cap == 0.0 ? x : cap * double.Tanh(x / cap);
+
+    private static TD LoadCapped<T, TD>(byte* source, int lanes, double cap)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        Eight staged = default;
+        for (int k = 0; k < 8; k++)
+        {
+            staged[k] = k < lanes ? Cap(Elements<T>.Read(source, k), cap) : double.NegativeInfinity;
+        }
+
+        return TD.Load((double*)Unsafe.AsPointer(ref staged[0]));
+    }
+
+    /// <summary>The coefficients a[c] of classes [first, first + 8) (0 past the row's end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD LoadCoefficients<T, TD>(in Coefficients coefficients, byte* targetRow, int first, int lanes)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        int size = Elements<T>.Size;
+        TD one = lanes >= 8 ? TD.Create(1.0) : Elements<T>.LoadPartialOnes<TD>(lanes);
+        TD a = coefficients.Kind == CoefficientKind.Uniform ? one
+            : coefficients.Weight == null ? one
+            : LoadValues<T, TD>(coefficients.Weight + (nint)first * size, lanes);
+        if (coefficients.Kind == CoefficientKind.Probabilities)
+        {
+            TD p = LoadValues<T, TD>(targetRow + (nint)first * size, lanes);
+            if (coefficients.Spread != 0.0)
+            {
+                p = p * TD.Create(coefficients.Keep) + TD.Create(coefficients.Spread) * one;
+            }
+
+            a = a * p;
+        }
+
+        return a;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD LoadValues<T, TD>(byte* source, int lanes)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        lanes >= 8 ? Elements<T>.Load<TD>(source) : Elements<T>.LoadPartial<TD>(source, lanes, 0.0);
+
+    /// <summary>Sixteen floats (fewer when <paramref name="lanes"/> &lt; 16: the others are −∞).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TF LoadFloats<TF, TD>(float* source, int lanes)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        if (lanes >= 16)
+        {
+            return TF.Load(source);
+        }
+
+        float* staged = stackalloc float[16];
+        for (int k = 0; k < 16; k++)
+        {
+            staged[k] = k < lanes ? source[k] : float.NegativeInfinity;
+        }
+
+        return TF.Load(staged);
+    }
+
+    /// <summary>Stores lanes [0, lanes) of a float block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFloats<TF, TD>(TF value, float* destination, int lanes)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        if (lanes >= 16)
+        {
+            TF.Store(value, destination);
+            return;
+        }
+
+        float* staged = stackalloc float[16];
+        TF.Store(value, staged);
+        for (int k = 0; k < lanes; k++)
+        {
+            destination[k] = staged[k];
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Runtime.Intrinsics;
+
+namespace Xent.Internal.Vectors;
+
+/// <summary>
+/// Eight double lanes, the engine's unit of double arithmetic, held as one <see cref="Vector512{T}"/>, two
+/// <see cref="Vector256{T}"/> or four <see cref="Vector128{T}"/> (<see cref="Width"/> picks one per machine).
+/// </summary>
+/// <remarks>
+/// Every implementation maps lane i to the same element and reduces across lanes in the same fixed order (halves,
+/// then quarters, then the two lanes of the last 128 bits), so a computation gives the same bits at every width.
+/// </remarks>
+internal unsafe interface IDoubleBlock<TSelf>
+    where TSelf : unmanaged, IDoubleBlock<TSelf>
+{
+    static abstract TSelf Create(double value);
+
+    static abstract TSelf Load(double* source);
+
+    /// <summary>Eight floats widened (exactly) to double.</summary>
+    static abstract TSelf LoadWidened(float* source);
+
+    static abstract void Store(TSelf value, double* destination);
+
+    /// <summary>Rounds each lane once to float and stores eight floats.</summary>
+    static abstract void StoreNarrowed(TSelf value, float* destination);
+
+    static abstract TSelf operator +(TSelf left, TSelf right);
+
+    static abstract TSelf operator -(TSelf left, TSelf right);
+
+    static abstract TSelf operator *(TSelf left, TSelf right);
+
+    static abstract TSelf operator /(TSelf left, TSelf right);
+
+    /// <summary>a·b + c, fused (one rounding) wherever the machine has fused multiply-add (every x64 CPU with AVX2, every Arm64 CPU), else two roundings.</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <summary>IEEE 754-2019 maximum: NaN if either lane is NaN.</summary>
+    static abstract TSelf Max(TSelf left, TSelf right);
+
+    /// <summary>IEEE 754-2019 minimum: NaN if either lane is NaN.</summary>
+    static abstract TSelf Min(TSelf left, TSelf right);
+
+    static abstract TSelf Floor(TSelf value);
+
+    static abstract TSelf Abs(TSelf value);
+
+    /// <summary>All bits set in the lanes where left ≥ right (false for NaN).</summary>
+    static abstract TSelf GreaterThanOrEqual(TSelf left, TSelf right);
+
+    /// <summary>All bits set in the lanes where left = right (false for NaN).</summary>
+    static abstract TSelf Equal(TSelf left, TSelf right);
+
+    /// <summary>All bits set in the lanes where the value is NaN.</summary>
+    static abstract TSelf IsNaN(TSelf value);
+
+    /// <summary>Lane by lane: <paramref name="ifTrue"/> where <paramref name="mask"/> has all bits set, else <paramref name="ifFalse"/>.</summary>
+    static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
+
+    /// <summary>Bit i set where lane i of the mask is set.</summary>
+    static abstract uint MaskBits(TSelf mask);
+
+    /// <summary>2ᵏ for integral lanes k with −1022 ≤ k ≤ 1023 (built from its bits: exact).</summary>
+    static abstract TSelf Pow2(TSelf k);
+
+    /// <summary>The sum of the lanes in the fixed order ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)).</summary>
+    static abstract double Sum(TSelf value);
+
+    /// <summary>The largest lane (NaN if any lane is NaN).</summary>
+    static abstract double MaxAcross(TSelf value);
+}
+
+/// <summary>
+/// Sixteen float lanes, the unit of the float fast path, with its double counterpart <typeparamref name="TDouble"/>
+/// of the same width (lanes 0–7 widen to the first double block, 8–15 to the second).
+/// </summary>
+internal unsafe interface IFloatBlock<TSelf, TDouble>
+    where TSelf : unmanaged, IFloatBlock<TSelf, TDouble>
+    where TDouble : unmanaged, IDoubleBlock<TDouble>
+{
+    static abstract TSelf Create(float value);
+
+    static abstract TSelf Load(float* source);
+
+    static abstract void Store(TSelf value, float* destination);
+
+    static abstract TSelf operator +(TSelf left, TSelf right);
+
+    static abstract TSelf operator -(TSelf left, TSelf right);
+
+    static abstract TSelf operator *(TSelf left, TSelf right);
+
+    /// <inheritdoc cref="IDoubleBlock{TSelf}.MultiplyAdd"/>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <inheritdoc cref="IDoubleBlock{TSelf}.Max"/>
+    static abstract TSelf Max(TSelf left, TSelf right);
+
+    static abstract TSelf Floor(TSelf value);
+
+    static abstract TSelf Equal(TSelf left, TSelf right);
+
+    static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
+
+    static abstract uint MaskBits(TSelf mask);
+
+    /// <summary>2ᵏ for integral lanes k with −126 ≤ k ≤ 127 (built from its bits: exact).</summary>
+    static abstract TSelf Pow2(TSelf k);
+
+    /// <summary>Lanes 0–7 and 8–15 widened exactly to double.</summary>
+    static abstract (TDouble Lower, TDouble Upper) Widen(TSelf value);
+
+    /// <summary>The largest lane (NaN if any lane is NaN).</summary>
+    static abstract float MaxAcross(TSelf value);
+}

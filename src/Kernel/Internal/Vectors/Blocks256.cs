@@ -1,0 +1,153 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Xent.Internal.Vectors;
+
+/// <summary>Eight double lanes in two <see cref="Vector256{T}"/> (AVX2): lanes 0–3, then 4–7.</summary>
+internal readonly unsafe struct Double256 : IDoubleBlock<Double256>
+{
+    private readonly Vector256<double> _a;
+    private readonly Vector256<double> _b;
+
+    internal Double256(Vector256<double> a, Vector256<double> b)
+    {
+        _a = a;
+        _b = b;
+    }
+
+    public static Double256 Create(double value) => new(Vector256.Create(value), Vector256.Create(value));
+
+    public static Double256 Load(double* source) => new(Vector256.Load(source), Vector256.Load(source + 4));
+
+    public static Double256 LoadWidened(float* source)
+    {
+        Vector256<float> v = Vector256.Load(source);
+        return new(Vector256.WidenLower(v), Vector256.WidenUpper(v));
+    }
+
+    public static void Store(Double256 value, double* destination)
+    {
+        value._a.Store(destination);
+        value._b.Store(destination + 4);
+    }
+
+    public static void StoreNarrowed(Double256 value, float* destination) =>
+        Vector256.Narrow(value._a, value._b).Store(destination);
+
+    public static Double256 operator +(Double256 left, Double256 right) => new(left._a + right._a, left._b + right._b);
+
+    public static Double256 operator -(Double256 left, Double256 right) => new(left._a - right._a, left._b - right._b);
+
+    public static Double256 operator *(Double256 left, Double256 right) => new(left._a * right._a, left._b * right._b);
+
+    public static Double256 operator /(Double256 left, Double256 right) => new(left._a / right._a, left._b / right._b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 MultiplyAdd(Double256 a, Double256 b, Double256 c) =>
+        new(Vector256.MultiplyAddEstimate(a._a, b._a, c._a), Vector256.MultiplyAddEstimate(a._b, b._b, c._b));
+
+    public static Double256 Max(Double256 left, Double256 right) => new(Vector256.Max(left._a, right._a), Vector256.Max(left._b, right._b));
+
+    public static Double256 Min(Double256 left, Double256 right) => new(Vector256.Min(left._a, right._a), Vector256.Min(left._b, right._b));
+
+    public static Double256 Floor(Double256 value) => new(Vector256.Floor(value._a), Vector256.Floor(value._b));
+
+    public static Double256 Abs(Double256 value) => new(Vector256.Abs(value._a), Vector256.Abs(value._b));
+
+    public static Double256 GreaterThanOrEqual(Double256 left, Double256 right) =>
+        new(Vector256.GreaterThanOrEqual(left._a, right._a), Vector256.GreaterThanOrEqual(left._b, right._b));
+
+    public static Double256 Equal(Double256 left, Double256 right) =>
+        new(Vector256.Equals(left._a, right._a), Vector256.Equals(left._b, right._b));
+
+    public static Double256 IsNaN(Double256 value) => new(Vector256.IsNaN(value._a), Vector256.IsNaN(value._b));
+
+    public static Double256 Select(Double256 mask, Double256 ifTrue, Double256 ifFalse) =>
+        new(Vector256.ConditionalSelect(mask._a, ifTrue._a, ifFalse._a), Vector256.ConditionalSelect(mask._b, ifTrue._b, ifFalse._b));
+
+    public static uint MaskBits(Double256 mask) => mask._a.ExtractMostSignificantBits() | mask._b.ExtractMostSignificantBits() << 4;
+
+    public static Double256 Pow2(Double256 k) => new(Pow2(k._a), Pow2(k._b));
+
+    private static Vector256<double> Pow2(Vector256<double> k) =>
+        (((Vector256.Create(Bits.DoubleMagic) + k).AsUInt64() + Vector256.Create(Bits.DoubleBias)) << 52).AsDouble();
+
+    public static double Sum(Double256 value)
+    {
+        Vector256<double> q = value._a + value._b;
+        Vector128<double> h = q.GetLower() + q.GetUpper();
+        return h.ToScalar() + h.GetElement(1);
+    }
+
+    public static double MaxAcross(Double256 value)
+    {
+        Vector256<double> q = Vector256.Max(value._a, value._b);
+        Vector128<double> h = Vector128.Max(q.GetLower(), q.GetUpper());
+        return double.Max(h.ToScalar(), h.GetElement(1));
+    }
+}
+
+/// <summary>Sixteen float lanes in two <see cref="Vector256{T}"/> (AVX2): lanes 0–7, then 8–15.</summary>
+internal readonly unsafe struct Float256 : IFloatBlock<Float256, Double256>
+{
+    private readonly Vector256<float> _a;
+    private readonly Vector256<float> _b;
+
+    private Float256(Vector256<float> a, Vector256<float> b)
+    {
+        _a = a;
+        _b = b;
+    }
+
+    public static Float256 Create(float value) => new(Vector256.Create(value), Vector256.Create(value));
+
+    public static Float256 Load(float* source) => new(Vector256.Load(source), Vector256.Load(source + 8));
+
+    public static void Store(Float256 value, float* destination)
+    {
+        value._a.Store(destination);
+        value._b.Store(destination + 8);
+    }
+
+    public static Float256 operator +(Float256 left, Float256 right) => new(left._a + right._a, left._b + right._b);
+
+    public static Float256 operator -(Float256 left, Float256 right) => new(left._a - right._a, left._b - right._b);
+
+    public static Float256 operator *(Float256 left, Float256 right) => new(left._a * right._a, left._b * right._b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float256 MultiplyAdd(Float256 a, Float256 b, Float256 c) =>
+        new(Vector256.MultiplyAddEstimate(a._a, b._a, c._a), Vector256.MultiplyAddEstimate(a._b, b._b, c._b));
+
+    public static Float256 Max(Float256 left, Float256 right) => new(Vector256.Max(left._a, right._a), Vector256.Max(left._b, right._b));
+
+    public static Float256 Floor(Float256 value) => new(Vector256.Floor(value._a), Vector256.Floor(value._b));
+
+    public static Float256 Equal(Float256 left, Float256 right) =>
+        new(Vector256.Equals(left._a, right._a), Vector256.Equals(left._b, right._b));
+
+    public static Float256 Select(Float256 mask, Float256 ifTrue, Float256 ifFalse) =>
+        new(Vector256.ConditionalSelect(mask._a, ifTrue._a, ifFalse._a), Vector256.ConditionalSelect(mask._b, ifTrue._b, ifFalse._b));
+
+    public static uint MaskBits(Float256 mask) => mask._a.ExtractMostSignificantBits() | mask._b.ExtractMostSignificantBits() << 8;
+
+    public static Float256 Pow2(Float256 k) => new(Pow2(k._a), Pow2(k._b));
+
+    private static Vector256<float> Pow2(Vector256<float> k) =>
+        (((Vector256.Create(Bits.FloatMagic) + k).AsUInt32() + Vector256.Create(Bits.FloatBias)) << 23).AsSingle();
+
+    public static (Double256 Lower, Double256 Upper) Widen(Float256 value)
+    {
+        (Vector256<double> a0, Vector256<double> a1) = Vector256.Widen(value._a);
+        (Vector256<double> b0, Vector256<double> b1) = Vector256.Widen(value._b);
+        return (new Double256(a0, a1), new Double256(b0, b1));
+    }
+
+    public static float MaxAcross(Float256 value)
+    {
+        Vector256<float> q = Vector256.Max(value._a, value._b);
+        Vector128<float> h = Vector128.Max(q.GetLower(), q.GetUpper());
+        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
+        return float.Max(h.ToScalar(), h.GetElement(1));
+    }
+}

@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+
+namespace Xent.Internal.Vectors;
+
+/// <summary>
+/// The exponentials of the engine, written once over the block interfaces, so that every vector width computes the
+/// same operations lane by lane and gives the same bits (with the one exception that <c>MultiplyAdd</c> is fused only
+/// where the machine has fused multiply-add: x64 processors without FMA3 round twice there).
+/// </summary>
+/// <remarks>
+/// Both use Cody–Waite range reduction, exp(x) = 2ⁿ·e^r with n = round(x·log₂e) and r = x − n·ln 2 in two parts
+/// (|r| ≤ ln 2 / 2), a polynomial for e^r, and 2ⁿ applied as two exact powers of two (2ʰ then 2ⁿ⁻ʰ, h = ⌊n/2⌋), so
+/// the only rounding of the scaling is the last product, including in the subnormal range.
+/// </remarks>
+internal static class VectorMath
+{
+    private const float Log2EFloat = 1.44269504088896341f;
+    private const float Ln2HighFloat = 0.693359375f;
+    private const float Ln2LowFloat = -2.12194440e-4f;
+
+    private const double Log2E = 1.4426950408889634;
+    private const double Ln2High = 6.93147180369123816490e-01; // 32 significant bits: n·Ln2High is exact
+    private const double Ln2Low = 1.90821492927058770002e-10;
+
+    /// <summary>The smallest float argument whose exponential is a normal float (e^-87.3365 ≈ 2^-126).</summary>
+    public const float MinNormalArgumentFloat = -87.33654f;
+
+    /// <summary>
+    /// exp(x) for float lanes x ≤ 0 (the shifted logits x − max), within 2 ulp where the result is a normal float;
+    /// below, 0 or subnormal; −∞ gives 0 and NaN stays NaN. Arguments below −104 (where the result is 0) are clamped so
+    /// that the reduction stays accurate. A positive argument gives a wrong (finite) value: callers never pass one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TF ExpNonPositive<TF, TD>(TF x)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        // IEEE maximum: a NaN argument stays NaN through every step below.
+        x = TF.Max(TF.Create(-104f), x);
+        TF n = TF.MultiplyAdd(x, TF.Create(Log2EFloat), TF.Create(Bits.FloatMagic)) - TF.Create(Bits.FloatMagic);
+        TF r = TF.MultiplyAdd(n, TF.Create(-Ln2HighFloat), x);
+        r = TF.MultiplyAdd(n, TF.Create(-Ln2LowFloat), r);
+
+        // Cephes' degree-6 polynomial: e^r = 1 + r + r²·p(r).
+        TF p = TF.Create(1.9875691500E-4f);
+        p = TF.MultiplyAdd(p, r, TF.Create(1.3981999507E-3f));
+        p = TF.MultiplyAdd(p, r, TF.Create(8.3334519073E-3f));
+        p = TF.MultiplyAdd(p, r, TF.Create(4.1665795894E-2f));
+        p = TF.MultiplyAdd(p, r, TF.Create(1.6666665459E-1f));
+        p = TF.MultiplyAdd(p, r, TF.Create(5.0000001201E-1f));
+        TF y = TF.MultiplyAdd(p, r * r, r) + TF.Create(1f);
+
+        // n ∈ [−150, 0]: h and n − h lie in [−75, 0], so both powers are normal and the first product is exact.
+        TF h = TF.Floor(n * TF.Create(0.5f));
+        return y * TF.Pow2(h) * TF.Pow2(n - h);
+    }
+
+    /// <summary>
+    /// exp(x) for double lanes of any value, within 2 ulp where the result is a normal double: 0 below about −745.1
+    /// (subnormal from −708.4), +∞ above about 709.78, exp(−∞) = 0, exp(+∞) = +∞, NaN stays NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD Exp<TD>(TD x)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        x = TD.Min(TD.Max(x, TD.Create(-746.0)), TD.Create(710.0));
+        TD n = TD.MultiplyAdd(x, TD.Create(Log2E), TD.Create(Bits.DoubleMagic)) - TD.Create(Bits.DoubleMagic);
+        TD r = TD.MultiplyAdd(n, TD.Create(-Ln2High), x);
+        r = TD.MultiplyAdd(n, TD.Create(-Ln2Low), r);
+
+        // e^r = 1 + r + r²·q(r), q the Taylor series of (e^r − 1 − r)/r² to r¹¹: truncation below 1e-17 for |r| ≤ ln 2 / 2.
+        TD q = TD.Create(1.0 / 6227020800.0);
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 479001600.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 39916800.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 3628800.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 362880.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 40320.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 5040.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 720.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 120.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 24.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(1.0 / 6.0));
+        q = TD.MultiplyAdd(q, r, TD.Create(0.5));
+        TD y = TD.MultiplyAdd(q, r * r, r) + TD.Create(1.0);
+
+        // n ∈ [−1077, 1025]: h ∈ [−539, 512] and n − h ∈ [−538, 513], both normal powers; the first product is exact.
+        TD h = TD.Floor(n * TD.Create(0.5));
+        return y * TD.Pow2(h) * TD.Pow2(n - h);
+    }
+}
