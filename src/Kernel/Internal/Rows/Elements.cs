@@ -56,6 +56,7 @@ internal static unsafe class Elements<T>
     }
 
     /// <summary>Elements [0, count) of a block (count &lt; 8) with <paramref name="fill"/> in the other lanes; nothing past count is read.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static TD LoadPartial<TD>(byte* source, int count, double fill)
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -69,6 +70,7 @@ internal static unsafe class Elements<T>
     }
 
     /// <summary>1 in lanes [0, count), 0 in the others.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static TD LoadPartialOnes<TD>(int count)
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -82,6 +84,7 @@ internal static unsafe class Elements<T>
     }
 
     /// <summary>Stores lanes [0, count) of a block (count ≤ 8); nothing past count is written.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void StorePartial<TD>(TD value, byte* destination, int count)
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -100,6 +103,7 @@ internal static unsafe class Elements<T>
     public static void Write(byte* destination, int index, double value) =>
         Unsafe.Write(destination + (nint)index * Size, T.CreateTruncating(value));
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static TD LoadConverted<TD>(byte* source)
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -112,6 +116,7 @@ internal static unsafe class Elements<T>
         return TD.Load((double*)Unsafe.AsPointer(ref staged[0]));
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StoreConverted<TD>(TD value, byte* destination)
         where TD : unmanaged, IDoubleBlock<TD>
     {

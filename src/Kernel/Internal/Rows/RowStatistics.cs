@@ -184,70 +184,87 @@ internal static unsafe class RowStatisticsPass
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
     {
+        // The machine's own maximum, one instruction: a NaN it may pass over still reaches the sum below (NaN − m).
         TF negativeInfinity = TF.Create(float.NegativeInfinity);
         TF m0 = negativeInfinity, m1 = negativeInfinity, m2 = negativeInfinity, m3 = negativeInfinity;
         int i = 0;
         for (; i <= count - 64; i += 64)
         {
-            m0 = TF.Max(m0, TF.Load(x + i));
-            m1 = TF.Max(m1, TF.Load(x + i + 16));
-            m2 = TF.Max(m2, TF.Load(x + i + 32));
-            m3 = TF.Max(m3, TF.Load(x + i + 48));
+            m0 = TF.MaxNative(m0, TF.Load(x + i));
+            m1 = TF.MaxNative(m1, TF.Load(x + i + 16));
+            m2 = TF.MaxNative(m2, TF.Load(x + i + 32));
+            m3 = TF.MaxNative(m3, TF.Load(x + i + 48));
         }
 
-        for (; i < count; i += 16)
+        for (; i <= count - 16; i += 16)
         {
-            m0 = TF.Max(m0, LoadFloats<TF, TD>(x + i, count - i));
+            m0 = TF.MaxNative(m0, TF.Load(x + i));
         }
 
-        float max = TF.MaxAcross(TF.Max(TF.Max(m0, m1), TF.Max(m2, m3)));
+        if (i < count)
+        {
+            m1 = TF.MaxNative(m1, LoadPartialFloats<TF, TD>(x + i, count - i));
+        }
+
+        float max = TF.MaxAcross(TF.MaxNative(TF.MaxNative(m0, m1), TF.MaxNative(m2, m3)));
+
+        // One loop over every block; the last, partial one is read from (and its exponentials written to) a copy on
+        // the stack padded with −∞, so the loop has no call and its sums stay in registers.
+        int full = count & ~15;
+        int tail = count - full;
+        float* padded = stackalloc float[16];
+        float* paddedExponentials = stackalloc float[16];
+        for (int k = 0; k < 16; k++)
+        {
+            padded[k] = k < tail ? x[full + k] : float.NegativeInfinity;
+        }
+
+        double linearTail = 0.0;
+        if (uniformLinear)
+        {
+            for (int k = 0; k < tail; k++)
+            {
+                linearTail += (double)x[full + k] - max;
+            }
+        }
+
         TF m = TF.Create(max);
         TD md = TD.Create(max);
         TF zero = TF.Create(0f);
-        TD zeroD = TD.Create(0.0);
-        TD sumLow = zeroD, sumHigh = zeroD, linearLow = zeroD, linearHigh = zeroD;
-        double linearTail = 0.0;
-        int maxCount = 0;
+        TF one = TF.Create(1f);
+        TF counts = zero;
+        TD sumLow = TD.Create(0.0), sumHigh = sumLow, linearLow = sumLow, linearHigh = sumLow;
         int argMax = findArgMax ? -1 : int.MaxValue;
-        bool nanMax = float.IsNaN(max);
-        for (i = 0; i < count; i += 16)
+        int blocks = (count + 15) >> 4;
+        for (int b = 0; b < blocks; b++)
         {
-            int lanes = count - i;
-            TF v = LoadFloats<TF, TD>(x + i, lanes);
+            i = b << 4;
+            bool inRow = i < full;
+            TF v = TF.Load(inRow ? x + i : padded);
             TF d = v - m;
             TF atMax = TF.Equal(d, zero);
-            maxCount += BitOperations.PopCount(TF.MaskBits(atMax));
+            counts += TF.Select(atMax, one, zero);
             if (argMax < 0)
             {
-                uint hits = (nanMax ? ~TF.MaskBits(TF.Equal(v, v)) : TF.MaskBits(TF.Equal(v, m))) & LaneMask(lanes);
+                uint hits = TF.MaskBits(TF.Equal(v, m)) & LaneMask(count - i);
                 if (hits != 0)
                 {
                     argMax = i + BitOperations.TrailingZeroCount(hits);
                 }
             }
 
-            if (uniformLinear)
+            if (uniformLinear && inRow)
             {
-                if (lanes >= 16)
-                {
-                    (TD vLow, TD vHigh) = TF.Widen(v);
-                    linearLow += vLow - md;
-                    linearHigh += vHigh - md;
-                }
-                else
-                {
-                    for (int k = 0; k < lanes; k++)
-                    {
-                        linearTail += (double)x[i + k] - max;
-                    }
-                }
+                (TD vLow, TD vHigh) = TF.Widen(v);
+                linearLow += vLow - md;
+                linearHigh += vHigh - md;
             }
 
             // After the logits are read: in place, the exponentials overwrite them.
             TF e = VectorMath.ExpNonPositive<TF, TD>(d);
             if (exponentials != null)
             {
-                StoreFloats<TF, TD>(e, exponentials + i, lanes);
+                TF.Store(e, inRow ? exponentials + i : paddedExponentials);
             }
 
             (TD low, TD high) = TF.Widen(TF.Select(atMax, zero, e));
@@ -255,11 +272,34 @@ internal static unsafe class RowStatisticsPass
             sumHigh += high;
         }
 
+        if (exponentials != null)
+        {
+            for (int k = 0; k < tail; k++)
+            {
+                exponentials[full + k] = paddedExponentials[k];
+            }
+        }
+
+        double sumOthers = TD.Sum(sumLow + sumHigh);
+        if (double.IsNaN(sumOthers) && findArgMax)
+        {
+            // A NaN in the row: it is the maximum and the prediction (torch.argmax), wherever the machine's max put it.
+            for (int k = 0; k < count; k++)
+            {
+                if (float.IsNaN(x[k]))
+                {
+                    max = float.NaN;
+                    argMax = k;
+                    break;
+                }
+            }
+        }
+
         return new RowStatistics
         {
             Max = max,
-            SumOthers = TD.Sum(sumLow + sumHigh),
-            MaxCount = maxCount,
+            SumOthers = sumOthers,
+            MaxCount = (int)TF.SumOfCounts(counts),
             Linear = uniformLinear ? TD.Sum(linearLow + linearHigh) + linearTail : 0.0,
             CoefficientSum = uniformLinear ? count : 0.0,
             ArgMax = argMax == int.MaxValue ? -1 : argMax < 0 && float.IsNegativeInfinity(max) ? 0 : argMax,
@@ -290,6 +330,7 @@ internal static unsafe class RowStatisticsPass
     /// <summary>z = cap·tanh(x / cap), the soft cap, for one logit.</summary>
     public static double Cap(double x, double cap) => cap == 0.0 ? x : cap * double.Tanh(x / cap);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static TD LoadCapped<T, TD>(byte* source, int lanes, double cap)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
@@ -338,21 +379,8 @@ internal static unsafe class RowStatisticsPass
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TF LoadFloats<TF, TD>(float* source, int lanes)
         where TF : unmanaged, IFloatBlock<TF, TD>
-        where TD : unmanaged, IDoubleBlock<TD>
-    {
-        if (lanes >= 16)
-        {
-            return TF.Load(source);
-        }
-
-        float* staged = stackalloc float[16];
-        for (int k = 0; k < 16; k++)
-        {
-            staged[k] = k < lanes ? source[k] : float.NegativeInfinity;
-        }
-
-        return TF.Load(staged);
-    }
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        lanes >= 16 ? TF.Load(source) : LoadPartialFloats<TF, TD>(source, lanes);
 
     /// <summary>Stores lanes [0, lanes) of a float block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -363,9 +391,33 @@ internal static unsafe class RowStatisticsPass
         if (lanes >= 16)
         {
             TF.Store(value, destination);
-            return;
+        }
+        else
+        {
+            StorePartialFloats<TF, TD>(value, destination, lanes);
+        }
+    }
+
+    // The partial forms stage through the stack, which keeps them out of the hot loops they are called from.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static TF LoadPartialFloats<TF, TD>(float* source, int lanes)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        float* staged = stackalloc float[16];
+        for (int k = 0; k < 16; k++)
+        {
+            staged[k] = k < lanes ? source[k] : float.NegativeInfinity;
         }
 
+        return TF.Load(staged);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StorePartialFloats<TF, TD>(TF value, float* destination, int lanes)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
         float* staged = stackalloc float[16];
         TF.Store(value, staged);
         for (int k = 0; k < lanes; k++)

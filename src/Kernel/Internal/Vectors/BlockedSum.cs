@@ -43,6 +43,7 @@ internal struct BlockedSum<TD>
         return TD.Select(finite, _total + _compensation, _total);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Flush()
     {
         TD t = _total + _block;

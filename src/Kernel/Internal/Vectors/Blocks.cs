@@ -49,6 +49,9 @@ internal unsafe interface IDoubleBlock<TSelf>
     /// <summary>All bits set in the lanes where left ≥ right (false for NaN).</summary>
     static abstract TSelf GreaterThanOrEqual(TSelf left, TSelf right);
 
+    /// <summary>All bits set in the lanes where left &lt; right (false for NaN).</summary>
+    static abstract TSelf LessThan(TSelf left, TSelf right);
+
     /// <summary>All bits set in the lanes where left = right (false for NaN).</summary>
     static abstract TSelf Equal(TSelf left, TSelf right);
 
@@ -97,9 +100,15 @@ internal unsafe interface IFloatBlock<TSelf, TDouble>
     /// <inheritdoc cref="IDoubleBlock{TSelf}.Max"/>
     static abstract TSelf Max(TSelf left, TSelf right);
 
+    /// <summary>The machine's own maximum (one instruction): the larger lane, but which of a NaN and a number it keeps depends on the machine.</summary>
+    static abstract TSelf MaxNative(TSelf left, TSelf right);
+
     static abstract TSelf Floor(TSelf value);
 
     static abstract TSelf Equal(TSelf left, TSelf right);
+
+    /// <inheritdoc cref="IDoubleBlock{TSelf}.LessThan"/>
+    static abstract TSelf LessThan(TSelf left, TSelf right);
 
     static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
 
@@ -107,6 +116,18 @@ internal unsafe interface IFloatBlock<TSelf, TDouble>
 
     /// <summary>2ᵏ for integral lanes k with −126 ≤ k ≤ 127 (built from its bits: exact).</summary>
     static abstract TSelf Pow2(TSelf k);
+
+    /// <summary>
+    /// y·2ⁿ for integral lanes n in [−150, 0] and y in [½, 2], rounded once (AVX-512's vscalefps, or the product by 2ʰ
+    /// then by 2ⁿ⁻ʰ, h = ⌊n/2⌋, whose first product is exact: the same bits either way).
+    /// </summary>
+    static abstract TSelf ScaleB(TSelf y, TSelf n);
+
+    /// <summary>max(lower, x) lane by lane, with a NaN lane of x kept NaN on every machine.</summary>
+    static abstract TSelf ClampBelow(TSelf x, TSelf lower);
+
+    /// <summary>The sum of the lanes (small integers: exact in any order).</summary>
+    static abstract float SumOfCounts(TSelf value);
 
     /// <summary>Lanes 0–7 and 8–15 widened exactly to double.</summary>
     static abstract (TDouble Lower, TDouble Upper) Widen(TSelf value);

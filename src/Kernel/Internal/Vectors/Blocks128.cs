@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace Xent.Internal.Vectors;
 
@@ -19,15 +21,18 @@ internal readonly unsafe struct Double128 : IDoubleBlock<Double128>
         _d = d;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Create(double value)
     {
         Vector128<double> v = Vector128.Create(value);
         return new(v, v, v, v);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Load(double* source) =>
         new(Vector128.Load(source), Vector128.Load(source + 2), Vector128.Load(source + 4), Vector128.Load(source + 6));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 LoadWidened(float* source)
     {
         Vector128<float> low = Vector128.Load(source);
@@ -35,6 +40,7 @@ internal readonly unsafe struct Double128 : IDoubleBlock<Double128>
         return new(Vector128.WidenLower(low), Vector128.WidenUpper(low), Vector128.WidenLower(high), Vector128.WidenUpper(high));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Double128 value, double* destination)
     {
         value._a.Store(destination);
@@ -43,18 +49,23 @@ internal readonly unsafe struct Double128 : IDoubleBlock<Double128>
         value._d.Store(destination + 6);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreNarrowed(Double128 value, float* destination)
     {
         Vector128.Narrow(value._a, value._b).Store(destination);
         Vector128.Narrow(value._c, value._d).Store(destination + 4);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 operator +(Double128 l, Double128 r) => new(l._a + r._a, l._b + r._b, l._c + r._c, l._d + r._d);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 operator -(Double128 l, Double128 r) => new(l._a - r._a, l._b - r._b, l._c - r._c, l._d - r._d);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 operator *(Double128 l, Double128 r) => new(l._a * r._a, l._b * r._b, l._c * r._c, l._d * r._d);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 operator /(Double128 l, Double128 r) => new(l._a / r._a, l._b / r._b, l._c / r._c, l._d / r._d);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -62,44 +73,61 @@ internal readonly unsafe struct Double128 : IDoubleBlock<Double128>
         new(Vector128.MultiplyAddEstimate(a._a, b._a, c._a), Vector128.MultiplyAddEstimate(a._b, b._b, c._b),
             Vector128.MultiplyAddEstimate(a._c, b._c, c._c), Vector128.MultiplyAddEstimate(a._d, b._d, c._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Max(Double128 l, Double128 r) =>
         new(Vector128.Max(l._a, r._a), Vector128.Max(l._b, r._b), Vector128.Max(l._c, r._c), Vector128.Max(l._d, r._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Min(Double128 l, Double128 r) =>
         new(Vector128.Min(l._a, r._a), Vector128.Min(l._b, r._b), Vector128.Min(l._c, r._c), Vector128.Min(l._d, r._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Floor(Double128 v) => new(Vector128.Floor(v._a), Vector128.Floor(v._b), Vector128.Floor(v._c), Vector128.Floor(v._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Abs(Double128 v) => new(Vector128.Abs(v._a), Vector128.Abs(v._b), Vector128.Abs(v._c), Vector128.Abs(v._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double128 LessThan(Double128 l, Double128 r) =>
+        new(Vector128.LessThan(l._a, r._a), Vector128.LessThan(l._b, r._b), Vector128.LessThan(l._c, r._c), Vector128.LessThan(l._d, r._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 GreaterThanOrEqual(Double128 l, Double128 r) =>
         new(Vector128.GreaterThanOrEqual(l._a, r._a), Vector128.GreaterThanOrEqual(l._b, r._b),
             Vector128.GreaterThanOrEqual(l._c, r._c), Vector128.GreaterThanOrEqual(l._d, r._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Equal(Double128 l, Double128 r) =>
         new(Vector128.Equals(l._a, r._a), Vector128.Equals(l._b, r._b), Vector128.Equals(l._c, r._c), Vector128.Equals(l._d, r._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 IsNaN(Double128 v) => new(Vector128.IsNaN(v._a), Vector128.IsNaN(v._b), Vector128.IsNaN(v._c), Vector128.IsNaN(v._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Select(Double128 m, Double128 t, Double128 f) =>
         new(Vector128.ConditionalSelect(m._a, t._a, f._a), Vector128.ConditionalSelect(m._b, t._b, f._b),
             Vector128.ConditionalSelect(m._c, t._c, f._c), Vector128.ConditionalSelect(m._d, t._d, f._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint MaskBits(Double128 m) =>
         m._a.ExtractMostSignificantBits() | m._b.ExtractMostSignificantBits() << 2
         | m._c.ExtractMostSignificantBits() << 4 | m._d.ExtractMostSignificantBits() << 6;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Pow2(Double128 k) => new(Pow2(k._a), Pow2(k._b), Pow2(k._c), Pow2(k._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<double> Pow2(Vector128<double> k) =>
         (((Vector128.Create(Bits.DoubleMagic) + k).AsUInt64() + Vector128.Create(Bits.DoubleBias)) << 52).AsDouble();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Double128 v)
     {
         Vector128<double> h = (v._a + v._c) + (v._b + v._d);
         return h.ToScalar() + h.GetElement(1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MaxAcross(Double128 v)
     {
         Vector128<double> h = Vector128.Max(Vector128.Max(v._a, v._c), Vector128.Max(v._b, v._d));
@@ -123,15 +151,18 @@ internal readonly unsafe struct Float128 : IFloatBlock<Float128, Double128>
         _d = d;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 Create(float value)
     {
         Vector128<float> v = Vector128.Create(value);
         return new(v, v, v, v);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 Load(float* source) =>
         new(Vector128.Load(source), Vector128.Load(source + 4), Vector128.Load(source + 8), Vector128.Load(source + 12));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Float128 value, float* destination)
     {
         value._a.Store(destination);
@@ -140,10 +171,13 @@ internal readonly unsafe struct Float128 : IFloatBlock<Float128, Double128>
         value._d.Store(destination + 12);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 operator +(Float128 l, Float128 r) => new(l._a + r._a, l._b + r._b, l._c + r._c, l._d + r._d);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 operator -(Float128 l, Float128 r) => new(l._a - r._a, l._b - r._b, l._c - r._c, l._d - r._d);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 operator *(Float128 l, Float128 r) => new(l._a * r._a, l._b * r._b, l._c * r._c, l._d * r._d);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -151,31 +185,65 @@ internal readonly unsafe struct Float128 : IFloatBlock<Float128, Double128>
         new(Vector128.MultiplyAddEstimate(a._a, b._a, c._a), Vector128.MultiplyAddEstimate(a._b, b._b, c._b),
             Vector128.MultiplyAddEstimate(a._c, b._c, c._c), Vector128.MultiplyAddEstimate(a._d, b._d, c._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 Max(Float128 l, Float128 r) =>
         new(Vector128.Max(l._a, r._a), Vector128.Max(l._b, r._b), Vector128.Max(l._c, r._c), Vector128.Max(l._d, r._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float128 MaxNative(Float128 l, Float128 r) =>
+        new(Vector128.MaxNative(l._a, r._a), Vector128.MaxNative(l._b, r._b), Vector128.MaxNative(l._c, r._c), Vector128.MaxNative(l._d, r._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float128 LessThan(Float128 l, Float128 r) =>
+        new(Vector128.LessThan(l._a, r._a), Vector128.LessThan(l._b, r._b), Vector128.LessThan(l._c, r._c), Vector128.LessThan(l._d, r._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 Floor(Float128 v) => new(Vector128.Floor(v._a), Vector128.Floor(v._b), Vector128.Floor(v._c), Vector128.Floor(v._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 Equal(Float128 l, Float128 r) =>
         new(Vector128.Equals(l._a, r._a), Vector128.Equals(l._b, r._b), Vector128.Equals(l._c, r._c), Vector128.Equals(l._d, r._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 Select(Float128 m, Float128 t, Float128 f) =>
         new(Vector128.ConditionalSelect(m._a, t._a, f._a), Vector128.ConditionalSelect(m._b, t._b, f._b),
             Vector128.ConditionalSelect(m._c, t._c, f._c), Vector128.ConditionalSelect(m._d, t._d, f._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint MaskBits(Float128 m) =>
         m._a.ExtractMostSignificantBits() | m._b.ExtractMostSignificantBits() << 4
         | m._c.ExtractMostSignificantBits() << 8 | m._d.ExtractMostSignificantBits() << 12;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 Pow2(Float128 k) => new(Pow2(k._a), Pow2(k._b), Pow2(k._c), Pow2(k._d));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> Pow2(Vector128<float> k) =>
         (((Vector128.Create(Bits.FloatMagic) + k).AsUInt32() + Vector128.Create(Bits.FloatBias)) << 23).AsSingle();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float128 ScaleB(Float128 y, Float128 n)
+    {
+        Float128 h = Floor(n * Create(0.5f));
+        return y * Pow2(h) * Pow2(n - h);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float128 ClampBelow(Float128 x, Float128 lower) =>
+        // maxps returns its second operand when either is NaN; AdvSimd's fmax returns NaN: a NaN lane stays NaN.
+        Sse.IsSupported ? new(Sse.Max(lower._a, x._a), Sse.Max(lower._b, x._b), Sse.Max(lower._c, x._c), Sse.Max(lower._d, x._d))
+        : AdvSimd.IsSupported ? new(AdvSimd.Max(lower._a, x._a), AdvSimd.Max(lower._b, x._b), AdvSimd.Max(lower._c, x._c), AdvSimd.Max(lower._d, x._d))
+        : Select(LessThan(x, lower), lower, x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SumOfCounts(Float128 value) => Vector128.Sum((value._a + value._b) + (value._c + value._d));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Double128 Lower, Double128 Upper) Widen(Float128 v) =>
         (new Double128(Vector128.WidenLower(v._a), Vector128.WidenUpper(v._a), Vector128.WidenLower(v._b), Vector128.WidenUpper(v._b)),
          new Double128(Vector128.WidenLower(v._c), Vector128.WidenUpper(v._c), Vector128.WidenLower(v._d), Vector128.WidenUpper(v._d)));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Float128 v)
     {
         Vector128<float> h = Vector128.Max(Vector128.Max(v._a, v._c), Vector128.Max(v._b, v._d));

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Xent.Internal.Vectors;
 
@@ -15,63 +16,88 @@ internal readonly unsafe struct Double256 : IDoubleBlock<Double256>
         _b = b;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Create(double value) => new(Vector256.Create(value), Vector256.Create(value));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Load(double* source) => new(Vector256.Load(source), Vector256.Load(source + 4));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 LoadWidened(float* source)
     {
         Vector256<float> v = Vector256.Load(source);
         return new(Vector256.WidenLower(v), Vector256.WidenUpper(v));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Double256 value, double* destination)
     {
         value._a.Store(destination);
         value._b.Store(destination + 4);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreNarrowed(Double256 value, float* destination) =>
         Vector256.Narrow(value._a, value._b).Store(destination);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 operator +(Double256 left, Double256 right) => new(left._a + right._a, left._b + right._b);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 operator -(Double256 left, Double256 right) => new(left._a - right._a, left._b - right._b);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 operator *(Double256 left, Double256 right) => new(left._a * right._a, left._b * right._b);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 operator /(Double256 left, Double256 right) => new(left._a / right._a, left._b / right._b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 MultiplyAdd(Double256 a, Double256 b, Double256 c) =>
         new(Vector256.MultiplyAddEstimate(a._a, b._a, c._a), Vector256.MultiplyAddEstimate(a._b, b._b, c._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Max(Double256 left, Double256 right) => new(Vector256.Max(left._a, right._a), Vector256.Max(left._b, right._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Min(Double256 left, Double256 right) => new(Vector256.Min(left._a, right._a), Vector256.Min(left._b, right._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Floor(Double256 value) => new(Vector256.Floor(value._a), Vector256.Floor(value._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Abs(Double256 value) => new(Vector256.Abs(value._a), Vector256.Abs(value._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 GreaterThanOrEqual(Double256 left, Double256 right) =>
         new(Vector256.GreaterThanOrEqual(left._a, right._a), Vector256.GreaterThanOrEqual(left._b, right._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 LessThan(Double256 left, Double256 right) =>
+        new(Vector256.LessThan(left._a, right._a), Vector256.LessThan(left._b, right._b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Equal(Double256 left, Double256 right) =>
         new(Vector256.Equals(left._a, right._a), Vector256.Equals(left._b, right._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 IsNaN(Double256 value) => new(Vector256.IsNaN(value._a), Vector256.IsNaN(value._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Select(Double256 mask, Double256 ifTrue, Double256 ifFalse) =>
         new(Vector256.ConditionalSelect(mask._a, ifTrue._a, ifFalse._a), Vector256.ConditionalSelect(mask._b, ifTrue._b, ifFalse._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint MaskBits(Double256 mask) => mask._a.ExtractMostSignificantBits() | mask._b.ExtractMostSignificantBits() << 4;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Pow2(Double256 k) => new(Pow2(k._a), Pow2(k._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> Pow2(Vector256<double> k) =>
         (((Vector256.Create(Bits.DoubleMagic) + k).AsUInt64() + Vector256.Create(Bits.DoubleBias)) << 52).AsDouble();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Double256 value)
     {
         Vector256<double> q = value._a + value._b;
@@ -79,6 +105,7 @@ internal readonly unsafe struct Double256 : IDoubleBlock<Double256>
         return h.ToScalar() + h.GetElement(1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double MaxAcross(Double256 value)
     {
         Vector256<double> q = Vector256.Max(value._a, value._b);
@@ -99,43 +126,79 @@ internal readonly unsafe struct Float256 : IFloatBlock<Float256, Double256>
         _b = b;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Create(float value) => new(Vector256.Create(value), Vector256.Create(value));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Load(float* source) => new(Vector256.Load(source), Vector256.Load(source + 8));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Float256 value, float* destination)
     {
         value._a.Store(destination);
         value._b.Store(destination + 8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 operator +(Float256 left, Float256 right) => new(left._a + right._a, left._b + right._b);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 operator -(Float256 left, Float256 right) => new(left._a - right._a, left._b - right._b);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 operator *(Float256 left, Float256 right) => new(left._a * right._a, left._b * right._b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 MultiplyAdd(Float256 a, Float256 b, Float256 c) =>
         new(Vector256.MultiplyAddEstimate(a._a, b._a, c._a), Vector256.MultiplyAddEstimate(a._b, b._b, c._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Max(Float256 left, Float256 right) => new(Vector256.Max(left._a, right._a), Vector256.Max(left._b, right._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float256 MaxNative(Float256 left, Float256 right) => new(Vector256.MaxNative(left._a, right._a), Vector256.MaxNative(left._b, right._b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Floor(Float256 value) => new(Vector256.Floor(value._a), Vector256.Floor(value._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float256 LessThan(Float256 left, Float256 right) =>
+        new(Vector256.LessThan(left._a, right._a), Vector256.LessThan(left._b, right._b));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Equal(Float256 left, Float256 right) =>
         new(Vector256.Equals(left._a, right._a), Vector256.Equals(left._b, right._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Select(Float256 mask, Float256 ifTrue, Float256 ifFalse) =>
         new(Vector256.ConditionalSelect(mask._a, ifTrue._a, ifFalse._a), Vector256.ConditionalSelect(mask._b, ifTrue._b, ifFalse._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint MaskBits(Float256 mask) => mask._a.ExtractMostSignificantBits() | mask._b.ExtractMostSignificantBits() << 8;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Pow2(Float256 k) => new(Pow2(k._a), Pow2(k._b));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Pow2(Vector256<float> k) =>
         (((Vector256.Create(Bits.FloatMagic) + k).AsUInt32() + Vector256.Create(Bits.FloatBias)) << 23).AsSingle();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float256 ScaleB(Float256 y, Float256 n)
+    {
+        Float256 h = Floor(n * Create(0.5f));
+        return y * Pow2(h) * Pow2(n - h);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float256 ClampBelow(Float256 x, Float256 lower) =>
+        // vmaxps returns its second operand when either is NaN; a NaN lane stays NaN.
+        Avx.IsSupported ? new(Avx.Max(lower._a, x._a), Avx.Max(lower._b, x._b)) : Select(LessThan(x, lower), lower, x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SumOfCounts(Float256 value) => Vector256.Sum(value._a + value._b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Double256 Lower, Double256 Upper) Widen(Float256 value)
     {
         (Vector256<double> a0, Vector256<double> a1) = Vector256.Widen(value._a);
@@ -143,6 +206,7 @@ internal readonly unsafe struct Float256 : IFloatBlock<Float256, Double256>
         return (new Double256(a0, a1), new Double256(b0, b1));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Float256 value)
     {
         Vector256<float> q = Vector256.Max(value._a, value._b);

@@ -35,8 +35,8 @@ internal static class VectorMath
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        // IEEE maximum: a NaN argument stays NaN through every step below.
-        x = TF.Max(TF.Create(-104f), x);
+        // A NaN argument stays NaN through every step below, on every machine.
+        x = TF.ClampBelow(x, TF.Create(-104f));
         TF n = TF.MultiplyAdd(x, TF.Create(Log2EFloat), TF.Create(Bits.FloatMagic)) - TF.Create(Bits.FloatMagic);
         TF r = TF.MultiplyAdd(n, TF.Create(-Ln2HighFloat), x);
         r = TF.MultiplyAdd(n, TF.Create(-Ln2LowFloat), r);
@@ -50,9 +50,8 @@ internal static class VectorMath
         p = TF.MultiplyAdd(p, r, TF.Create(5.0000001201E-1f));
         TF y = TF.MultiplyAdd(p, r * r, r) + TF.Create(1f);
 
-        // n ∈ [−150, 0]: h and n − h lie in [−75, 0], so both powers are normal and the first product is exact.
-        TF h = TF.Floor(n * TF.Create(0.5f));
-        return y * TF.Pow2(h) * TF.Pow2(n - h);
+        // n ∈ [−150, 0]: y·2ⁿ rounded once.
+        return TF.ScaleB(y, n);
     }
 
     /// <summary>
@@ -63,7 +62,9 @@ internal static class VectorMath
     public static TD Exp<TD>(TD x)
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        x = TD.Min(TD.Max(x, TD.Create(-746.0)), TD.Create(710.0));
+        TD lowest = TD.Create(-746.0);
+        TD highest = TD.Create(710.0);
+        x = TD.Select(TD.LessThan(x, lowest), lowest, TD.Select(TD.LessThan(highest, x), highest, x));
         TD n = TD.MultiplyAdd(x, TD.Create(Log2E), TD.Create(Bits.DoubleMagic)) - TD.Create(Bits.DoubleMagic);
         TD r = TD.MultiplyAdd(n, TD.Create(-Ln2High), x);
         r = TD.MultiplyAdd(n, TD.Create(-Ln2Low), r);
