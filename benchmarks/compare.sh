@@ -2,7 +2,7 @@
 # Xent against libtorch 2.10 (TorchSharp-cpu 0.107.0), side by side in one process: the loss family at 1 and 2 threads,
 # float32 and float64, first with the CPU's full ISA (AVX-512 where it has it), then again restricted to AVX2.
 #
-#   benchmarks/compare.sh [--quick] [--threads 1|2|1,2] [--filter TERM]... [--native-only | --avx2-only] [--pristine-default]
+#   benchmarks/compare.sh [--quick] [--threads 1|2|1,2] [--filter TERM]... [--native-only | --avx2-only]
 #
 # Any other argument goes to `Xent.Benchmarks --compare` (see benchmarks/Xent.Benchmarks/Compare.cs: --list prints the
 # case ids that --filter matches, e.g. --filter ce/4096x32000 --filter f32). The tables are printed and kept in
@@ -20,25 +20,32 @@
 #  libtorch allocates every output with posix_memalign(64, size), and glibc returns large blocks to the kernel on free
 #  (or, for memalign'ed blocks, cannot reuse the freed hole), so each large call touches fresh pages; on this kind of VM
 #  a fresh 4 KiB page costs ~15 µs, and a libtorch benchmark with glibc's allocator then mostly measures page faults.
-#  warmcache.c (preloaded) keeps libtorch's blocks of 64 KiB or more in a cache of exact sizes while it is enabled, so
-#  a warm call reuses faulted pages (the table shows ~0 minor faults per warm call). libtorch's speed, and the ratio,
-#  are judged on the warm column.
-#  The default-allocator column is measured in the same process: for those samples the program switches the cache off
-#  (warm_cache_enable(0)), so posix_memalign and free go straight to glibc (the shim then only forwards), and switches
-#  it back on afterwards. We chose this over a second process without the preload because the default samples then run
-#  interleaved with the Xent and warm samples, under the same load of a shared 2-core machine; what differs from a
-#  pristine process is that the cached blocks stay allocated meanwhile (glibc's heap is larger) and that glibc's dynamic
-#  mmap threshold has adapted to earlier calls, as it does in any long-running process. No mallopt tuning is applied in
-#  either setting. --pristine-default adds a run without libwarmcache.so in LD_PRELOAD (--default-allocator: libtorch
-#  timed with glibc's allocator only) to cross-check that column.
+#  warmcache.c (preloaded) keeps libtorch's blocks of 64 KiB or more in a cache of exact sizes, so a warm call reuses
+#  faulted pages (the table shows ~0 minor faults per warm call). libtorch's speed, and the ratio, are judged on the
+#  warm column, measured interleaved with Xent in one process.
+#  The default-allocator column comes from a second process of the same program, which the first starts when it has
+#  finished (--default-rows) with libwarmcache.so removed from LD_PRELOAD: glibc's allocator exactly as a user's process
+#  has it, no mallopt. We first toggled the cache off for some samples inside the warm process instead, to interleave
+#  them, and dropped that: with the cache holding libtorch's blocks, glibc never sees them freed, so its dynamic mmap
+#  threshold never rises and its heap stays fragmented; the toggled samples then took fresh pages on every call for
+#  outputs of 1 to 32 MiB (e.g. 8,000 faults per call for softmax float64 4096x1000) where a process without the cache
+#  takes ~0 after the first call. The price of the second process is that its samples are not interleaved with the
+#  others, so they see the machine's load at another time. In it, each case gets a warm-up call (so glibc's threshold
+#  has adapted, as in any process that has run a while) unless its input is at least 32 MiB, glibc's largest mmap
+#  threshold: those outputs are mapped afresh on every call whatever happened before, and the calls take seconds.
+#  The AVX2 run takes its default-allocator samples at the first thread count only (--default-threads first): the cost
+#  of fresh pages does not depend on the ISA, and those samples are the slowest part of a run. --no-default (passed
+#  through) drops the column.
 #
 # Tiering: DOTNET_TC_CallCountingDelayMs=0 makes .NET start counting calls for tier-1 compilation at once instead of
 #  after 100 ms without new tier-0 code; it changes when Xent's code reaches tier 1, not that code, and lets a warm-up of
 #  a few hundred milliseconds per case reach it (the benchmark JIT-compiles new code between cases all along).
 #
-# Runtime: --quick takes a few minutes for everything; the full run is meant to stay under about 15 minutes on a 2-core
-#  VM (the default-allocator samples of the largest shapes dominate: a float64 4096x32000 forward+backward call touches
-#  about 3 GB of fresh pages).
+# Runtime: the default-allocator samples of the largest shapes dominate (a float64 4096x32000 forward+backward call
+#  with glibc's allocator takes 768,000 fresh pages: ~12 s at 15 µs a page, ~30 s on a loaded machine). --quick takes
+#  them at one thread count, with 3-7 short samples per case: about 12 minutes for both runs, build included, on a
+#  2-core VM loaded by other builds (load average ~9), less on a quiet one. The full run is estimated at 11-13 minutes
+#  on a quiet 2-core VM; on a loaded one it takes longer, and its figures mean little anyway.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,13 +55,11 @@ native=$out/native
 results=$root/BenchmarkDotNet.Artifacts/compare
 
 runs="native avx2"
-pristine=0
 args=()
 while [ $# -gt 0 ]; do
     case $1 in
         --native-only) runs="native" ;;
         --avx2-only) runs="avx2" ;;
-        --pristine-default) pristine=1 ;;
         --threads | --filter | --gap-ms)
             [ $# -ge 2 ] || { echo "$1 needs a value" >&2; exit 2; }
             args+=("$1" "$2"); shift ;;
@@ -82,24 +87,23 @@ stamp=$(date +%Y%m%d-%H%M%S)
 export LD_LIBRARY_PATH=$native
 export DOTNET_TC_CallCountingDelayMs=0
 
-run() { # name, then environment assignments
+extra=()
+run() { # name, then environment assignments; the options are "${args[@]}" and "${extra[@]}"
     local name=$1
     shift
     echo "== run: $name" >&2
-    env "$@" dotnet "$out/Xent.Benchmarks.dll" --compare "${args[@]}" | tee "$results/$stamp-$name.md"
+    env "$@" dotnet "$out/Xent.Benchmarks.dll" --compare "${args[@]}" "${extra[@]}" | tee "$results/$stamp-$name.md"
     echo
 }
 
 for r in $runs; do
     case $r in
         native) run native LD_PRELOAD="$native/libiosshim.so $native/libwarmcache.so" ;;
-        avx2) run avx2 LD_PRELOAD="$native/libiosshim.so $native/libwarmcache.so" DOTNET_EnableAVX512=0 ATEN_CPU_CAPABILITY=avx2 ;;
+        avx2)
+            extra=(--default-threads first)
+            run avx2 LD_PRELOAD="$native/libiosshim.so $native/libwarmcache.so" DOTNET_EnableAVX512=0 ATEN_CPU_CAPABILITY=avx2
+            extra=() ;;
     esac
 done
-
-if [ $pristine = 1 ]; then
-    args+=(--default-allocator)
-    run pristine-default LD_PRELOAD="$native/libiosshim.so"
-fi
 
 echo "Tables kept in $results/$stamp-*.md" >&2

@@ -18,38 +18,60 @@ using Tensor = TorchSharp.torch.Tensor;
 namespace Xent.Benchmarks;
 
 /// <summary>
-/// <c>--compare</c>: the library against libtorch 2.10 (TorchSharp-cpu 0.107.0) in one process, case by case, with
-/// interleaved samples (Xent, libtorch warm, libtorch default allocator, then the reverse order on the next repetition),
-/// reporting medians. Run it through benchmarks/compare.sh, which builds and preloads native/warmcache.c (the warm
-/// allocator) and the TorchSharp shim, and repeats the run with AVX-512 switched off.
+/// <c>--compare</c>: the library against libtorch 2.10 (TorchSharp-cpu 0.107.0), case by case, in one process with
+/// interleaved samples (Xent then libtorch, the reverse on the next repetition), reporting medians; libtorch runs with
+/// the preloaded warm allocator (native/warmcache.c). The default-allocator column comes from a second process of the
+/// same program without the warm allocator (<c>--default-rows</c>), started at the end and merged into the table. Run it
+/// through benchmarks/compare.sh, which builds and preloads the warm allocator and the TorchSharp shim, and repeats the
+/// run restricted to AVX2.
 /// <para>
 /// Options: <c>--quick</c> (fewer, shorter samples), <c>--threads 1|2|1,2</c> (default 1,2), <c>--filter TERM</c>
 /// (repeatable, all must match; a term is comma-separated alternatives, each a substring of the case id
 /// <c>path/shape/dtype/mode</c>, or a glob when it holds <c>*</c>), <c>--list</c> (print the case ids), <c>--no-check</c>
 /// (skip the one untimed agreement check per case), <c>--gap-ms X</c> (idle time before each sample, default 3, so that
 /// libtorch's OpenMP workers, which spin 1–2 ms after a call, and the thread pool are idle when the next sample starts),
-/// <c>--default-allocator</c> (no warm cache: libtorch is timed with glibc's allocator only, for a cross-check in a
-/// process without the preload).
+/// <c>--no-default</c> (no default-allocator column), <c>--default-threads first|all</c> (default-allocator samples at
+/// the first thread count only, the quick mode's choice, or at every one, the full mode's), <c>--default-allocator</c>
+/// (no warm allocator: the libtorch column is timed with glibc's allocator; works without the preload).
 /// </para>
 /// </summary>
 public static class Compare
 {
     private static double _sink;
 
-    private sealed record Options(bool Quick, int[] Threads, List<string[]> Filters, bool Check, double GapMs, bool DefaultOnly, bool List);
+    /// <summary>What the process measures: Xent against warm libtorch (the comparison), against libtorch with glibc's allocator, or only the latter, as rows for a parent comparison.</summary>
+    private enum Allocator
+    {
+        Warm,
+        Default,
+        DefaultRows,
+    }
+
+    private sealed record Options(
+        bool Quick, int[] Threads, List<string[]> Filters, bool Check, double GapMs, Allocator Allocator, bool DefaultColumn,
+        bool DefaultAtFirstThreadsOnly, bool List, string[] Arguments);
 
     /// <summary>How long to warm up and sample; the quick mode only shortens it.</summary>
     private sealed record Plan(
         double WarmupSeconds, int MinWarmupCalls, double SampleSeconds, double CaseSeconds, int MinReps, int MaxReps,
-        double DefaultSeconds, int MinDefaultReps, int MaxDefaultReps);
+        double DefaultSeconds, int MaxDefaultReps);
 
-    private static readonly Plan QuickPlan = new(0.15, 2, 0.004, 0.12, 3, 7, 0.03, 1, 2);
-    private static readonly Plan FullPlan = new(0.3, 3, 0.015, 0.8, 5, 21, 1.0, 1, 5);
+    private static readonly Plan QuickPlan = new(0.15, 2, 0.004, 0.12, 3, 7, 0.03, 2);
+    private static readonly Plan FullPlan = new(0.3, 3, 0.015, 0.6, 5, 21, 0.4, 5);
+
+    /// <summary>
+    /// glibc's largest dynamic mmap threshold on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX): a block this large or larger is
+    /// mapped afresh by every allocation and unmapped by its free, whatever happened before.
+    /// </summary>
+    private const long AlwaysMappedBytes = 32L << 20;
 
     /// <summary>One timed pair: the library's call and libtorch's for the same work, and an untimed agreement check.</summary>
     private sealed record Case(string Path, string Shape, string DType, string Mode, Func<double> Xent, Func<double> Torch, Func<double>? Check)
     {
         public string Id => $"{Path}/{Shape}/{DType}/{Mode}";
+
+        /// <summary>Bytes of the input tensor, the size of libtorch's large outputs.</summary>
+        public long InputBytes => Shape.Split('x').Aggregate(1L, (n, d) => n * long.Parse(d, CultureInfo.InvariantCulture)) * (DType == "f32" ? 4 : 8);
     }
 
     /// <summary>The data of one shape and dtype for one path (and its cases' path and mode), built only when one of its cases is selected.</summary>
@@ -71,9 +93,16 @@ public static class Compare
         }
     }
 
-    private sealed record Row(
-        Case Case, int Threads, double Xent, double Torch, double Ratio, double TorchDefault, double TorchFaults,
-        double DefaultFaults, double XentBytes, int Reps, int DefaultReps, double Check);
+    /// <summary>Median seconds per call, minor faults per call, and the number of samples.</summary>
+    private readonly record struct Timing(double Median, double FaultsPerCall, int Samples)
+    {
+        public static readonly Timing None = new(double.NaN, double.NaN, 0);
+    }
+
+    private sealed record Row(Case Case, int Threads, double Xent, Timing Torch, double Ratio, double XentBytes, double Check)
+    {
+        public Timing Default { get; set; } = Timing.None;
+    }
 
     public static int Run(string[] args)
     {
@@ -101,7 +130,7 @@ public static class Compare
             return 1;
         }
 
-        if (!o.DefaultOnly && !NativeProbes.WarmCacheLoaded)
+        if (o.Allocator == Allocator.Warm && !NativeProbes.WarmCacheLoaded)
         {
             Console.Error.WriteLine("libwarmcache.so is not preloaded, so libtorch cannot be timed with a warm allocator. Run benchmarks/compare.sh, "
                 + "or pass --default-allocator to time libtorch with glibc's allocator only.");
@@ -115,7 +144,12 @@ public static class Compare
         }
 
         Plan plan = o.Quick ? QuickPlan : FullPlan;
-        PrintHeader(o, plan);
+        if (o.Allocator != Allocator.DefaultRows)
+        {
+            PrintHeader(o, plan);
+        }
+
+        NativeProbes.EnableWarmCache(o.Allocator == Allocator.Warm);
         var rows = new List<Row>();
         var total = Stopwatch.StartNew();
         foreach (Group g in groups)
@@ -135,6 +169,20 @@ public static class Compare
                 {
                     foreach (Case c in cases)
                     {
+                        if (o.Allocator == Allocator.DefaultRows)
+                        {
+                            if (!o.DefaultAtFirstThreadsOnly || threads == o.Threads[0])
+                            {
+                                Timing d = MeasureDefault(c, threads, plan, o);
+                                Console.WriteLine(string.Join('\t', "DEFAULT", c.Id, threads.ToString(CultureInfo.InvariantCulture),
+                                    d.Median.ToString("R", CultureInfo.InvariantCulture), d.FaultsPerCall.ToString("R", CultureInfo.InvariantCulture),
+                                    d.Samples.ToString(CultureInfo.InvariantCulture)));
+                                Console.Error.WriteLine($"  {c.Id} t={threads}: libtorch with glibc's allocator {Us(d.Median)} µs, {Faults(d.FaultsPerCall)} faults per call");
+                            }
+
+                            continue;
+                        }
+
                         if (!checks.TryGetValue(c, out double check))
                         {
                             check = o.Check && c.Check is not null ? RunCheck(c, threads) : double.NaN;
@@ -143,7 +191,7 @@ public static class Compare
 
                         Row row = Measure(c, threads, plan, o, check);
                         rows.Add(row);
-                        Console.Error.WriteLine($"  {c.Id} t={threads}: Xent {Us(row.Xent)} µs, libtorch {Us(row.Torch)} µs (default {Us(row.TorchDefault)} µs), {row.Reps}/{row.DefaultReps} reps");
+                        Console.Error.WriteLine($"  {c.Id} t={threads}: Xent {Us(row.Xent)} µs, libtorch {Us(row.Torch.Median)} µs, {row.Torch.Samples} repetitions");
                     }
                 }
             }
@@ -156,17 +204,30 @@ public static class Compare
             Console.Error.WriteLine($"{g.Path}/{g.Shape}/{g.DType}: {groupTime.Elapsed.TotalSeconds:F1} s");
         }
 
-        PrintTable(rows, o);
-        Console.WriteLine();
-        Console.WriteLine($"Total {total.Elapsed.TotalSeconds:F0} s; load average at the end: {LoadAverage()}.");
         Functional.MaxDegreeOfParallelism = Environment.ProcessorCount;
         GC.KeepAlive(_sink);
+        if (o.Allocator == Allocator.DefaultRows)
+        {
+            return 0;
+        }
+
+        string defaultNote = "";
+        if (o.Allocator == Allocator.Warm && o.DefaultColumn && rows.Count > 0)
+        {
+            defaultNote = MergeDefaultColumn(rows, o);
+        }
+
+        PrintTable(rows, o, defaultNote);
+        Console.WriteLine();
+        Console.WriteLine($"Total {total.Elapsed.TotalSeconds:F0} s; load average at the end: {LoadAverage()}.");
         return 0;
     }
 
     private static Options? Parse(string[] args)
     {
-        bool quick = false, check = true, defaultOnly = false, list = false;
+        bool quick = false, check = true, list = false, defaultColumn = true;
+        bool? defaultFirstOnly = null;
+        Allocator allocator = Allocator.Warm;
         int[] threads = [1, 2];
         double gap = 3;
         var filters = new List<string[]>();
@@ -184,11 +245,27 @@ public static class Compare
                 case "--no-check":
                     check = false;
                     break;
+                case "--no-default":
+                    defaultColumn = false;
+                    break;
                 case "--default-allocator":
-                    defaultOnly = true;
+                    allocator = Allocator.Default;
+                    break;
+                case "--default-rows":
+                    allocator = Allocator.DefaultRows;
                     break;
                 case "--list":
                     list = true;
+                    break;
+                case "--default-threads":
+                    string? which = Next();
+                    if (which is not ("first" or "all"))
+                    {
+                        Console.Error.WriteLine("--default-threads takes first or all");
+                        return null;
+                    }
+
+                    defaultFirstOnly = which == "first";
                     break;
                 case "--threads":
                     string? t = Next();
@@ -219,12 +296,13 @@ public static class Compare
 
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown option {a}; --compare takes --quick, --threads, --filter, --list, --no-check, --gap-ms, --default-allocator");
+                    Console.Error.WriteLine($"unknown option {a}; --compare takes --quick, --threads, --filter, --list, --no-check, --gap-ms, "
+                        + "--no-default, --default-threads, --default-allocator");
                     return null;
             }
         }
 
-        return new Options(quick, threads, filters, check, gap, defaultOnly, list);
+        return new Options(quick, threads, filters, check, gap, allocator, defaultColumn, defaultFirstOnly ?? quick, list, args);
     }
 
     private static bool Selected(Options o, string id) => o.Filters.All(alternatives => alternatives.Any(term => Matches(term, id)));
@@ -278,18 +356,20 @@ public static class Compare
         }
     }
 
-    /// <summary>
-    /// Interleaved samples of the case: on even repetitions Xent, libtorch (warm), libtorch (default allocator, on the
-    /// repetitions that take one); on odd ones the reverse. Each sample is a run of back-to-back calls of about the plan's
-    /// sample time; the medians of the per-call times are reported, and the ratio is the median of the per-repetition
-    /// ratios Xent / libtorch (warm).
-    /// </summary>
-    private static Row Measure(Case c, int threads, Plan plan, Options o, double check)
+    private static void SetThreads(int threads)
     {
         Functional.MaxDegreeOfParallelism = threads;
         torch.set_num_threads(threads);
-        bool warm = !o.DefaultOnly;
-        NativeProbes.EnableWarmCache(warm);
+    }
+
+    /// <summary>
+    /// Interleaved samples of the case: Xent then libtorch on even repetitions, libtorch then Xent on odd ones. Each
+    /// sample is a run of back-to-back calls of about the plan's sample time; the medians of the per-call times are
+    /// reported, and the ratio is the median of the per-repetition ratios Xent / libtorch.
+    /// </summary>
+    private static Row Measure(Case c, int threads, Plan plan, Options o, double check)
+    {
+        SetThreads(threads);
 
         // Warm-up: Xent until its code is tiered up (compare.sh makes call counting start at once), libtorch until the
         // warm cache holds every block size the call asks for.
@@ -302,79 +382,36 @@ public static class Compare
         var xs = new double[reps];
         var ts = new double[reps];
         var ratios = new double[reps];
-        var ds = new List<double>();
-        long xentBytes = 0, xentCalls = 0, torchFaults = 0, torchCalls = 0, defaultFaults = 0, defaultCalls = 0;
-        int nd = 1;
+        long xentBytes = 0, torchFaults = 0;
+
         double SampleXent()
         {
             Gap(o);
             long before = GC.GetAllocatedBytesForCurrentThread();
             double t = Time(c.Xent, nx);
             xentBytes += GC.GetAllocatedBytesForCurrentThread() - before;
-            xentCalls += nx;
             return t;
         }
 
-        double SampleTorch(bool defaultAllocator)
+        double SampleTorch()
         {
             Gap(o);
-            int n = defaultAllocator ? nd : nt;
-            if (defaultAllocator)
-            {
-                NativeProbes.EnableWarmCache(false);
-            }
-
             long before = NativeProbes.MinorFaults();
-            double t = Time(c.Torch, n);
-            long faults = NativeProbes.MinorFaults() - before;
-            if (defaultAllocator)
-            {
-                NativeProbes.EnableWarmCache(true);
-                defaultFaults += faults;
-                defaultCalls += n;
-            }
-            else
-            {
-                torchFaults += faults;
-                torchCalls += n;
-            }
-
+            double t = Time(c.Torch, nt);
+            torchFaults += NativeProbes.MinorFaults() - before;
             return t;
-        }
-
-        // The default-allocator samples. Every one follows warm samples, so none is special, and the first (one call) is
-        // also the calibration: large calls take seconds there (fresh pages), so it sets how many more fit the budget,
-        // spread evenly over the repetitions. The quick mode takes them at the first thread count only.
-        int defaultReps = 0;
-        if (warm && (!o.Quick || threads == o.Threads[0]))
-        {
-            double td = SampleTorch(true);
-            ds.Add(td);
-            nd = CallsPerSample(td, plan);
-            defaultReps = Math.Clamp((int)(plan.DefaultSeconds / (nd * td)), plan.MinDefaultReps, Math.Min(plan.MaxDefaultReps, reps + 1)) - 1;
         }
 
         for (int r = 0; r < reps; r++)
         {
-            // Spread the default-allocator samples evenly over the repetitions.
-            bool withDefault = defaultReps > 0 && r * defaultReps / reps != (r + 1) * defaultReps / reps;
             if (r % 2 == 0)
             {
                 xs[r] = SampleXent();
-                ts[r] = SampleTorch(false);
-                if (withDefault)
-                {
-                    ds.Add(SampleTorch(true));
-                }
+                ts[r] = SampleTorch();
             }
             else
             {
-                if (withDefault)
-                {
-                    ds.Add(SampleTorch(true));
-                }
-
-                ts[r] = SampleTorch(false);
+                ts[r] = SampleTorch();
                 xs[r] = SampleXent();
             }
 
@@ -382,16 +419,111 @@ public static class Compare
         }
 
         return new Row(
-            c, threads, Median(xs), Median(ts), Median(ratios), ds.Count > 0 ? Median(ds.ToArray()) : double.NaN,
-            torchCalls > 0 ? (double)torchFaults / torchCalls : double.NaN,
-            defaultCalls > 0 ? (double)defaultFaults / defaultCalls : double.NaN,
-            xentCalls > 0 ? (double)xentBytes / xentCalls : double.NaN, reps, ds.Count, check);
+            c, threads, Median(xs), new Timing(Median(ts), (double)torchFaults / ((long)reps * nt), reps), Median(ratios),
+            (double)xentBytes / ((long)reps * nx), check);
+    }
+
+    /// <summary>
+    /// libtorch alone with glibc's allocator (a process without the warm allocator). Warm-up calls first let glibc's
+    /// dynamic mmap threshold adapt, as it has in a process that has run a while, unless the input is at least 32 MiB:
+    /// libtorch's outputs are then mapped afresh on every call whatever came before (and such calls take seconds), so
+    /// the first call is already a sample. The first sample is one call; it sets how many calls make a sample and how
+    /// many more samples fit the plan's budget.
+    /// </summary>
+    private static Timing MeasureDefault(Case c, int threads, Plan plan, Options o)
+    {
+        SetThreads(threads);
+        if (c.InputBytes < AlwaysMappedBytes)
+        {
+            // glibc takes a few calls to settle (its threshold rises on the first free; the heap's free blocks then fit).
+            WarmUp(c.Torch, plan with { MinWarmupCalls = 5 }, plan.WarmupSeconds / 2);
+        }
+
+        var samples = new List<double>();
+        long faults = 0, calls = 0;
+        void Sample(int n)
+        {
+            Gap(o);
+            long before = NativeProbes.MinorFaults();
+            samples.Add(Time(c.Torch, n));
+            faults += NativeProbes.MinorFaults() - before;
+            calls += n;
+        }
+
+        Sample(1);
+        int nd = CallsPerSample(samples[0], plan);
+        int more = Math.Clamp((int)(plan.DefaultSeconds / (nd * samples[0])), 1, plan.MaxDefaultReps) - 1;
+        for (int i = 0; i < more; i++)
+        {
+            Sample(nd);
+        }
+
+        return new Timing(Median([.. samples]), (double)faults / calls, samples.Count);
+    }
+
+    /// <summary>
+    /// Runs this program again, without libwarmcache.so in LD_PRELOAD, for the default-allocator column of the same
+    /// cases (<c>--default-rows</c>), and merges its rows. Returns a note for the table.
+    /// </summary>
+    private static string MergeDefaultColumn(List<Row> rows, Options o)
+    {
+        string preload = string.Join(' ', (Environment.GetEnvironmentVariable("LD_PRELOAD") ?? "")
+            .Split([' ', ':'], StringSplitOptions.RemoveEmptyEntries).Where(p => !p.Contains("libwarmcache", StringComparison.Ordinal)));
+        var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(Compare).Assembly.Location);
+        foreach (string a in o.Arguments.Where(a => a is not ("--no-check" or "--no-default")))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.ArgumentList.Add("--default-rows");
+        start.ArgumentList.Add("--default-threads");
+        start.ArgumentList.Add(o.DefaultAtFirstThreadsOnly ? "first" : "all");
+        start.Environment["LD_PRELOAD"] = preload;
+        Console.Error.WriteLine($"== default allocator: the same cases in a second process, LD_PRELOAD={preload}");
+        var found = new Dictionary<(string, int), Timing>();
+        using (Process child = Process.Start(start) ?? throw new InvalidOperationException("the default-allocator process did not start"))
+        {
+            string? line;
+            while ((line = child.StandardOutput.ReadLine()) is not null)
+            {
+                string[] f = line.Split('\t');
+                if (f.Length == 6 && f[0] == "DEFAULT")
+                {
+                    found[(f[1], int.Parse(f[2], CultureInfo.InvariantCulture))] = new Timing(
+                        double.Parse(f[3], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture),
+                        int.Parse(f[5], CultureInfo.InvariantCulture));
+                }
+            }
+
+            child.WaitForExit();
+            if (child.ExitCode != 0)
+            {
+                Console.Error.WriteLine($"the default-allocator process failed (exit code {child.ExitCode}); its column is incomplete");
+            }
+        }
+
+        foreach (Row r in rows)
+        {
+            if (found.TryGetValue((r.Case.Id, r.Threads), out Timing d))
+            {
+                r.Default = d;
+            }
+        }
+
+        return $"default: a second process of this program without the warm allocator (glibc's allocator, no mallopt), run after this "
+            + $"one{(o.DefaultAtFirstThreadsOnly ? $", at {o.Threads[0]} thread(s) only" : "")}: at least 5 warm-up calls (none when the input is "
+            + "at least 32 MiB: glibc then maps libtorch's outputs afresh on every call), then up to "
+            + $"{(o.Quick ? QuickPlan : FullPlan).MaxDefaultReps} samples";
     }
 
     private static double RunCheck(Case c, int threads)
     {
-        Functional.MaxDegreeOfParallelism = threads;
-        torch.set_num_threads(threads);
+        SetThreads(threads);
         return c.Check!();
     }
 
@@ -442,11 +574,10 @@ public static class Compare
             + $"Avx512F.IsSupported = {Avx512F.IsSupported}, Avx2.IsSupported = {Avx2.IsSupported} (DOTNET_EnableAVX512 = {Env("DOTNET_EnableAVX512")}; "
             + "DOTNET_EnableAVX512F is ignored by .NET 10)");
         Console.WriteLine($"- libtorch: TorchSharp {typeof(torch).Assembly.GetName().Version} (libtorch 2.10), ATEN_CPU_CAPABILITY = {Env("ATEN_CPU_CAPABILITY")}; "
-            + $"allocator: {(o.DefaultOnly ? "glibc's only (--default-allocator)" : "warm cache preloaded (native/warmcache.c), toggled per sample")}");
+            + $"allocator: {(o.Allocator == Allocator.Warm ? "warm cache preloaded (native/warmcache.c)" : "glibc's (--default-allocator)")}");
         Console.WriteLine($"- Tiering: DOTNET_TC_CallCountingDelayMs = {Env("DOTNET_TC_CallCountingDelayMs")}; mode: {(o.Quick ? "quick" : "full")} "
-            + $"(samples of ~{plan.SampleSeconds * 1e3:F0} ms, {plan.MinReps}–{plan.MaxReps} repetitions per case, {plan.MinDefaultReps}–{plan.MaxDefaultReps} default-allocator samples"
-            + $"{(o.Quick ? " at the first thread count only" : "")}; "
-            + $"{o.GapMs} ms idle before each sample); threads: {string.Join(", ", o.Threads)}");
+            + $"(samples of ~{plan.SampleSeconds * 1e3:F0} ms, {plan.MinReps}–{plan.MaxReps} repetitions per case; {o.GapMs} ms idle before each sample); "
+            + $"threads: {string.Join(", ", o.Threads)}");
         Console.WriteLine();
         Console.Out.Flush();
     }
@@ -476,18 +607,20 @@ public static class Compare
         return check.ToString("0.0E+0", CultureInfo.InvariantCulture) + (check <= tolerance ? "" : " ✗");
     }
 
-    private static void PrintTable(List<Row> rows, Options o)
+    private static void PrintTable(List<Row> rows, Options o, string defaultNote)
     {
-        Console.WriteLine("| path · mode | shape | dtype | threads | Xent median µs | libtorch median µs (warm) | Xent / libtorch | libtorch median µs (default alloc.) "
-            + "| libtorch minor faults / call (warm) | (default) | Xent bytes / call | reps (warm/default) | check |");
+        bool warm = o.Allocator == Allocator.Warm;
+        string torchHeader = warm ? "libtorch median µs (warm)" : "libtorch median µs (glibc allocator)";
+        Console.WriteLine($"| path · mode | shape | dtype | threads | Xent median µs | {torchHeader} | Xent / libtorch | libtorch median µs (default alloc.) "
+            + "| libtorch minor faults / call (warm) | (default) | Xent bytes / call | repetitions (warm/default) | check |");
         Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (Row r in rows)
         {
+            Timing d = warm ? r.Default : r.Torch;
             Console.WriteLine($"| {r.Case.Path} · {r.Case.Mode} | {r.Case.Shape} | {r.Case.DType} | {r.Threads} | {Us(r.Xent)} | "
-                + $"{(o.DefaultOnly ? "–" : Us(r.Torch))} | {r.Ratio.ToString("F2", CultureInfo.InvariantCulture)}{(o.DefaultOnly ? " (vs default)" : "")} | "
-                + $"{(o.DefaultOnly ? Us(r.Torch) : Us(r.TorchDefault))} | {(o.DefaultOnly ? "–" : Faults(r.TorchFaults))} | "
-                + $"{(o.DefaultOnly ? Faults(r.TorchFaults) : Faults(r.DefaultFaults))} | {r.XentBytes.ToString("F0", CultureInfo.InvariantCulture)} | "
-                + $"{r.Reps}/{r.DefaultReps} | {CheckText(r.Case, r.Check)} |");
+                + $"{Us(r.Torch.Median)} | {r.Ratio.ToString("F2", CultureInfo.InvariantCulture)} | {Us(d.Median)} | "
+                + $"{(warm ? Faults(r.Torch.FaultsPerCall) : "–")} | {Faults(d.FaultsPerCall)} | {r.XentBytes.ToString("F0", CultureInfo.InvariantCulture)} | "
+                + $"{(warm ? r.Torch.Samples : 0)}/{d.Samples} | {CheckText(r.Case, r.Check)} |");
         }
 
         Console.WriteLine();
@@ -515,12 +648,17 @@ public static class Compare
               binary_cross_entropy_with_logits (with pos_weight over the last dimension); bce: binary_cross_entropy on
               probabilities; kl: kl_div batchmean (libtorch: reduction sum / N, which is what its batchmean computes);
               sum: TensorPrimitives.Sum<float> over the logits, one thread (libtorch: x.sum()).
+            - Interleaving: per case, repetitions of one Xent sample and one libtorch sample (Xent first on even
+              repetitions, libtorch first on odd ones); ratio: median of the per-repetition ratios Xent / libtorch.
             - Warm: libtorch's blocks of 64 KiB or more come from the preloaded cache, so its calls reuse faulted pages
-              (faults/call ~0 shows it worked); default: the same process with the cache switched off for the sample
-              (glibc's allocator, so fresh pages for large outputs). Ratio: median of per-repetition Xent / libtorch (warm).
+              (minor faults per call, from getrusage around its samples, ~0 shows it worked).
             - Xent bytes / call: GC.GetAllocatedBytesForCurrentThread over Xent's samples (0 in a good run).
             - check: max relative difference between Xent's and libtorch's results (loss, gradient, outputs) in one untimed call.
             """);
+        if (defaultNote.Length > 0)
+        {
+            Console.WriteLine($"- {defaultNote}.");
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
