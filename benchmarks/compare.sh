@@ -29,8 +29,11 @@
 #  them, and dropped that: with the cache holding libtorch's blocks, glibc never sees them freed, so its dynamic mmap
 #  threshold never rises and its heap stays fragmented; the toggled samples then took fresh pages on every call for
 #  outputs of 1 to 32 MiB (e.g. 8,000 faults per call for softmax float64 4096x1000) where a process without the cache
-#  takes ~0 after the first call. The price of the second process is that its samples are not interleaved with the
-#  others, so they see the machine's load at another time. In it, each case gets a warm-up call (so glibc's threshold
+#  mostly takes none after a few calls. The price of the second process is that its samples are not interleaved with
+#  the others, so they see the machine's load at another time. Expect that column to be erratic for outputs under
+#  32 MiB: glibc's reuse of freed memalign blocks depends on the heap's history, and a case now and then keeps taking
+#  fresh pages on every call (seen: 6,600 faults per call for ce-probs float32 4096x1000 at 2 threads in one run, 0 in
+#  the next). In it, each case gets a warm-up call (so glibc's threshold
 #  has adapted, as in any process that has run a while) unless its input is at least 32 MiB, glibc's largest mmap
 #  threshold: those outputs are mapped afresh on every call whatever happened before, and the calls take seconds.
 #  The AVX2 run takes its default-allocator samples at the first thread count only (--default-threads first): the cost
@@ -43,8 +46,8 @@
 #
 # Runtime: the default-allocator samples of the largest shapes dominate (a float64 4096x32000 forward+backward call
 #  with glibc's allocator takes 768,000 fresh pages: ~12 s at 15 µs a page, ~30 s on a loaded machine). --quick takes
-#  them at one thread count, with 3-7 short samples per case: about 12 minutes for both runs, build included, on a
-#  2-core VM loaded by other builds (load average ~9), less on a quiet one. The full run is estimated at 11-13 minutes
+#  them at one thread count, with 3-7 short samples per case: about 10 minutes for both runs, build included, on a
+#  2-core VM loaded by other builds (load average ~8-10), less on a quiet one. The full run is estimated at 11-13 minutes
 #  on a quiet 2-core VM; on a loaded one it takes longer, and its figures mean little anyway.
 set -euo pipefail
 
