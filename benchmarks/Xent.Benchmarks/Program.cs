@@ -17,7 +17,9 @@ namespace Xent.Benchmarks;
 /// without it, BenchmarkDotNet's defaults apply. --rich runs only <see cref="RichResultBenchmarks"/> (the cost of the
 /// detailed result over the loss alone). --huge runs the manual check past 2³¹ logits instead (<see cref="HugeRun"/>,
 /// 8 to 16 GiB of memory; not a BenchmarkDotNet run). --rich-ab times the same comparison by interleaved A/B runs outside
-/// BenchmarkDotNet (<see cref="RichResultAB"/>). Benchmarks run in process, so the environment that makes libtorch load (see
+/// BenchmarkDotNet (<see cref="RichResultAB"/>). --compare runs the side-by-side comparison with libtorch over the loss
+/// family (<see cref="Compare"/>; run it through benchmarks/compare.sh, which sets up the warm allocator and the shim).
+/// Benchmarks run in process, so the environment that makes libtorch load (see
 /// docs/benchmarks.md) reaches them.
 /// </summary>
 public static class Program
@@ -35,6 +37,16 @@ public static class Program
         if (args.Contains("--rich-ab"))
         {
             return RichResultAB.RunAB();
+        }
+
+        if (args.Contains("--compare"))
+        {
+#if LIBTORCH
+            return Compare.Run(args);
+#else
+            Console.Error.WriteLine("--compare needs libtorch: build with -p:LibTorch=true, or run benchmarks/compare.sh.");
+            return 2;
+#endif
         }
 
 #if LIBTORCH
