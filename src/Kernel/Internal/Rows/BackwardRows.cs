@@ -137,13 +137,19 @@ internal static unsafe class BackwardRows
         double d = 0.0;
         if (job.Kind != Backward.LogSumExp)
         {
-            BlockedSum<TD> sum = BlockedSum<TD>.Zero;
+            TD zero = TD.Create(0.0);
+            TD sum = zero, total = zero, compensation = zero;
             for (int i = 0; i < classes; i += 8)
             {
-                sum.Add(Term(job.Kind, Load<T, TD>(a + (nint)i * size, classes - i), Load<T, TD>(b + (nint)i * size, classes - i)));
+                sum += Term(job.Kind, Load<T, TD>(a + (nint)i * size, classes - i), Load<T, TD>(b + (nint)i * size, classes - i));
+                if ((i >> 3) % BlockedSum.BlockLength == BlockedSum.BlockLength - 1 || i + 8 >= classes)
+                {
+                    (total, compensation) = BlockedSum.Add(total, compensation, sum);
+                    sum = zero;
+                }
             }
 
-            d = TD.Sum(sum.Total());
+            d = TD.Sum(BlockedSum.Total(total, compensation));
         }
 
         (TD first, TD second) = Parameters<T, TD>(ref job, position, d);
@@ -163,13 +169,19 @@ internal static unsafe class BackwardRows
         Eight firsts = default, seconds = default;
         if (job.Kind != Backward.LogSumExp)
         {
-            BlockedSum<TD> sum = BlockedSum<TD>.Zero;
+            TD zero = TD.Create(0.0);
+            TD sum = zero, total = zero, compensation = zero;
             for (int c = 0; c < classes; c++)
             {
-                sum.Add(Term(job.Kind, Load<T, TD>(a + c * classStride, lanes), Load<T, TD>(b + c * classStride, lanes)));
+                sum += Term(job.Kind, Load<T, TD>(a + c * classStride, lanes), Load<T, TD>(b + c * classStride, lanes));
+                if (c % BlockedSum.BlockLength == BlockedSum.BlockLength - 1 || c == classes - 1)
+                {
+                    (total, compensation) = BlockedSum.Add(total, compensation, sum);
+                    sum = zero;
+                }
             }
 
-            TD.Store(sum.Total(), LaneTilePass.Pointer(ref firsts));
+            TD.Store(BlockedSum.Total(total, compensation), LaneTilePass.Pointer(ref firsts));
         }
 
         for (int k = 0; k < lanes; k++)

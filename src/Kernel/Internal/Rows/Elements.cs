@@ -56,7 +56,7 @@ internal static unsafe class Elements<T>
     }
 
     /// <summary>Elements [0, count) of a block (count &lt; 8) with <paramref name="fill"/> in the other lanes; nothing past count is read.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TD LoadPartial<TD>(byte* source, int count, double fill)
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -70,7 +70,7 @@ internal static unsafe class Elements<T>
     }
 
     /// <summary>1 in lanes [0, count), 0 in the others.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TD LoadPartialOnes<TD>(int count)
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -84,7 +84,7 @@ internal static unsafe class Elements<T>
     }
 
     /// <summary>Stores lanes [0, count) of a block (count ≤ 8); nothing past count is written.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StorePartial<TD>(TD value, byte* destination, int count)
         where TD : unmanaged, IDoubleBlock<TD>
     {

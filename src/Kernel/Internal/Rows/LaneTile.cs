@@ -45,42 +45,69 @@ internal static unsafe class LaneTilePass
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
+        if (cap == 0.0)
+        {
+            Statistics<T, TD, NoSoftCap>(tile, coefficients, targets, cap, statistics);
+        }
+        else
+        {
+            Statistics<T, TD, SoftCapped>(tile, coefficients, targets, cap, statistics);
+        }
+    }
+
+    private static void Statistics<T, TD, TCap>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, RowStatistics* statistics)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+    {
         int lanes = tile.Lanes;
         TD m = TD.Create(double.NegativeInfinity);
         for (int c = 0; c < tile.Classes; c++)
         {
-            m = TD.Max(m, RowStatisticsPass.LoadLogits<T, TD>(tile.Start + c * tile.ClassStride, lanes, cap));
+            m = TD.Max(m, RowStatisticsPass.LoadLogits<T, TD, TCap>(tile.Start + c * tile.ClassStride, lanes, cap));
         }
 
         TD zero = TD.Create(0.0);
         TD one = TD.Create(1.0);
         TD count = zero;
-        BlockedSum<TD> sum = BlockedSum<TD>.Zero, linear = BlockedSum<TD>.Zero, coefficientSum = BlockedSum<TD>.Zero;
+        TD sum = zero, sumTotal = zero, sumCompensation = zero;
+        TD linear = zero, linearTotal = zero, linearCompensation = zero;
+        TD coefficientSum = zero, coefficientTotal = zero, coefficientCompensation = zero;
         TD argMax = TD.Create(-1.0);
         TD nanLanes = TD.IsNaN(m);
         for (int c = 0; c < tile.Classes; c++)
         {
-            TD v = RowStatisticsPass.LoadLogits<T, TD>(tile.Start + c * tile.ClassStride, lanes, cap);
+            TD v = RowStatisticsPass.LoadLogits<T, TD, TCap>(tile.Start + c * tile.ClassStride, lanes, cap);
             TD d = v - m;
             TD atMax = TD.Equal(d, zero);
             count += TD.Select(atMax, one, zero);
-            sum.Add(TD.Select(atMax, zero, VectorMath.Exp(d)));
+            sum += TD.Select(atMax, zero, VectorMath.Exp(d));
             TD hit = TD.Select(nanLanes, TD.IsNaN(v), TD.Equal(v, m));
             argMax = TD.Select(TD.Equal(argMax, TD.Create(-1.0)), TD.Select(hit, TD.Create(c), argMax), argMax);
             if (coefficients.Kind != CoefficientKind.None)
             {
                 TD a = Coefficient<T, TD>(coefficients, targets + c * tile.ClassStride, c, lanes);
-                linear.Add(TD.Select(TD.Equal(a, zero), zero, a * d));
-                coefficientSum.Add(a);
+                linear += TD.Select(TD.Equal(a, zero), zero, a * d);
+                coefficientSum += a;
+            }
+
+            if (c % BlockedSum.BlockLength == BlockedSum.BlockLength - 1 || c == tile.Classes - 1)
+            {
+                (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
+                (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
+                (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
+                sum = zero;
+                linear = zero;
+                coefficientSum = zero;
             }
         }
 
         Eight max = default, others = default, counts = default, linears = default, sums = default, arguments = default;
         TD.Store(m, Pointer(ref max));
-        TD.Store(sum.Total(), Pointer(ref others));
+        TD.Store(BlockedSum.Total(sumTotal, sumCompensation), Pointer(ref others));
         TD.Store(count, Pointer(ref counts));
-        TD.Store(linear.Total(), Pointer(ref linears));
-        TD.Store(coefficientSum.Total(), Pointer(ref sums));
+        TD.Store(BlockedSum.Total(linearTotal, linearCompensation), Pointer(ref linears));
+        TD.Store(BlockedSum.Total(coefficientTotal, coefficientCompensation), Pointer(ref sums));
         TD.Store(argMax, Pointer(ref arguments));
         for (int k = 0; k < lanes; k++)
         {
@@ -106,6 +133,23 @@ internal static unsafe class LaneTilePass
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
+        if (cap == 0.0)
+        {
+            Gradient<T, TD, NoSoftCap>(tile, gradient, coefficients, targets, cap, ref max, ref factor, ref coefficientScale, ref target, ref targetTerm, ref ignored);
+        }
+        else
+        {
+            Gradient<T, TD, SoftCapped>(tile, gradient, coefficients, targets, cap, ref max, ref factor, ref coefficientScale, ref target, ref targetTerm, ref ignored);
+        }
+    }
+
+    private static void Gradient<T, TD, TCap>(
+        in LaneTile tile, byte* gradient, in Coefficients coefficients, byte* targets, double cap,
+        ref Eight max, ref Eight factor, ref Eight coefficientScale, ref Eight target, ref Eight targetTerm, ref Eight ignored)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+    {
         int lanes = tile.Lanes;
         TD m = TD.Load(Pointer(ref max));
         TD f = TD.Load(Pointer(ref factor));
@@ -117,7 +161,7 @@ internal static unsafe class LaneTilePass
         for (int c = 0; c < tile.Classes; c++)
         {
             nint offset = c * tile.ClassStride;
-            TD z = RowStatisticsPass.LoadLogits<T, TD>(tile.Start + offset, lanes, cap);
+            TD z = RowStatisticsPass.LoadLogits<T, TD, TCap>(tile.Start + offset, lanes, cap);
             TD g = VectorMath.Exp(z - m) * f;
             if (coefficients.Kind != CoefficientKind.None)
             {
@@ -125,7 +169,7 @@ internal static unsafe class LaneTilePass
             }
 
             g -= TD.Select(TD.Equal(t, TD.Create(c)), b, zero);
-            if (cap != 0.0)
+            if (TCap.On)
             {
                 TD r = z / TD.Create(cap);
                 g *= TD.Create(1.0) - r * r;

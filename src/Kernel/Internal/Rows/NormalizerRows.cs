@@ -85,7 +85,7 @@ internal static unsafe class NormalizerRows
                 for (int i = 0; i < classes; i += 8)
                 {
                     int lanes = classes - i;
-                    TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD>(x + (nint)i * size, lanes, 0.0), m, scale);
+                    TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD, NoSoftCap>(x + (nint)i * size, lanes, 0.0), m, scale);
                     Store<T, TD>(value, y + (nint)i * size, lanes);
                 }
             }
@@ -129,7 +129,7 @@ internal static unsafe class NormalizerRows
             byte* output = transposed ? stagedOutput : job.Output + offset;
             for (int c = 0; c < classes; c++)
             {
-                TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD>(tile.Start + c * classStride, lanes, 0.0), m, scale);
+                TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD, NoSoftCap>(tile.Start + c * classStride, lanes, 0.0), m, scale);
                 Store<T, TD>(value, output + c * classStride, lanes);
             }
 

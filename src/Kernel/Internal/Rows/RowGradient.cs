@@ -30,6 +30,23 @@ internal static unsafe class RowGradient
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
+        if (cap == 0.0)
+        {
+            Exact<T, TD, NoSoftCap>(x, gradient, count, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm);
+        }
+        else
+        {
+            Exact<T, TD, SoftCapped>(x, gradient, count, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm);
+        }
+    }
+
+    private static void Exact<T, TD, TCap>(
+        byte* x, byte* gradient, int count, double max, double cap, in Coefficients coefficients, byte* targetRow,
+        double factor, double coefficientScale, int target, double targetTerm)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+    {
         int size = Elements<T>.Size;
         TD m = TD.Create(max);
         TD f = TD.Create(factor);
@@ -38,7 +55,7 @@ internal static unsafe class RowGradient
         {
             int lanes = count - i;
             byte* at = x + (nint)i * size;
-            TD z = RowStatisticsPass.LoadLogits<T, TD>(at, lanes, cap);
+            TD z = RowStatisticsPass.LoadLogits<T, TD, TCap>(at, lanes, cap);
             TD g = VectorMath.Exp(z - m) * f;
             if (coefficients.Kind != CoefficientKind.None)
             {
@@ -50,7 +67,7 @@ internal static unsafe class RowGradient
                 g = AdjustLane(g, target - i, targetTerm);
             }
 
-            if (cap != 0.0)
+            if (TCap.On)
             {
                 TD r = z / TD.Create(cap);
                 g *= TD.Create(1.0) - r * r;

@@ -20,6 +20,22 @@ internal enum CoefficientKind
     Probabilities,
 }
 
+/// <summary>Whether a loop applies a soft cap: a type argument, so that the uncapped loops hold no call (a call in a loop makes the JIT keep its running sums in memory).</summary>
+internal interface ISoftCap
+{
+    static abstract bool On { get; }
+}
+
+internal readonly struct NoSoftCap : ISoftCap
+{
+    public static bool On => false;
+}
+
+internal readonly struct SoftCapped : ISoftCap
+{
+    public static bool On => true;
+}
+
 /// <summary>The coefficients of a call: their kind, the class weights (or null for all ones) and, for probability targets, (1 − ε) and ε/C.</summary>
 internal readonly unsafe struct Coefficients
 {
@@ -111,40 +127,70 @@ internal static unsafe class RowStatisticsPass
     /// <param name="findArgMax">Whether to find <see cref="RowStatistics.ArgMax"/>.</param>
     public static RowStatistics Exact<T, TD>(byte* x, int count, in Coefficients coefficients, byte* targetRow, double cap, bool findArgMax)
         where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        cap == 0.0
+            ? Exact<T, TD, NoSoftCap>(x, count, coefficients, targetRow, cap, findArgMax)
+            : Exact<T, TD, SoftCapped>(x, count, coefficients, targetRow, cap, findArgMax);
+
+    private static RowStatistics Exact<T, TD, TCap>(byte* x, int count, in Coefficients coefficients, byte* targetRow, double cap, bool findArgMax)
+        where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
     {
         int size = Elements<T>.Size;
+        int full = count & ~7;
+        int tail = count - full;
         TD negativeInfinity = TD.Create(double.NegativeInfinity);
         TD m0 = negativeInfinity, m1 = negativeInfinity, m2 = negativeInfinity, m3 = negativeInfinity;
         int i = 0;
-        for (; i <= count - 32; i += 32)
+        for (; i <= full - 32; i += 32)
         {
-            m0 = TD.Max(m0, LoadLogits<T, TD>(x + (nint)i * size, 8, cap));
-            m1 = TD.Max(m1, LoadLogits<T, TD>(x + (nint)(i + 8) * size, 8, cap));
-            m2 = TD.Max(m2, LoadLogits<T, TD>(x + (nint)(i + 16) * size, 8, cap));
-            m3 = TD.Max(m3, LoadLogits<T, TD>(x + (nint)(i + 24) * size, 8, cap));
+            m0 = TD.Max(m0, LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap));
+            m1 = TD.Max(m1, LoadLogits<T, TD, TCap>(x + (nint)(i + 8) * size, 8, cap));
+            m2 = TD.Max(m2, LoadLogits<T, TD, TCap>(x + (nint)(i + 16) * size, 8, cap));
+            m3 = TD.Max(m3, LoadLogits<T, TD, TCap>(x + (nint)(i + 24) * size, 8, cap));
         }
 
-        for (; i < count; i += 8)
+        for (; i < full; i += 8)
         {
-            m0 = TD.Max(m0, LoadLogits<T, TD>(x + (nint)i * size, count - i, cap));
+            m0 = TD.Max(m0, LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap));
         }
 
+        // The partial block, and its coefficients' sources, from copies on the stack padded with −∞ (logits) and 0, so
+        // the second pass's loop reads whole blocks only and makes no call.
+        TD paddedLogits = tail > 0 ? LoadLogits<T, TD, TCap>(x + (nint)full * size, tail, cap) : negativeInfinity;
+        m1 = TD.Max(m1, paddedLogits);
         double max = TD.MaxAcross(TD.Max(TD.Max(m0, m1), TD.Max(m2, m3)));
+        CoefficientKind kind = coefficients.Kind;
+        byte* weight = kind is CoefficientKind.Weights or CoefficientKind.Probabilities ? coefficients.Weight : null;
+        byte* paddedWeight = stackalloc byte[8 * size];
+        byte* paddedTarget = stackalloc byte[8 * size];
+        if (tail > 0 && kind != CoefficientKind.None)
+        {
+            Pad<T>(weight == null ? null : weight + (nint)full * size, paddedWeight, tail, one: true);
+            Pad<T>(targetRow == null ? null : targetRow + (nint)full * size, paddedTarget, tail, one: false);
+        }
+
         TD m = TD.Create(max);
         TD zero = TD.Create(0.0);
-        BlockedSum<TD> sum = BlockedSum<TD>.Zero, linear = BlockedSum<TD>.Zero, coefficientSum = BlockedSum<TD>.Zero;
-        int maxCount = 0;
+        TD ones = TD.Create(1.0);
+        TD tailOnes = tail > 0 ? Elements<T>.LoadPartialOnes<TD>(tail) : ones;
+        TD sum = zero, sumTotal = zero, sumCompensation = zero;
+        TD linear = zero, linearTotal = zero, linearCompensation = zero;
+        TD coefficientSum = zero, coefficientTotal = zero, coefficientCompensation = zero;
+        TD counts = zero;
+        int inBlock = 0;
         int argMax = findArgMax ? -1 : int.MaxValue;
         bool nanMax = double.IsNaN(max);
-        CoefficientKind kind = coefficients.Kind;
-        for (i = 0; i < count; i += 8)
+        int blocks = (count + 7) >> 3;
+        for (int b = 0; b < blocks; b++)
         {
-            int lanes = count - i;
-            TD v = LoadLogits<T, TD>(x + (nint)i * size, lanes, cap);
+            i = b << 3;
+            bool inRow = i < full;
+            TD v = inRow ? LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap) : paddedLogits;
             TD d = v - m;
             TD atMax = TD.Equal(d, zero);
-            maxCount += BitOperations.PopCount(TD.MaskBits(atMax));
+            counts += TD.Select(atMax, ones, zero);
             if (argMax < 0)
             {
                 uint hits = TD.MaskBits(nanMax ? TD.IsNaN(v) : TD.Equal(v, m));
@@ -154,24 +200,78 @@ internal static unsafe class RowStatisticsPass
                 }
             }
 
-            sum.Add(TD.Select(atMax, zero, VectorMath.Exp(d)));
+            sum += TD.Select(atMax, zero, VectorMath.Exp(d));
             if (kind != CoefficientKind.None)
             {
-                TD a = LoadCoefficients<T, TD>(coefficients, targetRow, i, lanes);
-                linear.Add(TD.Select(TD.Equal(a, zero), zero, a * d));
-                coefficientSum.Add(a);
+                TD a = Coefficient<T, TD>(
+                    coefficients,
+                    kind == CoefficientKind.Uniform || weight == null ? null : inRow ? weight + (nint)i * size : paddedWeight,
+                    kind != CoefficientKind.Probabilities ? null : inRow ? targetRow + (nint)i * size : paddedTarget,
+                    inRow ? ones : tailOnes);
+                linear += TD.Select(TD.Equal(a, zero), zero, a * d);
+                coefficientSum += a;
+            }
+
+            if (++inBlock == BlockedSum.BlockLength)
+            {
+                (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
+                (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
+                (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
+                sum = zero;
+                linear = zero;
+                coefficientSum = zero;
+                inBlock = 0;
             }
         }
 
+        (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
+        (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
+        (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
         return new RowStatistics
         {
             Max = max,
-            SumOthers = TD.Sum(sum.Total()),
-            MaxCount = maxCount,
-            Linear = TD.Sum(linear.Total()),
-            CoefficientSum = TD.Sum(coefficientSum.Total()),
+            SumOthers = TD.Sum(BlockedSum.Total(sumTotal, sumCompensation)),
+            MaxCount = (int)TD.Sum(counts),
+            Linear = TD.Sum(BlockedSum.Total(linearTotal, linearCompensation)),
+            CoefficientSum = TD.Sum(BlockedSum.Total(coefficientTotal, coefficientCompensation)),
             ArgMax = argMax == int.MaxValue ? -1 : argMax < 0 && double.IsNegativeInfinity(max) ? 0 : argMax,
         };
+    }
+
+    /// <summary>Copies <paramref name="count"/> elements into an 8-element block, the rest 0 (or all 1 from a null source with <paramref name="one"/>: unit weights).</summary>
+    private static void Pad<T>(byte* source, byte* block, int count, bool one)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int k = 0; k < 8; k++)
+        {
+            T value = k >= count ? T.Zero : source != null ? Unsafe.Read<T>(source + (nint)k * Elements<T>.Size) : one ? T.One : T.Zero;
+            Unsafe.Write(block + (nint)k * Elements<T>.Size, value);
+        }
+    }
+
+    /// <summary>
+    /// a[c] of eight classes from their whole blocks of weights (null: all ones) and target probabilities: 1, w, or
+    /// w·((1 − ε)·p + ε/C) (w·p without smoothing); lanes past the row's end hold 0 in the padded blocks and in
+    /// <paramref name="one"/> (1 in the row's lanes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD Coefficient<T, TD>(in Coefficients coefficients, byte* weight, byte* target, TD one)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TD a = weight == null ? one : Elements<T>.Load<TD>(weight);
+        if (coefficients.Kind == CoefficientKind.Probabilities)
+        {
+            TD p = Elements<T>.Load<TD>(target);
+            if (coefficients.Spread != 0.0)
+            {
+                p = p * TD.Create(coefficients.Keep) + TD.Create(coefficients.Spread) * one;
+            }
+
+            a = a * p;
+        }
+
+        return a;
     }
 
     /// <summary>
@@ -315,11 +415,12 @@ internal static unsafe class RowStatisticsPass
     /// when <paramref name="cap"/> is not 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TD LoadLogits<T, TD>(byte* source, int lanes, double cap)
+    public static TD LoadLogits<T, TD, TCap>(byte* source, int lanes, double cap)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
     {
-        if (cap == 0.0)
+        if (!TCap.On)
         {
             return lanes >= 8 ? Elements<T>.Load<TD>(source) : Elements<T>.LoadPartial<TD>(source, lanes, double.NegativeInfinity);
         }

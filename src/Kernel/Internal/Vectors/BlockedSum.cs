@@ -3,54 +3,30 @@ using System.Runtime.CompilerServices;
 namespace Xent.Internal.Vectors;
 
 /// <summary>
-/// A lane-wise running sum that stays within a few roundings of the exact sum however many terms it takes: terms
-/// are added plainly into a block of at most <see cref="BlockLength"/> terms per lane, and each block's sum is added
-/// to the total with Neumaier's compensation. So a row of 131,072 classes sums as accurately as one of 256.
+/// Lane-wise sums that stay within a few roundings of the exact sum however many terms they take: a caller adds terms
+/// plainly into a block of at most <see cref="BlockLength"/> terms per lane, then adds each block's sum to a total with
+/// Neumaier's compensation (<see cref="Add"/>), and finishes with <see cref="Total"/>. So a row of 131,072 classes sums
+/// as accurately as one of 256. (Static functions on values, not a struct with methods, so that the JIT keeps every
+/// running sum in a register.)
 /// </summary>
-internal struct BlockedSum<TD>
-    where TD : unmanaged, IDoubleBlock<TD>
+internal static class BlockedSum
 {
     /// <summary>Terms per lane summed plainly before the block joins the compensated total.</summary>
     public const int BlockLength = 32;
 
-    private TD _block;
-    private TD _total;
-    private TD _compensation;
-    private int _count;
-
-    public static BlockedSum<TD> Zero => new()
-    {
-        _block = TD.Create(0.0),
-        _total = TD.Create(0.0),
-        _compensation = TD.Create(0.0),
-    };
-
+    /// <summary>(total, compensation) after adding <paramref name="block"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(TD terms)
+    public static (TD Total, TD Compensation) Add<TD>(TD total, TD compensation, TD block)
+        where TD : unmanaged, IDoubleBlock<TD>
     {
-        _block += terms;
-        if (++_count == BlockLength)
-        {
-            Flush();
-        }
+        TD t = total + block;
+        TD larger = TD.GreaterThanOrEqual(TD.Abs(total), TD.Abs(block));
+        return (t, compensation + TD.Select(larger, (total - t) + block, (block - t) + total));
     }
 
-    /// <summary>The compensated lane sums; a lane whose total is infinite or NaN is that total (the compensation is then meaningless).</summary>
-    public TD Total()
-    {
-        Flush();
-        TD finite = TD.Equal(_total - _total, TD.Create(0.0));
-        return TD.Select(finite, _total + _compensation, _total);
-    }
-
+    /// <summary>The compensated lane sums; a lane whose total is infinite or NaN is that total (its compensation is meaningless).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Flush()
-    {
-        TD t = _total + _block;
-        TD larger = TD.GreaterThanOrEqual(TD.Abs(_total), TD.Abs(_block));
-        _compensation += TD.Select(larger, (_total - t) + _block, (_block - t) + _total);
-        _total = t;
-        _block = TD.Create(0.0);
-        _count = 0;
-    }
+    public static TD Total<TD>(TD total, TD compensation)
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        TD.Select(TD.Equal(total - total, TD.Create(0.0)), total + compensation, total);
 }

@@ -67,6 +67,15 @@ internal unsafe interface IDoubleBlock<TSelf>
     /// <summary>2ᵏ for integral lanes k with −1022 ≤ k ≤ 1023 (built from its bits: exact).</summary>
     static abstract TSelf Pow2(TSelf k);
 
+    /// <summary>
+    /// y·2ⁿ for integral lanes n in [−1077, 1025] and y in [½, 2], rounded once (AVX-512's vscalefpd, or the product by
+    /// 2ʰ then by 2ⁿ⁻ʰ, h = ⌊n/2⌋, whose first product is exact: the same bits either way).
+    /// </summary>
+    static abstract TSelf ScaleB(TSelf y, TSelf n);
+
+    /// <summary>min(max(x, lower), upper) lane by lane, with a NaN lane of x kept NaN on every machine.</summary>
+    static abstract TSelf Clamp(TSelf x, TSelf lower, TSelf upper);
+
     /// <summary>The sum of the lanes in the fixed order ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)).</summary>
     static abstract double Sum(TSelf value);
 

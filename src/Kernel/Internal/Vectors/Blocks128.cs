@@ -121,6 +121,17 @@ internal readonly unsafe struct Double128 : IDoubleBlock<Double128>
         (((Vector128.Create(Bits.DoubleMagic) + k).AsUInt64() + Vector128.Create(Bits.DoubleBias)) << 52).AsDouble();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double128 ScaleB(Double128 y, Double128 n)
+    {
+        Double128 h = Floor(n * Create(0.5));
+        return y * Pow2(h) * Pow2(n - h);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double128 Clamp(Double128 x, Double128 lower, Double128 upper) =>
+        Select(LessThan(x, lower), lower, Select(LessThan(upper, x), upper, x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Double128 v)
     {
         Vector128<double> h = (v._a + v._c) + (v._b + v._d);

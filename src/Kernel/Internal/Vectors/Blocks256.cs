@@ -98,6 +98,20 @@ internal readonly unsafe struct Double256 : IDoubleBlock<Double256>
         (((Vector256.Create(Bits.DoubleMagic) + k).AsUInt64() + Vector256.Create(Bits.DoubleBias)) << 52).AsDouble();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 ScaleB(Double256 y, Double256 n)
+    {
+        Double256 h = Floor(n * Create(0.5));
+        return y * Pow2(h) * Pow2(n - h);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 Clamp(Double256 x, Double256 lower, Double256 upper) =>
+        // vmaxpd/vminpd return their second operand when either is NaN: with x second, a NaN lane stays NaN.
+        Avx.IsSupported
+            ? new(Avx.Min(upper._a, Avx.Max(lower._a, x._a)), Avx.Min(upper._b, Avx.Max(lower._b, x._b)))
+            : Select(LessThan(x, lower), lower, Select(LessThan(upper, x), upper, x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Double256 value)
     {
         Vector256<double> q = value._a + value._b;

@@ -82,6 +82,23 @@ internal readonly unsafe struct Double512 : IDoubleBlock<Double512>
         new((((Vector512.Create(Bits.DoubleMagic) + k._v).AsUInt64() + Vector512.Create(Bits.DoubleBias)) << 52).AsDouble());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double512 ScaleB(Double512 y, Double512 n)
+    {
+        if (Avx512F.IsSupported)
+        {
+            return new(Avx512F.Scale(y._v, n._v));
+        }
+
+        Double512 h = Floor(n * Create(0.5));
+        return y * Pow2(h) * Pow2(n - h);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double512 Clamp(Double512 x, Double512 lower, Double512 upper) =>
+        // vmaxpd/vminpd return their second operand when either is NaN: with x second, a NaN lane stays NaN.
+        Avx512F.IsSupported ? new(Avx512F.Min(upper._v, Avx512F.Max(lower._v, x._v))) : Select(LessThan(x, lower), lower, Select(LessThan(upper, x), upper, x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Double512 value)
     {
         Vector256<double> q = value._v.GetLower() + value._v.GetUpper();
