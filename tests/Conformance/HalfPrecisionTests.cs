@@ -8,7 +8,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Xent.Parity;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Xent.Conformance;
 

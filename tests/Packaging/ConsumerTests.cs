@@ -5,7 +5,6 @@ using System.IO.Compression;
 using System.Linq;
 using System.Xml.Linq;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Xent.Packaging.Tests;
 
