@@ -331,12 +331,20 @@ namespace Xent.Conformance
         public void RepeatedCalls_InPlaceAndArrayOverloads_GiveTheSameBits_DoubleRowsHoldingMinusInfinity()
         {
             string assembly = typeof(EngineRegressionTests).Assembly.Location;
-            var start = new ProcessStartInfo(DotnetHost(), ["exec", assembly])
+            // Under the dotnet host, "dotnet exec" the assembly; as a test executable (xunit v3), start the executable.
+            string host = DotnetHost();
+            var start = new ProcessStartInfo(host)
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
+            if (Path.GetFileNameWithoutExtension(host) == "dotnet" || host != Environment.ProcessPath)
+            {
+                start.ArgumentList.Add("exec");
+                start.ArgumentList.Add(assembly);
+            }
+
             // The child inherits this environment (DOTNET_EnableAVX2 included); the hook runs the probe before Main.
             start.Environment["DOTNET_STARTUP_HOOKS"] = assembly;
             start.Environment[ReproducibilityProbe.Variable] = "1";
@@ -348,11 +356,26 @@ namespace Xent.Conformance
             Assert.True(child.ExitCode == 0, output + error);
         }
 
-        /// <summary>The dotnet host running this process (the test host runs under it), or the one on the path.</summary>
+        /// <summary>
+        /// The dotnet host running this process, or this test executable itself when it is one (an apphost whose
+        /// assembly sits beside it), or the dotnet on the path.
+        /// </summary>
         private static string DotnetHost()
         {
             string? path = Environment.ProcessPath;
-            return path is not null && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path
+            if (path is null)
+            {
+                return "dotnet";
+            }
+
+            if (Path.GetFileNameWithoutExtension(path) == "dotnet")
+            {
+                return path;
+            }
+
+            string assembly = typeof(EngineRegressionTests).Assembly.Location;
+            return Path.GetFileNameWithoutExtension(path) == Path.GetFileNameWithoutExtension(assembly)
+                ? path
                 : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         }
 

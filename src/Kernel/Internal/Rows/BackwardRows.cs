@@ -52,15 +52,9 @@ internal static unsafe class BackwardRows
             return;
         }
 
-        delegate*<void*, int, void> body = Width.Bits switch
-        {
-            512 => &Chunk<T, Double512>,
-            256 => &Chunk<T, Double256>,
-            _ => &Chunk<T, Double128>,
-        };
         fixed (BackwardJob* context = &job)
         {
-            ChunkDriver.For(job.Shape.Chunks, body, context);
+            ChunkDriver.For(job.Shape.Chunks, Width.Pick(&Chunk<T, Double512>, &Chunk<T, Double256>, &Chunk<T, Double128>), context);
         }
     }
 

@@ -140,15 +140,9 @@ internal static unsafe class LossRows
         int chunks = job.Shape.Chunks;
         LossPartial* partials = stackalloc LossPartial[chunks];
         job.Partials = partials;
-        delegate*<void*, int, void> body = Width.Bits switch
-        {
-            512 => &Chunk<T, Float512, Double512>,
-            256 => &Chunk<T, Float256, Double256>,
-            _ => &Chunk<T, Float128, Double128>,
-        };
         fixed (LossRowsJob* context = &job)
         {
-            ChunkDriver.For(chunks, body, context);
+            ChunkDriver.For(chunks, Width.Pick(&Chunk<T, Float512, Double512>, &Chunk<T, Float256, Double256>, &Chunk<T, Float128, Double128>), context);
         }
 
         ChunkSums total = default;

@@ -43,15 +43,9 @@ internal static unsafe class NormalizerRows
             return;
         }
 
-        delegate*<void*, int, void> body = Width.Bits switch
-        {
-            512 => &Chunk<T, Double512>,
-            256 => &Chunk<T, Double256>,
-            _ => &Chunk<T, Double128>,
-        };
         fixed (NormalizerJob* context = &job)
         {
-            ChunkDriver.For(job.Shape.Chunks, body, context);
+            ChunkDriver.For(job.Shape.Chunks, Width.Pick(&Chunk<T, Double512>, &Chunk<T, Double256>, &Chunk<T, Double128>), context);
         }
     }
 
