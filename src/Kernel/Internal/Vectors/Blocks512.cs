@@ -21,15 +21,27 @@ internal readonly unsafe struct Double512 : IDoubleBlock<Double512>
     public static Double512 LoadWidened(float* source)
     {
         Vector256<float> v = Vector256.Load(source);
-        return new(Vector512.Create(Vector256.WidenLower(v), Vector256.WidenUpper(v)));
+        return Avx512F.IsSupported
+            ? new(Avx512F.ConvertToVector512Double(v))
+            : new(Vector512.Create(Vector256.WidenLower(v), Vector256.WidenUpper(v)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Double512 value, double* destination) => value._v.Store(destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreNarrowed(Double512 value, float* destination) =>
-        Vector256.Narrow(value._v.GetLower(), value._v.GetUpper()).Store(destination);
+    public static void StoreNarrowed(Double512 value, float* destination)
+    {
+        // One rounding per lane either way (vcvtpd2ps under the default rounding mode).
+        if (Avx512F.IsSupported)
+        {
+            Avx512F.ConvertToVector256Single(value._v).Store(destination);
+        }
+        else
+        {
+            Vector256.Narrow(value._v.GetLower(), value._v.GetUpper()).Store(destination);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double512 operator +(Double512 left, Double512 right) => new(left._v + right._v);
