@@ -135,7 +135,7 @@ internal static unsafe class BackwardRows
             TD sum = zero, total = zero, compensation = zero;
             for (int i = 0; i < classes; i += 8)
             {
-                sum += Term(job.Kind, Load<T, TD>(a + (nint)i * size, classes - i), Load<T, TD>(b + (nint)i * size, classes - i));
+                sum += Term(job.Kind, Elements<T>.LoadBlock<TD>(a + (nint)i * size, classes - i), Elements<T>.LoadBlock<TD>(b + (nint)i * size, classes - i));
                 if ((i >> 3) % BlockedSum.BlockLength == BlockedSum.BlockLength - 1 || i + 8 >= classes)
                 {
                     (total, compensation) = BlockedSum.Add(total, compensation, sum);
@@ -150,8 +150,8 @@ internal static unsafe class BackwardRows
         for (int i = 0; i < classes; i += 8)
         {
             int lanes = classes - i;
-            TD value = Gradient(job.Kind, Load<T, TD>(a + (nint)i * size, lanes), b == null ? first : Load<T, TD>(b + (nint)i * size, lanes), first, second);
-            Store<T, TD>(value, output + (nint)i * size, lanes);
+            TD value = Gradient(job.Kind, Elements<T>.LoadBlock<TD>(a + (nint)i * size, lanes), b == null ? first : Elements<T>.LoadBlock<TD>(b + (nint)i * size, lanes), first, second);
+            Elements<T>.StoreBlock(value, output + (nint)i * size, lanes);
         }
     }
 
@@ -167,7 +167,7 @@ internal static unsafe class BackwardRows
             TD sum = zero, total = zero, compensation = zero;
             for (int c = 0; c < classes; c++)
             {
-                sum += Term(job.Kind, Load<T, TD>(a + c * classStride, lanes), Load<T, TD>(b + c * classStride, lanes));
+                sum += Term(job.Kind, Elements<T>.LoadBlock<TD>(a + c * classStride, lanes), Elements<T>.LoadBlock<TD>(b + c * classStride, lanes));
                 if (c % BlockedSum.BlockLength == BlockedSum.BlockLength - 1 || c == classes - 1)
                 {
                     (total, compensation) = BlockedSum.Add(total, compensation, sum);
@@ -187,8 +187,8 @@ internal static unsafe class BackwardRows
         TD second = TD.Load(LaneTilePass.Pointer(ref seconds));
         for (int c = 0; c < classes; c++)
         {
-            TD value = Gradient(job.Kind, Load<T, TD>(a + c * classStride, lanes), b == null ? first : Load<T, TD>(b + c * classStride, lanes), first, second);
-            Store<T, TD>(value, output + c * classStride, lanes);
+            TD value = Gradient(job.Kind, Elements<T>.LoadBlock<TD>(a + c * classStride, lanes), b == null ? first : Elements<T>.LoadBlock<TD>(b + c * classStride, lanes), first, second);
+            Elements<T>.StoreBlock(value, output + c * classStride, lanes);
         }
     }
 
@@ -222,26 +222,4 @@ internal static unsafe class BackwardRows
             Backward.LogSoftmax => b - VectorMath.Exp(a) * first,
             _ => first * VectorMath.Exp(a - second),
         };
-
-    /// <summary>Eight values (fewer lanes: 0 in the others, so they add nothing to a reduction).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TD Load<T, TD>(byte* source, int lanes)
-        where T : IFloatingPointIeee754<T>
-        where TD : unmanaged, IDoubleBlock<TD> =>
-        lanes >= 8 ? Elements<T>.Load<TD>(source) : Elements<T>.LoadPartial<TD>(source, lanes, 0.0);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T, TD>(TD value, byte* destination, int lanes)
-        where T : IFloatingPointIeee754<T>
-        where TD : unmanaged, IDoubleBlock<TD>
-    {
-        if (lanes >= 8)
-        {
-            Elements<T>.Store(value, destination);
-        }
-        else
-        {
-            Elements<T>.StorePartial(value, destination, lanes);
-        }
-    }
 }

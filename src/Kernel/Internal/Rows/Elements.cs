@@ -55,6 +55,27 @@ internal static unsafe class Elements<T>
         }
     }
 
+    /// <summary>Eight elements, or the first <paramref name="lanes"/> of them with 0 in the others (they add nothing to a sum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD LoadBlock<TD>(byte* source, int lanes)
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        lanes >= 8 ? Load<TD>(source) : LoadPartial<TD>(source, lanes, 0.0);
+
+    /// <summary>Stores eight lanes, or the first <paramref name="lanes"/> of them; nothing past them is written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBlock<TD>(TD value, byte* destination, int lanes)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        if (lanes >= 8)
+        {
+            Store(value, destination);
+        }
+        else
+        {
+            StorePartial(value, destination, lanes);
+        }
+    }
+
     /// <summary>Elements [0, count) of a block (count &lt; 8) with <paramref name="fill"/> in the other lanes; nothing past count is read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TD LoadPartial<TD>(byte* source, int count, double fill)

@@ -176,14 +176,7 @@ internal static unsafe class LaneTilePass
             }
 
             g = TD.Select(skip, zero, g);
-            if (lanes >= 8)
-            {
-                Elements<T>.Store(g, gradient + offset);
-            }
-            else
-            {
-                Elements<T>.StorePartial(g, gradient + offset, lanes);
-            }
+            Elements<T>.StoreBlock(g, gradient + offset, lanes);
         }
     }
 
@@ -193,21 +186,12 @@ internal static unsafe class LaneTilePass
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        TD w = coefficients.Kind == CoefficientKind.Uniform || coefficients.Weight == null
-            ? TD.Create(1.0)
+        TD one = TD.Create(1.0);
+        TD weight = coefficients.Kind == CoefficientKind.Uniform || coefficients.Weight == null
+            ? one
             : TD.Create(Elements<T>.Read(coefficients.Weight, cls));
-        if (coefficients.Kind != CoefficientKind.Probabilities)
-        {
-            return w;
-        }
-
-        TD p = lanes >= 8 ? Elements<T>.Load<TD>(targets) : Elements<T>.LoadPartial<TD>(targets, lanes, 0.0);
-        if (coefficients.Spread != 0.0)
-        {
-            p = p * TD.Create(coefficients.Keep) + TD.Create(coefficients.Spread);
-        }
-
-        return w * p;
+        TD probability = coefficients.Kind == CoefficientKind.Probabilities ? Elements<T>.LoadBlock<TD>(targets, lanes) : one;
+        return RowStatisticsPass.CoefficientOf(coefficients, weight, probability, one);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -80,7 +80,7 @@ internal static unsafe class NormalizerRows
                 {
                     int lanes = classes - i;
                     TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD, NoSoftCap>(x + (nint)i * size, lanes, 0.0), m, scale);
-                    Store<T, TD>(value, y + (nint)i * size, lanes);
+                    Elements<T>.StoreBlock(value, y + (nint)i * size, lanes);
                 }
             }
 
@@ -124,7 +124,7 @@ internal static unsafe class NormalizerRows
             for (int c = 0; c < classes; c++)
             {
                 TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD, NoSoftCap>(tile.Start + c * classStride, lanes, 0.0), m, scale);
-                Store<T, TD>(value, output + c * classStride, lanes);
+                Elements<T>.StoreBlock(value, output + c * classStride, lanes);
             }
 
             if (transposed)
@@ -139,19 +139,4 @@ internal static unsafe class NormalizerRows
     private static TD Normalize<TD>(Normalizer kind, TD z, TD m, TD scale)
         where TD : unmanaged, IDoubleBlock<TD> =>
         kind == Normalizer.Softmax ? VectorMath.Exp(z - m) / scale : (z - m) - scale;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T, TD>(TD value, byte* destination, int lanes)
-        where T : IFloatingPointIeee754<T>
-        where TD : unmanaged, IDoubleBlock<TD>
-    {
-        if (lanes >= 8)
-        {
-            Elements<T>.Store(value, destination);
-        }
-        else
-        {
-            Elements<T>.StorePartial(value, destination, lanes);
-        }
-    }
 }

@@ -74,14 +74,7 @@ internal static unsafe class RowGradient
             }
 
             byte* destination = gradient + (nint)i * size;
-            if (lanes >= 8)
-            {
-                Elements<T>.Store(g, destination);
-            }
-            else
-            {
-                Elements<T>.StorePartial(g, destination, lanes);
-            }
+            Elements<T>.StoreBlock(g, destination, lanes);
         }
     }
 

@@ -257,21 +257,29 @@ internal static unsafe class RowStatisticsPass
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TD Coefficient<T, TD>(in Coefficients coefficients, byte* weight, byte* target, TD one)
         where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        CoefficientOf(
+            coefficients,
+            weight == null ? one : Elements<T>.Load<TD>(weight),
+            coefficients.Kind == CoefficientKind.Probabilities ? Elements<T>.Load<TD>(target) : one,
+            one);
+
+    /// <summary>
+    /// The one formula of a[c], from loaded blocks: the weight w (1 for uniform coefficients or no weights), or for
+    /// probability targets w·((1 − ε)·p + ε/C) (w·p without smoothing); <paramref name="one"/> holds 1 in the lanes of the
+    /// row and 0 past its end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD CoefficientOf<TD>(in Coefficients coefficients, TD weight, TD probability, TD one)
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        TD a = weight == null ? one : Elements<T>.Load<TD>(weight);
-        if (coefficients.Kind == CoefficientKind.Probabilities)
+        if (coefficients.Kind != CoefficientKind.Probabilities)
         {
-            TD p = Elements<T>.Load<TD>(target);
-            if (coefficients.Spread != 0.0)
-            {
-                p = p * TD.Create(coefficients.Keep) + TD.Create(coefficients.Spread) * one;
-            }
-
-            a = a * p;
+            return weight;
         }
 
-        return a;
+        TD p = coefficients.Spread != 0.0 ? probability * TD.Create(coefficients.Keep) + TD.Create(coefficients.Spread) * one : probability;
+        return weight * p;
     }
 
     /// <summary>
@@ -453,28 +461,12 @@ internal static unsafe class RowStatisticsPass
     {
         int size = Elements<T>.Size;
         TD one = lanes >= 8 ? TD.Create(1.0) : Elements<T>.LoadPartialOnes<TD>(lanes);
-        TD a = coefficients.Kind == CoefficientKind.Uniform ? one
-            : coefficients.Weight == null ? one
-            : LoadValues<T, TD>(coefficients.Weight + (nint)first * size, lanes);
-        if (coefficients.Kind == CoefficientKind.Probabilities)
-        {
-            TD p = LoadValues<T, TD>(targetRow + (nint)first * size, lanes);
-            if (coefficients.Spread != 0.0)
-            {
-                p = p * TD.Create(coefficients.Keep) + TD.Create(coefficients.Spread) * one;
-            }
-
-            a = a * p;
-        }
-
-        return a;
+        TD weight = coefficients.Kind == CoefficientKind.Uniform || coefficients.Weight == null
+            ? one
+            : Elements<T>.LoadBlock<TD>(coefficients.Weight + (nint)first * size, lanes);
+        TD probability = coefficients.Kind == CoefficientKind.Probabilities ? Elements<T>.LoadBlock<TD>(targetRow + (nint)first * size, lanes) : one;
+        return CoefficientOf(coefficients, weight, probability, one);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TD LoadValues<T, TD>(byte* source, int lanes)
-        where T : IFloatingPointIeee754<T>
-        where TD : unmanaged, IDoubleBlock<TD> =>
-        lanes >= 8 ? Elements<T>.Load<TD>(source) : Elements<T>.LoadPartial<TD>(source, lanes, 0.0);
 
     /// <summary>Sixteen floats (fewer when <paramref name="lanes"/> &lt; 16: the others are −∞).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
