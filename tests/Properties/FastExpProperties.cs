@@ -231,4 +231,78 @@ public class FastExpProperties
             Check(x);
         }
     }
+
+    /// <summary>
+    /// Without AVX-512's scale instruction, a block whose results are all normal is scaled by adding to the exponent
+    /// field, and a block with a lane in the subnormal range by two exact products: the same value must give the same
+    /// bits either way (this runs both forms under DOTNET_EnableAVX512=0 and DOTNET_EnableAVX2=0; natively both are
+    /// the one instruction).
+    /// </summary>
+    [Fact]
+    public unsafe void Scaling_GivesTheSameBits_WhetherOrNotTheBlockHoldsASubnormalResult()
+    {
+        float* plain = stackalloc float[16];
+        float* mixed = stackalloc float[16];
+        float* plainOut = stackalloc float[16];
+        float* mixedOut = stackalloc float[16];
+        for (float x = -87f; x <= 0f; x += 7.7e-4f)
+        {
+            for (int k = 0; k < 16; k++)
+            {
+                plain[k] = x;
+                mixed[k] = k == 15 ? -100f : x;
+            }
+
+            foreach (int width in new[] { 512, 256, 128 })
+            {
+                ExpAtWidth(width, plain, plainOut);
+                ExpAtWidth(width, mixed, mixedOut);
+                Tolerance.Require(
+                    BitConverter.SingleToInt32Bits(plainOut[0]) == BitConverter.SingleToInt32Bits(mixedOut[0]),
+                    $"exp({x:R}) at width {width}: {plainOut[0]:R} alone, {mixedOut[0]:R} beside a subnormal result");
+            }
+        }
+
+        double* plainD = stackalloc double[8];
+        double* mixedD = stackalloc double[8];
+        double* plainDOut = stackalloc double[8];
+        double* mixedDOut = stackalloc double[8];
+        for (double x = -708.0; x <= 709.0; x += 0.0137)
+        {
+            for (int k = 0; k < 8; k++)
+            {
+                plainD[k] = x;
+                mixedD[k] = k == 7 ? -1000.0 : x;
+            }
+
+            foreach (int width in new[] { 512, 256, 128 })
+            {
+                ExpAtWidth(width, plainD, plainDOut);
+                ExpAtWidth(width, mixedD, mixedDOut);
+                Tolerance.Require(
+                    BitConverter.DoubleToInt64Bits(plainDOut[0]) == BitConverter.DoubleToInt64Bits(mixedDOut[0]),
+                    $"exp({x:R}) at width {width}: {plainDOut[0]:R} alone, {mixedDOut[0]:R} beside a subnormal result");
+            }
+        }
+    }
+
+    private static unsafe void ExpAtWidth(int width, float* x, float* y)
+    {
+        switch (width)
+        {
+            case 512: ExpBlock<Float512, Double512>(x, y); break;
+            case 256: ExpBlock<Float256, Double256>(x, y); break;
+            default: ExpBlock<Float128, Double128>(x, y); break;
+        }
+    }
+
+    private static unsafe void ExpAtWidth(int width, double* x, double* y)
+    {
+        switch (width)
+        {
+            case 512: ExpBlock<Double512>(x, y); break;
+            case 256: ExpBlock<Double256>(x, y); break;
+            default: ExpBlock<Double128>(x, y); break;
+        }
+    }
 }

@@ -36,6 +36,22 @@ internal readonly struct SoftCapped : ISoftCap
     public static bool On => true;
 }
 
+/// <summary>Whether a loop sums the linear term Σ a·(x − m) and Σ a: a type argument, so that the loop without one holds only its exponentials.</summary>
+internal interface ILinearTerm
+{
+    static abstract bool On { get; }
+}
+
+internal readonly struct NoLinearTerm : ILinearTerm
+{
+    public static bool On => false;
+}
+
+internal readonly struct WithLinearTerm : ILinearTerm
+{
+    public static bool On => true;
+}
+
 /// <summary>The coefficients of a call: their kind, the class weights (or null for all ones) and, for probability targets, (1 − ε) and ε/C.</summary>
 internal readonly unsafe struct Coefficients
 {
@@ -137,9 +153,121 @@ internal static unsafe class RowStatisticsPass
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
     {
+        double max = ExactMax<T, TD, TCap>(x, count, cap);
+        int first = FirstAtMax<T, TD, TCap>(x, count, cap, max);
+
+        // As in the fast pass: the block holding the first maximum and the partial last block first, then the loop over
+        // the other whole blocks, with no per-class test in it.
+        int wholeBlocks = count >> 3;
+        int skip = first >= 0 && (first >> 3) < wholeBlocks ? first >> 3 : wholeBlocks;
+        double* edges = stackalloc double[24];
+        new System.Span<double>(edges, 24).Clear();
+        if (skip < wholeBlocks)
+        {
+            ExactEdgeBlock<T, TD, TCap>(x, skip << 3, 8, first, max, cap, coefficients, targetRow, edges);
+        }
+
+        if ((count & 7) != 0)
+        {
+            ExactEdgeBlock<T, TD, TCap>(x, wholeBlocks << 3, count & 7, first, max, cap, coefficients, targetRow, edges);
+        }
+
+        ExactSums sums = coefficients.Kind == CoefficientKind.None
+            ? ExactLoop<T, TD, TCap, NoLinearTerm>(x, wholeBlocks, skip, max, cap, coefficients, targetRow, edges)
+            : ExactLoop<T, TD, TCap, WithLinearTerm>(x, wholeBlocks, skip, max, cap, coefficients, targetRow, edges);
+        return new RowStatistics
+        {
+            Max = max,
+            SumOthers = sums.Others,
+            MaxCount = 1,
+            Linear = sums.Linear,
+            CoefficientSum = sums.CoefficientSum,
+            ArgMax = !findArgMax ? -1 : first < 0 ? 0 : first,
+        };
+    }
+
+    /// <summary>The three sums of the exact pass.</summary>
+    private readonly record struct ExactSums(double Others, double Linear, double CoefficientSum);
+
+    /// <summary>
+    /// The loop of the exact pass over the whole blocks but <paramref name="skip"/>: Σ exp(x − m), and with a linear term
+    /// Σ a·(x − m) and Σ a, in blocked compensated sums that take the edge blocks' sums (<paramref name="edges"/>) last.
+    /// </summary>
+    private static ExactSums ExactLoop<T, TD, TCap, TLinear>(
+        byte* x, int wholeBlocks, int skip, double max, double cap, in Coefficients coefficients, byte* targetRow, double* edges)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+        where TLinear : ILinearTerm
+    {
+        int size = Elements<T>.Size;
+        int loopBlocks = skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
+        CoefficientKind kind = coefficients.Kind;
+        byte* weight = kind is CoefficientKind.Weights or CoefficientKind.Probabilities ? coefficients.Weight : null;
+        TD m = TD.Create(max);
+        TD zero = TD.Create(0.0);
+        TD ones = TD.Create(1.0);
+        TD sum = zero, sumTotal = zero, sumCompensation = zero;
+        TD linear = zero, linearTotal = zero, linearCompensation = zero;
+        TD coefficientSum = zero, coefficientTotal = zero, coefficientCompensation = zero;
+        int inBlock = 0;
+        for (int k = 0; k < loopBlocks; k++)
+        {
+            int i = (k + (k >= skip ? 1 : 0)) << 3;
+            TD d = LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap) - m;
+            sum += VectorMath.Exp(d);
+            if (TLinear.On)
+            {
+                TD a = Coefficient<T, TD>(
+                    coefficients,
+                    kind == CoefficientKind.Uniform || weight == null ? null : weight + (nint)i * size,
+                    kind != CoefficientKind.Probabilities ? null : targetRow + (nint)i * size,
+                    ones);
+                linear += TD.Select(TD.Equal(a, zero), zero, a * d);
+                coefficientSum += a;
+            }
+
+            if (++inBlock == BlockedSum.BlockLength)
+            {
+                (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
+                sum = zero;
+                if (TLinear.On)
+                {
+                    (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
+                    (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
+                    linear = zero;
+                    coefficientSum = zero;
+                }
+
+                inBlock = 0;
+            }
+        }
+
+        (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
+        (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, TD.Load(edges));
+        if (!TLinear.On)
+        {
+            return new ExactSums(TD.Sum(BlockedSum.Total(sumTotal, sumCompensation)), 0.0, 0.0);
+        }
+
+        (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
+        (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, TD.Load(edges + 8));
+        (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
+        (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, TD.Load(edges + 16));
+        return new ExactSums(
+            TD.Sum(BlockedSum.Total(sumTotal, sumCompensation)),
+            TD.Sum(BlockedSum.Total(linearTotal, linearCompensation)),
+            TD.Sum(BlockedSum.Total(coefficientTotal, coefficientCompensation)));
+    }
+
+    /// <summary>The row maximum in double (NaN if the row holds NaN), over the soft-capped logits with a cap.</summary>
+    private static double ExactMax<T, TD, TCap>(byte* x, int count, double cap)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+    {
         int size = Elements<T>.Size;
         int full = count & ~7;
-        int tail = count - full;
         TD negativeInfinity = TD.Create(double.NegativeInfinity);
         TD m0 = negativeInfinity, m1 = negativeInfinity, m2 = negativeInfinity, m3 = negativeInfinity;
         int i = 0;
@@ -156,96 +284,71 @@ internal static unsafe class RowStatisticsPass
             m0 = TD.Max(m0, LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap));
         }
 
-        // The partial block, and its coefficients' sources, from copies on the stack padded with −∞ (logits) and 0, so
-        // the second pass's loop reads whole blocks only and makes no call.
-        TD paddedLogits = tail > 0 ? LoadLogits<T, TD, TCap>(x + (nint)full * size, tail, cap) : negativeInfinity;
-        m1 = TD.Max(m1, paddedLogits);
-        double max = TD.MaxAcross(TD.Max(TD.Max(m0, m1), TD.Max(m2, m3)));
-        CoefficientKind kind = coefficients.Kind;
-        byte* weight = kind is CoefficientKind.Weights or CoefficientKind.Probabilities ? coefficients.Weight : null;
-        byte* paddedWeight = stackalloc byte[8 * size];
-        byte* paddedTarget = stackalloc byte[8 * size];
-        if (tail > 0 && kind != CoefficientKind.None)
+        if (full < count)
         {
-            Pad<T>(weight == null ? null : weight + (nint)full * size, paddedWeight, tail, one: true);
-            Pad<T>(targetRow == null ? null : targetRow + (nint)full * size, paddedTarget, tail, one: false);
+            m1 = TD.Max(m1, LoadLogits<T, TD, TCap>(x + (nint)full * size, count - full, cap));
         }
 
-        TD m = TD.Create(max);
-        TD zero = TD.Create(0.0);
-        TD ones = TD.Create(1.0);
-        TD tailOnes = tail > 0 ? Elements<T>.LoadPartialOnes<TD>(tail) : ones;
-        TD sum = zero, sumTotal = zero, sumCompensation = zero;
-        TD linear = zero, linearTotal = zero, linearCompensation = zero;
-        TD coefficientSum = zero, coefficientTotal = zero, coefficientCompensation = zero;
-        TD counts = zero;
-        int inBlock = 0;
-        int argMax = findArgMax ? -1 : int.MaxValue;
-        bool nanMax = double.IsNaN(max);
-        int blocks = (count + 7) >> 3;
-        for (int b = 0; b < blocks; b++)
-        {
-            i = b << 3;
-            bool inRow = i < full;
-            TD v = inRow ? LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap) : paddedLogits;
-            TD d = v - m;
-            TD atMax = TD.Equal(d, zero);
-            counts += TD.Select(atMax, ones, zero);
-            if (argMax < 0)
-            {
-                uint hits = TD.MaskBits(nanMax ? TD.IsNaN(v) : TD.Equal(v, m));
-                if (hits != 0)
-                {
-                    argMax = i + BitOperations.TrailingZeroCount(hits);
-                }
-            }
-
-            sum += TD.Select(atMax, zero, VectorMath.Exp(d));
-            if (kind != CoefficientKind.None)
-            {
-                TD a = Coefficient<T, TD>(
-                    coefficients,
-                    kind == CoefficientKind.Uniform || weight == null ? null : inRow ? weight + (nint)i * size : paddedWeight,
-                    kind != CoefficientKind.Probabilities ? null : inRow ? targetRow + (nint)i * size : paddedTarget,
-                    inRow ? ones : tailOnes);
-                linear += TD.Select(TD.Equal(a, zero), zero, a * d);
-                coefficientSum += a;
-            }
-
-            if (++inBlock == BlockedSum.BlockLength)
-            {
-                (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
-                (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
-                (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
-                sum = zero;
-                linear = zero;
-                coefficientSum = zero;
-                inBlock = 0;
-            }
-        }
-
-        (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
-        (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
-        (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
-        return new RowStatistics
-        {
-            Max = max,
-            SumOthers = TD.Sum(BlockedSum.Total(sumTotal, sumCompensation)),
-            MaxCount = (int)TD.Sum(counts),
-            Linear = TD.Sum(BlockedSum.Total(linearTotal, linearCompensation)),
-            CoefficientSum = TD.Sum(BlockedSum.Total(coefficientTotal, coefficientCompensation)),
-            ArgMax = argMax == int.MaxValue ? -1 : argMax < 0 && double.IsNegativeInfinity(max) ? 0 : argMax,
-        };
+        return TD.MaxAcross(TD.Max(TD.Max(m0, m1), TD.Max(m2, m3)));
     }
 
-    /// <summary>Copies <paramref name="count"/> elements into an 8-element block, the rest 0 (or all 1 from a null source with <paramref name="one"/>: unit weights).</summary>
-    private static void Pad<T>(byte* source, byte* block, int count, bool one)
+    /// <summary>The first class whose (capped) logit equals <paramref name="max"/>, or the first NaN when it is NaN; −1 if none.</summary>
+    private static int FirstAtMax<T, TD, TCap>(byte* x, int count, double cap, double max)
         where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
     {
-        for (int k = 0; k < 8; k++)
+        int size = Elements<T>.Size;
+        TD m = TD.Create(max);
+        bool nan = double.IsNaN(max);
+        for (int i = 0; i < count; i += 8)
         {
-            T value = k >= count ? T.Zero : source != null ? Unsafe.Read<T>(source + (nint)k * Elements<T>.Size) : one ? T.One : T.Zero;
-            Unsafe.Write(block + (nint)k * Elements<T>.Size, value);
+            TD v = LoadLogits<T, TD, TCap>(x + (nint)i * size, count - i, cap);
+            uint hits = TD.MaskBits(nan ? TD.IsNaN(v) : TD.Equal(v, m)) & (count - i >= 8 ? 0xFFu : (1u << (count - i)) - 1);
+            if (hits != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(hits);
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// One block of the exact pass outside its loop: <paramref name="lanes"/> classes from <paramref name="i"/>, their
+    /// exponentials (less class <paramref name="first"/>'s exp(0) = 1), a·(x − m) and a added to the three blocks at
+    /// <paramref name="edges"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ExactEdgeBlock<T, TD, TCap>(
+        byte* x, int i, int lanes, int first, double max, double cap, in Coefficients coefficients, byte* targetRow, double* edges)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+    {
+        TD zero = TD.Create(0.0);
+        TD d = LoadLogits<T, TD, TCap>(x + (nint)i * Elements<T>.Size, lanes, cap) - TD.Create(max);
+        Eight staged = default;
+        double* e = (double*)Unsafe.AsPointer(ref staged[0]);
+        TD.Store(VectorMath.Exp(d), e);
+        int at = first - i;
+        if ((uint)at < (uint)lanes)
+        {
+            Eight shifted = default;
+            double* ds = (double*)Unsafe.AsPointer(ref shifted[0]);
+            TD.Store(d, ds);
+            if (ds[at] == 0.0)
+            {
+                e[at] = 0.0;
+            }
+        }
+
+        TD.Store(TD.Load(edges) + TD.Load(e), edges);
+        if (coefficients.Kind != CoefficientKind.None)
+        {
+            TD a = LoadCoefficients<T, TD>(coefficients, targetRow, i, lanes);
+            TD.Store(TD.Load(edges + 8) + TD.Select(TD.Equal(a, zero), zero, a * d), edges + 8);
+            TD.Store(TD.Load(edges + 16) + a, edges + 16);
         }
     }
 
@@ -288,11 +391,100 @@ internal static unsafe class RowStatisticsPass
     /// it is overwritten), summed in double. With <paramref name="uniformLinear"/> it also sums (x − m) in double from the
     /// widened logits (a[c] = 1), so a shifted logit past float's range never overflows.
     /// </summary>
+    /// <remarks>
+    /// The first maximal class is found before the exponentials, so the loop over whole blocks is the exponential and
+    /// the sums alone: its exp(0) = 1 is left out of <see cref="RowStatistics.SumOthers"/> (log S = log1p of the rest)
+    /// when its block and the partial last block are summed after the loop, and the loop carries no per-class test.
+    /// Another class equal to the maximum adds its exact 1 to the sum.
+    /// </remarks>
     public static RowStatistics Fast<TF, TD>(float* x, int count, bool uniformLinear, float* exponentials, bool findArgMax)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        // The machine's own maximum, one instruction: a NaN it may pass over still reaches the sum below (NaN − m).
+        float max = MaxOf<TF, TD>(x, count);
+        int first = FirstEqual<TF, TD>(x, count, max);
+
+        // The whole blocks but the one holding the first maximum (skip = wholeBlocks when it lies in the partial block).
+        int wholeBlocks = count >> 4;
+        int skip = first >= 0 && (first >> 4) < wholeBlocks ? first >> 4 : wholeBlocks;
+        int loopBlocks = skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
+        // First the block holding the first maximum and the partial last block, staged through the stack (their blocks
+        // are not the loop's, so in place the order does not matter); their sums join the loop's at the end. Before
+        // the loop, so that no running sum is live across a call (the JIT would keep it in memory).
+        double* edges = stackalloc double[32];
+        new System.Span<double>(edges, 32).Clear();
+        if (skip < wholeBlocks)
+        {
+            EdgeBlock<TF, TD>(x, skip << 4, 16, first, max, uniformLinear, exponentials, edges);
+        }
+
+        if ((count & 15) != 0)
+        {
+            EdgeBlock<TF, TD>(x, wholeBlocks << 4, count & 15, first, max, uniformLinear, exponentials, edges);
+        }
+
+        TF m = TF.Create(max);
+        TD md = TD.Create(max);
+        TD sumLow = TD.Create(0.0), sumHigh = sumLow, linearLow = sumLow, linearHigh = sumLow;
+        for (int k = 0; k < loopBlocks; k++)
+        {
+            int i = (k + (k >= skip ? 1 : 0)) << 4;
+            TF v = TF.Load(x + i);
+            if (uniformLinear)
+            {
+                (TD vLow, TD vHigh) = TF.Widen(v);
+                linearLow += vLow - md;
+                linearHigh += vHigh - md;
+            }
+
+            // After the logits are read: in place, the exponentials overwrite them.
+            TF e = VectorMath.ExpNonPositive<TF, TD>(v - m);
+            if (exponentials != null)
+            {
+                TF.Store(e, exponentials + i);
+            }
+
+            (TD low, TD high) = TF.Widen(e);
+            sumLow += low;
+            sumHigh += high;
+        }
+
+        double sumOthers = TD.Sum((sumLow + TD.Load(edges)) + (sumHigh + TD.Load(edges + 8)));
+        double linear = uniformLinear ? TD.Sum((linearLow + TD.Load(edges + 16)) + (linearHigh + TD.Load(edges + 24))) : 0.0;
+        int argMax = first < 0 ? 0 : first;
+        if (double.IsNaN(sumOthers) && findArgMax)
+        {
+            // A NaN in the row: it is the maximum and the prediction (torch.argmax), wherever the machine's max put it.
+            for (int k = 0; k < count; k++)
+            {
+                if (float.IsNaN(x[k]))
+                {
+                    max = float.NaN;
+                    argMax = k;
+                    break;
+                }
+            }
+        }
+
+        return new RowStatistics
+        {
+            Max = max,
+            SumOthers = sumOthers,
+            MaxCount = 1,
+            Linear = linear,
+            CoefficientSum = uniformLinear ? count : 0.0,
+            ArgMax = findArgMax ? argMax : -1,
+        };
+    }
+
+    /// <summary>
+    /// The row maximum with the machine's own maximum instruction (a NaN it may pass over still reaches the sums, as
+    /// NaN − m, and the caller's NaN rescan).
+    /// </summary>
+    private static float MaxOf<TF, TD>(float* x, int count)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
         TF negativeInfinity = TF.Create(float.NegativeInfinity);
         TF m0 = negativeInfinity, m1 = negativeInfinity, m2 = negativeInfinity, m3 = negativeInfinity;
         int i = 0;
@@ -314,104 +506,80 @@ internal static unsafe class RowStatisticsPass
             m1 = TF.MaxNative(m1, LoadPartialFloats<TF, TD>(x + i, count - i));
         }
 
-        float max = TF.MaxAcross(TF.MaxNative(TF.MaxNative(m0, m1), TF.MaxNative(m2, m3)));
+        return TF.MaxAcross(TF.MaxNative(TF.MaxNative(m0, m1), TF.MaxNative(m2, m3)));
+    }
 
-        // One loop over every block; the last, partial one is read from (and its exponentials written to) a copy on
-        // the stack padded with −∞, so the loop has no call and its sums stay in registers.
-        int full = count & ~15;
-        int tail = count - full;
-        float* padded = stackalloc float[16];
-        float* paddedExponentials = stackalloc float[16];
+    /// <summary>The first index whose element equals <paramref name="value"/>, or −1 (a NaN value equals nothing).</summary>
+    private static int FirstEqual<TF, TD>(float* x, int count, float value)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TF v = TF.Create(value);
+        int i = 0;
+        for (; i <= count - 16; i += 16)
+        {
+            uint hits = TF.MaskBits(TF.Equal(TF.Load(x + i), v));
+            if (hits != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(hits);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            if (x[i] == value)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// One block of the fast pass outside its loop: <paramref name="lanes"/> logits at <paramref name="i"/> (the rest
+    /// −∞), their exponentials stored, and their contributions to the lane sums added to
+    /// <paramref name="contributions"/> (16 exponentials, then 16 shifted logits) in double, with the exponential of
+    /// class <paramref name="first"/> left out when it is exp(0) = 1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void EdgeBlock<TF, TD>(float* x, int i, int lanes, int first, float max, bool uniformLinear, float* exponentials, double* contributions)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        float* logits = stackalloc float[16];
+        float* staged = stackalloc float[16];
         for (int k = 0; k < 16; k++)
         {
-            padded[k] = k < tail ? x[full + k] : float.NegativeInfinity;
+            logits[k] = k < lanes ? x[i + k] : float.NegativeInfinity;
         }
 
-        double linearTail = 0.0;
-        if (uniformLinear)
-        {
-            for (int k = 0; k < tail; k++)
-            {
-                linearTail += (double)x[full + k] - max;
-            }
-        }
-
-        TF m = TF.Create(max);
-        TD md = TD.Create(max);
-        TF zero = TF.Create(0f);
-        TF one = TF.Create(1f);
-        TF counts = zero;
-        TD sumLow = TD.Create(0.0), sumHigh = sumLow, linearLow = sumLow, linearHigh = sumLow;
-        int argMax = findArgMax ? -1 : int.MaxValue;
-        int blocks = (count + 15) >> 4;
-        for (int b = 0; b < blocks; b++)
-        {
-            i = b << 4;
-            bool inRow = i < full;
-            TF v = TF.Load(inRow ? x + i : padded);
-            TF d = v - m;
-            TF atMax = TF.Equal(d, zero);
-            counts += TF.Select(atMax, one, zero);
-            if (argMax < 0)
-            {
-                uint hits = TF.MaskBits(TF.Equal(v, m)) & LaneMask(count - i);
-                if (hits != 0)
-                {
-                    argMax = i + BitOperations.TrailingZeroCount(hits);
-                }
-            }
-
-            if (uniformLinear && inRow)
-            {
-                (TD vLow, TD vHigh) = TF.Widen(v);
-                linearLow += vLow - md;
-                linearHigh += vHigh - md;
-            }
-
-            // After the logits are read: in place, the exponentials overwrite them.
-            TF e = VectorMath.ExpNonPositive<TF, TD>(d);
-            if (exponentials != null)
-            {
-                TF.Store(e, inRow ? exponentials + i : paddedExponentials);
-            }
-
-            (TD low, TD high) = TF.Widen(TF.Select(atMax, zero, e));
-            sumLow += low;
-            sumHigh += high;
-        }
-
+        TF v = TF.Load(logits);
+        TF.Store(VectorMath.ExpNonPositive<TF, TD>(v - TF.Create(max)), staged);
         if (exponentials != null)
         {
-            for (int k = 0; k < tail; k++)
+            for (int k = 0; k < lanes; k++)
             {
-                exponentials[full + k] = paddedExponentials[k];
+                exponentials[i + k] = staged[k];
             }
         }
 
-        double sumOthers = TD.Sum(sumLow + sumHigh);
-        if (double.IsNaN(sumOthers) && findArgMax)
+        int at = first - i;
+        if ((uint)at < (uint)lanes && logits[at] - max == 0f)
         {
-            // A NaN in the row: it is the maximum and the prediction (torch.argmax), wherever the machine's max put it.
-            for (int k = 0; k < count; k++)
-            {
-                if (float.IsNaN(x[k]))
-                {
-                    max = float.NaN;
-                    argMax = k;
-                    break;
-                }
-            }
+            staged[at] = 0f;
         }
 
-        return new RowStatistics
+        (TD low, TD high) = TF.Widen(TF.Load(staged));
+        TD.Store(TD.Load(contributions) + low, contributions);
+        TD.Store(TD.Load(contributions + 8) + high, contributions + 8);
+        if (uniformLinear)
         {
-            Max = max,
-            SumOthers = sumOthers,
-            MaxCount = (int)TF.SumOfCounts(counts),
-            Linear = uniformLinear ? TD.Sum(linearLow + linearHigh) + linearTail : 0.0,
-            CoefficientSum = uniformLinear ? count : 0.0,
-            ArgMax = argMax == int.MaxValue ? -1 : argMax < 0 && float.IsNegativeInfinity(max) ? 0 : argMax,
-        };
+            for (int k = 0; k < lanes; k++)
+            {
+                contributions[16 + k] += (double)logits[k] - max;
+            }
+        }
     }
 
     /// <summary>Bits [0, lanes) of a float block's 16 set (all 16 for a full block).</summary>

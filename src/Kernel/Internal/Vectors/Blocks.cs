@@ -73,6 +73,18 @@ internal unsafe interface IDoubleBlock<TSelf>
     /// </summary>
     static abstract TSelf ScaleB(TSelf y, TSelf n);
 
+    /// <summary>Whether <see cref="ScaleB"/> is one instruction (AVX-512's vscalefpd, at this block's width).</summary>
+    static abstract bool HasScaleInstruction { get; }
+
+    /// <summary>
+    /// The bits of y with k added to the exponent field, for the rounded values t = 1.5·2⁵² + k of an exponent reduction
+    /// (k sits in t's low mantissa bits): exactly y·2ᵏ wherever that is a normal double; the caller checks that it is.
+    /// </summary>
+    static abstract TSelf AddExponent(TSelf y, TSelf t);
+
+    /// <summary>Whether |value| &gt; <paramref name="bound"/> in any lane (false for NaN lanes).</summary>
+    static abstract bool AnyAbsGreaterThan(TSelf value, TSelf bound);
+
     /// <summary>min(max(x, lower), upper) lane by lane, with a NaN lane of x kept NaN on every machine.</summary>
     static abstract TSelf Clamp(TSelf x, TSelf lower, TSelf upper);
 
@@ -131,6 +143,18 @@ internal unsafe interface IFloatBlock<TSelf, TDouble>
     /// then by 2ⁿ⁻ʰ, h = ⌊n/2⌋, whose first product is exact: the same bits either way).
     /// </summary>
     static abstract TSelf ScaleB(TSelf y, TSelf n);
+
+    /// <inheritdoc cref="IDoubleBlock{TSelf}.HasScaleInstruction"/>
+    static abstract bool HasScaleInstruction { get; }
+
+    /// <summary>
+    /// The bits of y with k added to the exponent field, for the rounded values t = 1.5·2²³ + k of an exponent reduction
+    /// (k sits in t's low mantissa bits): exactly y·2ᵏ wherever that is a normal float; the caller checks that it is.
+    /// </summary>
+    static abstract TSelf AddExponent(TSelf y, TSelf t);
+
+    /// <inheritdoc cref="IDoubleBlock{TSelf}.AnyAbsGreaterThan"/>
+    static abstract bool AnyAbsGreaterThan(TSelf value, TSelf bound);
 
     /// <summary>max(lower, x) lane by lane, with a NaN lane of x kept NaN on every machine.</summary>
     static abstract TSelf ClampBelow(TSelf x, TSelf lower);

@@ -120,9 +120,23 @@ internal readonly unsafe struct Double128 : IDoubleBlock<Double128>
     private static Vector128<double> Pow2(Vector128<double> k) =>
         (((Vector128.Create(Bits.DoubleMagic) + k).AsUInt64() + Vector128.Create(Bits.DoubleBias)) << 52).AsDouble();
 
+    public static bool HasScaleInstruction => Avx512F.VL.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double128 AddExponent(Double128 y, Double128 t) => new((y._a.AsInt64() + (t._a.AsInt64() << 52)).AsDouble(), (y._b.AsInt64() + (t._b.AsInt64() << 52)).AsDouble(), (y._c.AsInt64() + (t._c.AsInt64() << 52)).AsDouble(), (y._d.AsInt64() + (t._d.AsInt64() << 52)).AsDouble());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyAbsGreaterThan(Double128 value, Double128 bound) =>
+        (Vector128.GreaterThan(Vector128.Abs(value._a), bound._a) | Vector128.GreaterThan(Vector128.Abs(value._b), bound._b) | Vector128.GreaterThan(Vector128.Abs(value._c), bound._c) | Vector128.GreaterThan(Vector128.Abs(value._d), bound._d)).AsUInt64() != Vector128<ulong>.Zero;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 ScaleB(Double128 y, Double128 n)
     {
+        if (Avx512F.VL.IsSupported)
+        {
+            return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b), Avx512F.VL.Scale(y._c, n._c), Avx512F.VL.Scale(y._d, n._d));
+        }
+
         Double128 h = Floor(n * Create(0.5));
         return y * Pow2(h) * Pow2(n - h);
     }
@@ -232,9 +246,23 @@ internal readonly unsafe struct Float128 : IFloatBlock<Float128, Double128>
     private static Vector128<float> Pow2(Vector128<float> k) =>
         (((Vector128.Create(Bits.FloatMagic) + k).AsUInt32() + Vector128.Create(Bits.FloatBias)) << 23).AsSingle();
 
+    public static bool HasScaleInstruction => Avx512F.VL.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float128 AddExponent(Float128 y, Float128 t) => new((y._a.AsInt32() + (t._a.AsInt32() << 23)).AsSingle(), (y._b.AsInt32() + (t._b.AsInt32() << 23)).AsSingle(), (y._c.AsInt32() + (t._c.AsInt32() << 23)).AsSingle(), (y._d.AsInt32() + (t._d.AsInt32() << 23)).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyAbsGreaterThan(Float128 value, Float128 bound) =>
+        (Vector128.GreaterThan(Vector128.Abs(value._a), bound._a) | Vector128.GreaterThan(Vector128.Abs(value._b), bound._b) | Vector128.GreaterThan(Vector128.Abs(value._c), bound._c) | Vector128.GreaterThan(Vector128.Abs(value._d), bound._d)).AsUInt32() != Vector128<uint>.Zero;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 ScaleB(Float128 y, Float128 n)
     {
+        if (Avx512F.VL.IsSupported)
+        {
+            return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b), Avx512F.VL.Scale(y._c, n._c), Avx512F.VL.Scale(y._d, n._d));
+        }
+
         Float128 h = Floor(n * Create(0.5f));
         return y * Pow2(h) * Pow2(n - h);
     }

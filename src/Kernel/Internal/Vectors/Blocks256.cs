@@ -97,9 +97,23 @@ internal readonly unsafe struct Double256 : IDoubleBlock<Double256>
     private static Vector256<double> Pow2(Vector256<double> k) =>
         (((Vector256.Create(Bits.DoubleMagic) + k).AsUInt64() + Vector256.Create(Bits.DoubleBias)) << 52).AsDouble();
 
+    public static bool HasScaleInstruction => Avx512F.VL.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 AddExponent(Double256 y, Double256 t) => new((y._a.AsInt64() + (t._a.AsInt64() << 52)).AsDouble(), (y._b.AsInt64() + (t._b.AsInt64() << 52)).AsDouble());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyAbsGreaterThan(Double256 value, Double256 bound) =>
+        (Vector256.GreaterThan(Vector256.Abs(value._a), bound._a) | Vector256.GreaterThan(Vector256.Abs(value._b), bound._b)).AsUInt64() != Vector256<ulong>.Zero;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 ScaleB(Double256 y, Double256 n)
     {
+        if (Avx512F.VL.IsSupported)
+        {
+            return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b));
+        }
+
         Double256 h = Floor(n * Create(0.5));
         return y * Pow2(h) * Pow2(n - h);
     }
@@ -197,9 +211,23 @@ internal readonly unsafe struct Float256 : IFloatBlock<Float256, Double256>
     private static Vector256<float> Pow2(Vector256<float> k) =>
         (((Vector256.Create(Bits.FloatMagic) + k).AsUInt32() + Vector256.Create(Bits.FloatBias)) << 23).AsSingle();
 
+    public static bool HasScaleInstruction => Avx512F.VL.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float256 AddExponent(Float256 y, Float256 t) => new((y._a.AsInt32() + (t._a.AsInt32() << 23)).AsSingle(), (y._b.AsInt32() + (t._b.AsInt32() << 23)).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyAbsGreaterThan(Float256 value, Float256 bound) =>
+        (Vector256.GreaterThan(Vector256.Abs(value._a), bound._a) | Vector256.GreaterThan(Vector256.Abs(value._b), bound._b)).AsUInt32() != Vector256<uint>.Zero;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 ScaleB(Float256 y, Float256 n)
     {
+        if (Avx512F.VL.IsSupported)
+        {
+            return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b));
+        }
+
         Float256 h = Floor(n * Create(0.5f));
         return y * Pow2(h) * Pow2(n - h);
     }

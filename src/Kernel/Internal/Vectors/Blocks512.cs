@@ -93,6 +93,14 @@ internal readonly unsafe struct Double512 : IDoubleBlock<Double512>
     public static Double512 Pow2(Double512 k) =>
         new((((Vector512.Create(Bits.DoubleMagic) + k._v).AsUInt64() + Vector512.Create(Bits.DoubleBias)) << 52).AsDouble());
 
+    public static bool HasScaleInstruction => Avx512F.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double512 AddExponent(Double512 y, Double512 t) => new((y._v.AsInt64() + (t._v.AsInt64() << 52)).AsDouble());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyAbsGreaterThan(Double512 value, Double512 bound) => Vector512.GreaterThanAny(Vector512.Abs(value._v), bound._v);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double512 ScaleB(Double512 y, Double512 n)
     {
@@ -180,6 +188,14 @@ internal readonly unsafe struct Float512 : IFloatBlock<Float512, Double512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float512 Pow2(Float512 k) =>
         new((((Vector512.Create(Bits.FloatMagic) + k._v).AsUInt32() + Vector512.Create(Bits.FloatBias)) << 23).AsSingle());
+
+    public static bool HasScaleInstruction => Avx512F.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float512 AddExponent(Float512 y, Float512 t) => new((y._v.AsInt32() + (t._v.AsInt32() << 23)).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyAbsGreaterThan(Float512 value, Float512 bound) => Vector512.GreaterThanAny(Vector512.Abs(value._v), bound._v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float512 ScaleB(Float512 y, Float512 n)

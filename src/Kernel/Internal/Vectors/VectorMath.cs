@@ -9,8 +9,10 @@ namespace Xent.Internal.Vectors;
 /// </summary>
 /// <remarks>
 /// Both use Cody–Waite range reduction, exp(x) = 2ⁿ·e^r with n = round(x·log₂e) and r = x − n·ln 2 in two parts
-/// (|r| ≤ ln 2 / 2), a polynomial for e^r, and 2ⁿ applied as two exact powers of two (2ʰ then 2ⁿ⁻ʰ, h = ⌊n/2⌋), so
-/// the only rounding of the scaling is the last product, including in the subnormal range.
+/// (|r| ≤ ln 2 / 2), a polynomial for e^r, and 2ⁿ applied by AVX-512's scale instruction, by adding n to the exponent
+/// field where the result is normal, or as two exact powers of two (2ʰ then 2ⁿ⁻ʰ, h = ⌊n/2⌋) where it may not be: so
+/// the only rounding of the scaling is the last one, including in the subnormal range, and every form gives the same
+/// bits.
 /// </remarks>
 internal static class VectorMath
 {
@@ -37,7 +39,8 @@ internal static class VectorMath
     {
         // A NaN argument stays NaN through every step below, on every machine.
         x = TF.ClampBelow(x, TF.Create(-104f));
-        TF n = TF.MultiplyAdd(x, TF.Create(Log2EFloat), TF.Create(Bits.FloatMagic)) - TF.Create(Bits.FloatMagic);
+        TF t = TF.MultiplyAdd(x, TF.Create(Log2EFloat), TF.Create(Bits.FloatMagic));
+        TF n = t - TF.Create(Bits.FloatMagic);
         TF r = TF.MultiplyAdd(n, TF.Create(-Ln2HighFloat), x);
         r = TF.MultiplyAdd(n, TF.Create(-Ln2LowFloat), r);
 
@@ -50,8 +53,15 @@ internal static class VectorMath
         TF p = TF.MultiplyAdd(TF.MultiplyAdd(p45, r2, p23), r2, p01);
         TF y = TF.MultiplyAdd(p, r2, r) + TF.Create(1f);
 
-        // n ∈ [−150, 0]: y·2ⁿ rounded once.
-        return TF.ScaleB(y, n);
+        // n ∈ [−150, 0]: y·2ⁿ rounded once. Without a scale instruction, n is added to y's exponent field, exact where
+        // the result is normal (n ≥ −125, as y > ½); a block with a lane below takes the two-product form (the same
+        // bits): only where some exponential is below 2⁻¹²⁵, so the branch is almost never taken.
+        if (TF.HasScaleInstruction)
+        {
+            return TF.ScaleB(y, n);
+        }
+
+        return TF.AnyAbsGreaterThan(n, TF.Create(125f)) ? TF.ScaleB(y, n) : TF.AddExponent(y, t);
     }
 
     /// <summary>
@@ -63,27 +73,31 @@ internal static class VectorMath
         where TD : unmanaged, IDoubleBlock<TD>
     {
         x = TD.Clamp(x, TD.Create(-746.0), TD.Create(710.0));
-        TD n = TD.MultiplyAdd(x, TD.Create(Log2E), TD.Create(Bits.DoubleMagic)) - TD.Create(Bits.DoubleMagic);
+        TD t = TD.MultiplyAdd(x, TD.Create(Log2E), TD.Create(Bits.DoubleMagic));
+        TD n = t - TD.Create(Bits.DoubleMagic);
         TD r = TD.MultiplyAdd(n, TD.Create(-Ln2High), x);
         r = TD.MultiplyAdd(n, TD.Create(-Ln2Low), r);
 
         // e^r = 1 + r + r²·q(r), q the Taylor series of (e^r − 1 − r)/r² to r¹¹: truncation below 1e-17 for |r| ≤ ln 2 / 2.
-        // Estrin's scheme (pairs, then r², r⁴): four multiply-adds deep instead of twelve.
+        // Horner's scheme in r² over pairs (c₂ₖ + c₂ₖ₊₁·r), each pair made just before it is used: six multiply-adds
+        // deep instead of twelve, and few values live at once, so that sixteen registers (AVX2) hold the whole loop.
         TD r2 = r * r;
-        TD r4 = r2 * r2;
-        TD q01 = TD.MultiplyAdd(TD.Create(1.0 / 6.0), r, TD.Create(0.5));
-        TD q23 = TD.MultiplyAdd(TD.Create(1.0 / 120.0), r, TD.Create(1.0 / 24.0));
-        TD q45 = TD.MultiplyAdd(TD.Create(1.0 / 5040.0), r, TD.Create(1.0 / 720.0));
-        TD q67 = TD.MultiplyAdd(TD.Create(1.0 / 362880.0), r, TD.Create(1.0 / 40320.0));
-        TD q89 = TD.MultiplyAdd(TD.Create(1.0 / 39916800.0), r, TD.Create(1.0 / 3628800.0));
-        TD q1011 = TD.MultiplyAdd(TD.Create(1.0 / 6227020800.0), r, TD.Create(1.0 / 479001600.0));
-        TD q03 = TD.MultiplyAdd(q23, r2, q01);
-        TD q47 = TD.MultiplyAdd(q67, r2, q45);
-        TD q811 = TD.MultiplyAdd(q1011, r2, q89);
-        TD q = TD.MultiplyAdd(TD.MultiplyAdd(q811, r4, q47), r4, q03);
+        TD q = TD.MultiplyAdd(TD.Create(1.0 / 6227020800.0), r, TD.Create(1.0 / 479001600.0));
+        q = TD.MultiplyAdd(q, r2, TD.MultiplyAdd(TD.Create(1.0 / 39916800.0), r, TD.Create(1.0 / 3628800.0)));
+        q = TD.MultiplyAdd(q, r2, TD.MultiplyAdd(TD.Create(1.0 / 362880.0), r, TD.Create(1.0 / 40320.0)));
+        q = TD.MultiplyAdd(q, r2, TD.MultiplyAdd(TD.Create(1.0 / 5040.0), r, TD.Create(1.0 / 720.0)));
+        q = TD.MultiplyAdd(q, r2, TD.MultiplyAdd(TD.Create(1.0 / 120.0), r, TD.Create(1.0 / 24.0)));
+        q = TD.MultiplyAdd(q, r2, TD.MultiplyAdd(TD.Create(1.0 / 6.0), r, TD.Create(0.5)));
         TD y = TD.MultiplyAdd(q, r2, r) + TD.Create(1.0);
 
-        // n ∈ [−1077, 1025]: y·2ⁿ rounded once.
-        return TD.ScaleB(y, n);
+        // n ∈ [−1077, 1025]: y·2ⁿ rounded once. Without a scale instruction, n is added to y's exponent field, exact
+        // where the result is normal and finite (|n| ≤ 1021, as ½ < y < 2); a block with a lane outside takes the
+        // two-product form (the same bits).
+        if (TD.HasScaleInstruction)
+        {
+            return TD.ScaleB(y, n);
+        }
+
+        return TD.AnyAbsGreaterThan(n, TD.Create(1021.0)) ? TD.ScaleB(y, n) : TD.AddExponent(y, t);
     }
 }
