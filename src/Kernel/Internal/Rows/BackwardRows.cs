@@ -123,6 +123,7 @@ internal static unsafe class BackwardRows
     }
 
     /// <summary>A contiguous row, eight classes at a time.</summary>
+    [MethodImpl(Compile.HotLoop)]
     private static void Row<T, TD>(ref BackwardJob job, int position, byte* a, byte* b, byte* output, int classes)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
@@ -156,6 +157,7 @@ internal static unsafe class BackwardRows
     }
 
     /// <summary>Eight positions at a time, one per lane, classes <paramref name="classStride"/> bytes apart.</summary>
+    [MethodImpl(Compile.HotLoop)]
     private static void Tile<T, TD>(ref BackwardJob job, int position0, int lanes, byte* a, byte* b, byte* output, int classes, nint classStride)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>

@@ -18,7 +18,7 @@ internal struct Eight
 internal static unsafe class Elements<T>
     where T : IFloatingPointIeee754<T>
 {
-    public static readonly int Size = Unsafe.SizeOf<T>();
+    public static int Size { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Unsafe.SizeOf<T>(); }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TD Load<TD>(byte* source)

@@ -55,6 +55,7 @@ internal static unsafe class LaneTilePass
         }
     }
 
+    [MethodImpl(Compile.HotLoop)]
     private static void Statistics<T, TD, TCap>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, RowStatistics* statistics)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
@@ -143,6 +144,7 @@ internal static unsafe class LaneTilePass
         }
     }
 
+    [MethodImpl(Compile.HotLoop)]
     private static void Gradient<T, TD, TCap>(
         in LaneTile tile, byte* gradient, in Coefficients coefficients, byte* targets, double cap,
         ref Eight max, ref Eight factor, ref Eight coefficientScale, ref Eight target, ref Eight targetTerm, ref Eight ignored)

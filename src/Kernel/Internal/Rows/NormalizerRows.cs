@@ -73,15 +73,7 @@ internal static unsafe class NormalizerRows
                     continue;
                 }
 
-                TD m = TD.Create(s.Max);
-                TD scale = TD.Create(job.Kind == Normalizer.Softmax ? s.SumExp : s.LogSum);
-                byte* y = job.Output + row * rowBytes;
-                for (int i = 0; i < classes; i += 8)
-                {
-                    int lanes = classes - i;
-                    TD value = Normalize(job.Kind, RowStatisticsPass.LoadLogits<T, TD, NoSoftCap>(x + (nint)i * size, lanes, 0.0), m, scale);
-                    Elements<T>.StoreBlock(value, y + (nint)i * size, lanes);
-                }
+                NormalizeRow<T, TD>(job.Kind, x, job.Output + row * rowBytes, classes, s.Max, job.Kind == Normalizer.Softmax ? s.SumExp : s.LogSum);
             }
 
             return;
@@ -131,6 +123,29 @@ internal static unsafe class NormalizerRows
             {
                 WalkShape.Transpose<T>(job.Output + offset, stagedOutput, classes, lanes, toTile: false);
             }
+        }
+    }
+
+    /// <summary>One contiguous row of softmax or log-softmax from its maximum and S (or log S); y may be x.</summary>
+    [MethodImpl(Compile.HotLoop)]
+    private static void NormalizeRow<T, TD>(Normalizer kind, byte* x, byte* y, int classes, double max, double scale)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        int size = Elements<T>.Size;
+        TD m = TD.Create(max);
+        TD s = TD.Create(scale);
+        int whole = classes & ~7;
+        for (int i = 0; i < whole; i += 8)
+        {
+            Elements<T>.Store(Normalize(kind, Elements<T>.Load<TD>(x + (nint)i * size), m, s), y + (nint)i * size);
+        }
+
+        if (whole < classes)
+        {
+            int lanes = classes - whole;
+            TD value = Normalize(kind, RowStatisticsPass.LoadLogits<T, TD, NoSoftCap>(x + (nint)whole * size, lanes, 0.0), m, s);
+            Elements<T>.StoreBlock(value, y + (nint)whole * size, lanes);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Xent.Internal.Vectors;
 
 namespace Xent.Internal.Rows;
@@ -47,24 +48,58 @@ internal static unsafe class RowGradient
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
     {
+        // The block holding the target and the partial last block first (in place, the loop never reads them), then
+        // the other whole blocks in a loop with no per-class test.
+        int wholeBlocks = count >> 3;
+        int skip = (uint)target < (uint)(wholeBlocks << 3) ? target >> 3 : wholeBlocks;
+        if (skip < wholeBlocks)
+        {
+            EdgeBlock<T, TD, TCap>(x, gradient, skip << 3, 8, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm);
+        }
+
+        if ((count & 7) != 0)
+        {
+            EdgeBlock<T, TD, TCap>(x, gradient, wholeBlocks << 3, count & 7, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm);
+        }
+
+        if (coefficients.Kind == CoefficientKind.None)
+        {
+            Blocks<T, TD, TCap, NoLinearTerm>(x, gradient, wholeBlocks, skip, max, cap, coefficients, targetRow, factor, coefficientScale);
+        }
+        else
+        {
+            Blocks<T, TD, TCap, WithLinearTerm>(x, gradient, wholeBlocks, skip, max, cap, coefficients, targetRow, factor, coefficientScale);
+        }
+    }
+
+    /// <summary>The whole blocks but <paramref name="skip"/>: g = exp(z − m)·f (− a·s′), times the cap's derivative.</summary>
+    [MethodImpl(Compile.HotLoop)]
+    private static void Blocks<T, TD, TCap, TLinear>(
+        byte* x, byte* gradient, int wholeBlocks, int skip, double max, double cap, in Coefficients coefficients, byte* targetRow,
+        double factor, double coefficientScale)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+        where TLinear : ILinearTerm
+    {
         int size = Elements<T>.Size;
+        int loopBlocks = skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
+        CoefficientKind kind = coefficients.Kind;
+        byte* weight = kind is CoefficientKind.Weights or CoefficientKind.Probabilities ? coefficients.Weight : null;
         TD m = TD.Create(max);
         TD f = TD.Create(factor);
         TD s = TD.Create(coefficientScale);
-        for (int i = 0; i < count; i += 8)
+        for (int k = 0; k < loopBlocks; k++)
         {
-            int lanes = count - i;
-            byte* at = x + (nint)i * size;
-            TD z = RowStatisticsPass.LoadLogits<T, TD, TCap>(at, lanes, cap);
+            int i = (k + (k >= skip ? 1 : 0)) << 3;
+            TD z = RowStatisticsPass.LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap);
             TD g = VectorMath.Exp(z - m) * f;
-            if (coefficients.Kind != CoefficientKind.None)
+            if (TLinear.On)
             {
-                g -= RowStatisticsPass.LoadCoefficients<T, TD>(coefficients, targetRow, i, lanes) * s;
-            }
-
-            if ((uint)(target - i) < 8u)
-            {
-                g = AdjustLane(g, target - i, targetTerm);
+                TD one = TD.Create(1.0);
+                TD w = kind == CoefficientKind.Uniform || weight == null ? one : Elements<T>.Load<TD>(weight + (nint)i * size);
+                TD p = kind == CoefficientKind.Probabilities ? Elements<T>.Load<TD>(targetRow + (nint)i * size) : one;
+                g -= RowStatisticsPass.CoefficientOf(coefficients, w, p, one) * s;
             }
 
             if (TCap.On)
@@ -73,15 +108,46 @@ internal static unsafe class RowGradient
                 g *= TD.Create(1.0) - r * r;
             }
 
-            byte* destination = gradient + (nint)i * size;
-            Elements<T>.StoreBlock(g, destination, lanes);
+            Elements<T>.Store(g, gradient + (nint)i * size);
         }
+    }
+
+    /// <summary>One block outside the loop: <paramref name="lanes"/> classes from <paramref name="i"/>, the target's term included.</summary>
+    [MethodImpl(Compile.HotLoop)]
+    private static void EdgeBlock<T, TD, TCap>(
+        byte* x, byte* gradient, int i, int lanes, double max, double cap, in Coefficients coefficients, byte* targetRow,
+        double factor, double coefficientScale, int target, double targetTerm)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+    {
+        int size = Elements<T>.Size;
+        TD z = RowStatisticsPass.LoadLogits<T, TD, TCap>(x + (nint)i * size, lanes, cap);
+        TD g = VectorMath.Exp(z - TD.Create(max)) * TD.Create(factor);
+        if (coefficients.Kind != CoefficientKind.None)
+        {
+            g -= RowStatisticsPass.LoadCoefficients<T, TD>(coefficients, targetRow, i, lanes) * TD.Create(coefficientScale);
+        }
+
+        if ((uint)(target - i) < (uint)lanes)
+        {
+            g = AdjustLane(g, target - i, targetTerm);
+        }
+
+        if (TCap.On)
+        {
+            TD r = z / TD.Create(cap);
+            g *= TD.Create(1.0) - r * r;
+        }
+
+        Elements<T>.StoreBlock(g, gradient + (nint)i * size, lanes);
     }
 
     /// <summary>
     /// The gradient of a contiguous float row over the float exponentials the fast statistic pass stored in it:
     /// g[c] = e[c]·f − s′ − [c = t]·s·b, each widened and computed in double, rounded once.
     /// </summary>
+    [MethodImpl(Compile.HotLoop)]
     public static void Fast<TF, TD>(float* gradient, int count, double factor, double offset, int target, double targetTerm)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>

@@ -193,6 +193,7 @@ internal static unsafe class RowStatisticsPass
     /// The loop of the exact pass over the whole blocks but <paramref name="skip"/>: Σ exp(x − m), and with a linear term
     /// Σ a·(x − m) and Σ a, in blocked compensated sums that take the edge blocks' sums (<paramref name="edges"/>) last.
     /// </summary>
+    [MethodImpl(Compile.HotLoop)]
     private static ExactSums ExactLoop<T, TD, TCap, TLinear>(
         byte* x, int wholeBlocks, int skip, double max, double cap, in Coefficients coefficients, byte* targetRow, double* edges)
         where T : IFloatingPointIeee754<T>
@@ -261,6 +262,7 @@ internal static unsafe class RowStatisticsPass
     }
 
     /// <summary>The row maximum in double (NaN if the row holds NaN), over the soft-capped logits with a cap.</summary>
+    [MethodImpl(Compile.HotLoop)]
     private static double ExactMax<T, TD, TCap>(byte* x, int count, double cap)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
@@ -293,6 +295,7 @@ internal static unsafe class RowStatisticsPass
     }
 
     /// <summary>The first class whose (capped) logit equals <paramref name="max"/>, or the first NaN when it is NaN; −1 if none.</summary>
+    [MethodImpl(Compile.HotLoop)]
     private static int FirstAtMax<T, TD, TCap>(byte* x, int count, double cap, double max)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
@@ -301,7 +304,24 @@ internal static unsafe class RowStatisticsPass
         int size = Elements<T>.Size;
         TD m = TD.Create(max);
         bool nan = double.IsNaN(max);
-        for (int i = 0; i < count; i += 8)
+        int i = 0;
+        if (!nan)
+        {
+            // Four blocks per test: the scan costs a fraction of the exponentials' pass.
+            for (; i <= count - 32; i += 32)
+            {
+                TD hit = TD.Equal(LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap), m);
+                hit = TD.Select(hit, hit, TD.Equal(LoadLogits<T, TD, TCap>(x + (nint)(i + 8) * size, 8, cap), m));
+                hit = TD.Select(hit, hit, TD.Equal(LoadLogits<T, TD, TCap>(x + (nint)(i + 16) * size, 8, cap), m));
+                hit = TD.Select(hit, hit, TD.Equal(LoadLogits<T, TD, TCap>(x + (nint)(i + 24) * size, 8, cap), m));
+                if (TD.MaskBits(hit) != 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        for (; i < count; i += 8)
         {
             TD v = LoadLogits<T, TD, TCap>(x + (nint)i * size, count - i, cap);
             uint hits = TD.MaskBits(nan ? TD.IsNaN(v) : TD.Equal(v, m)) & (count - i >= 8 ? 0xFFu : (1u << (count - i)) - 1);
@@ -319,7 +339,7 @@ internal static unsafe class RowStatisticsPass
     /// exponentials (less class <paramref name="first"/>'s exp(0) = 1), a·(x − m) and a added to the three blocks at
     /// <paramref name="edges"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(Compile.HotLoop)]
     private static void ExactEdgeBlock<T, TD, TCap>(
         byte* x, int i, int lanes, int first, double max, double cap, in Coefficients coefficients, byte* targetRow, double* edges)
         where T : IFloatingPointIeee754<T>
@@ -397,6 +417,7 @@ internal static unsafe class RowStatisticsPass
     /// when its block and the partial last block are summed after the loop, and the loop carries no per-class test.
     /// Another class equal to the maximum adds its exact 1 to the sum.
     /// </remarks>
+    [MethodImpl(Compile.HotLoop)]
     public static RowStatistics Fast<TF, TD>(float* x, int count, bool uniformLinear, float* exponentials, bool findArgMax)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
@@ -481,6 +502,7 @@ internal static unsafe class RowStatisticsPass
     /// The row maximum with the machine's own maximum instruction (a NaN it may pass over still reaches the sums, as
     /// NaN − m, and the caller's NaN rescan).
     /// </summary>
+    [MethodImpl(Compile.HotLoop)]
     private static float MaxOf<TF, TD>(float* x, int count)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
@@ -510,12 +532,27 @@ internal static unsafe class RowStatisticsPass
     }
 
     /// <summary>The first index whose element equals <paramref name="value"/>, or −1 (a NaN value equals nothing).</summary>
+    [MethodImpl(Compile.HotLoop)]
     private static int FirstEqual<TF, TD>(float* x, int count, float value)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
     {
         TF v = TF.Create(value);
         int i = 0;
+
+        // Four blocks per test: the scan costs a fraction of the exponentials' pass.
+        for (; i <= count - 64; i += 64)
+        {
+            TF hit = TF.Equal(TF.Load(x + i), v);
+            hit = TF.Select(hit, hit, TF.Equal(TF.Load(x + i + 16), v));
+            hit = TF.Select(hit, hit, TF.Equal(TF.Load(x + i + 32), v));
+            hit = TF.Select(hit, hit, TF.Equal(TF.Load(x + i + 48), v));
+            if (TF.MaskBits(hit) != 0)
+            {
+                break;
+            }
+        }
+
         for (; i <= count - 16; i += 16)
         {
             uint hits = TF.MaskBits(TF.Equal(TF.Load(x + i), v));
@@ -542,7 +579,7 @@ internal static unsafe class RowStatisticsPass
     /// <paramref name="contributions"/> (16 exponentials, then 16 shifted logits) in double, with the exponential of
     /// class <paramref name="first"/> left out when it is exp(0) = 1.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(Compile.HotLoop)]
     private static void EdgeBlock<TF, TD>(float* x, int i, int lanes, int first, float max, bool uniformLinear, float* exponentials, double* contributions)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
