@@ -15,7 +15,7 @@ public static partial class Functional
     /// <summary>
     /// The number of threads the kernel may use for one call (the counterpart of <c>torch.set_num_threads</c>),
     /// <see cref="Environment.ProcessorCount"/> by default. Results never depend on it: work is split into chunks of rows
-    /// fixed by the shape alone, and their partial sums are combined in chunk order, so every value is the same, bit
+    /// (of elements, for the element-wise losses) fixed by the shape alone, and their partial sums are combined in chunk order, so every value is the same, bit
     /// for bit, at any setting. Calls of fewer than about 32,768 elements run on the calling thread.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to less than 1.</exception>

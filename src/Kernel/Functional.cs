@@ -34,7 +34,9 @@ namespace Xent;
 /// the exponentials are stored in the gradient buffer first, so a float gradient there is within
 /// 2u·|g| + 3u·|s|·Σ_c|a[c]| of the float64 gradient (u = 2⁻¹¹ for Half). Results are the same, bit for bit, at every vector width
 /// (AVX-512, AVX2, SSE, Arm64 AdvSimd) and thread count; the one exception is x64 processors without FMA3 (before 2013),
-/// where the exponentials' polynomial steps round twice and may differ from other machines' by an ulp.
+/// where the polynomial steps of the exponentials and logarithms round twice and may differ from other machines' by an
+/// ulp. The element-wise losses (BCE with logits, BCE, KL divergence) are computed the same way, eight elements at a time
+/// in double with the library's vector exponential and logarithms, their sums compensated per lane and per chunk.
 /// </para>
 /// <para>
 /// <b>Validation.</b> Arguments are checked in a fixed order (sizes, lengths, options, overlap, then every target) and

@@ -62,6 +62,72 @@ public sealed class DeterminismAndAllocationTests
         }
     }
 
+    [Theory]
+    [InlineData(67001, 3)]   // 201,003 elements in 7 chunks and a partial last block; weights of 3 as a pattern
+    [InlineData(201, 1000)]  // 201,000 elements; weights of 1000 read in place, wrapping every 1000 elements
+    [InlineData(1, 98307)]   // one row: the weight as long as the input, 4 chunks
+    public void PointwiseLosses_AreTheSameBitForBit_AtEveryNumberOfThreads(int rows, int last)
+    {
+        var random = new Random(rows + last);
+        int n = rows * last;
+        float[] x = Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 30 - 15)).ToArray();
+        float[] t = Enumerable.Range(0, n).Select(i => i % 5 == 0 ? 0f : (float)random.NextDouble()).ToArray();
+        float[] probability = x.Select(v => 1f / (1f + MathF.Exp(-v))).ToArray();
+        float[] weight = Enumerable.Range(0, last).Select(c => 0.5f + (c % 5) / 4f).ToArray();
+        float[] posWeight = Enumerable.Range(0, last).Select(c => 2f - (c % 3) / 2f).ToArray();
+        double[] xd = x.Select(v => (double)v).ToArray();
+        double[] td = t.Select(v => (double)v).ToArray();
+        int saved = Functional.MaxDegreeOfParallelism;
+        try
+        {
+            int[]? reference = null;
+            foreach (int threads in new[] { 1, 2, 3, 8 })
+            {
+                Functional.MaxDegreeOfParallelism = threads;
+                var gradient = new float[n];
+                var perElement = new float[n];
+                var gradientD = new double[n];
+                var values = new System.Collections.Generic.List<int>();
+                void Add(float[] a) => values.AddRange(a.Select(BitConverter.SingleToInt32Bits));
+                void AddD(double d)
+                {
+                    long bits = BitConverter.DoubleToInt64Bits(d);
+                    values.Add((int)bits);
+                    values.Add((int)(bits >> 32));
+                }
+
+                values.Add(BitConverter.SingleToInt32Bits(Functional.BinaryCrossEntropyWithLogitsWithGradient<float>(x, t, gradient, Reduction.Mean, weight, posWeight)));
+                Add(gradient);
+                Functional.BinaryCrossEntropyWithLogitsPerElementWithGradient<float>(x, t, t, perElement, gradient, weight, posWeight);
+                Add(perElement);
+                Add(gradient);
+                AddD(Functional.BinaryCrossEntropyWithLogits<double>(xd, td, Reduction.Sum));
+                values.Add(BitConverter.SingleToInt32Bits(Functional.BinaryCrossEntropyWithGradient<float>(probability, t, gradient, Reduction.Sum, weight)));
+                Add(gradient);
+                AddD(Functional.KlDivWithGradient<double>(xd, td, gradientD, KlDivReduction.BatchMean, batchSize: rows));
+                foreach (double g in gradientD)
+                {
+                    AddD(g);
+                }
+                Functional.KlDivPerElementWithGradient<float>(x, x, t, perElement, gradient, logTarget: true);
+                Add(perElement);
+                Add(gradient);
+                values.Add(BitConverter.SingleToInt32Bits(Functional.KlDiv<float>(x, t, KlDivReduction.Sum)));
+                if (reference is null)
+                {
+                    reference = values.ToArray();
+                    continue;
+                }
+
+                Assert.Equal(reference, values.ToArray());
+            }
+        }
+        finally
+        {
+            Functional.MaxDegreeOfParallelism = saved;
+        }
+    }
+
     [Fact]
     public void MaxDegreeOfParallelism_BelowOne_IsRefused()
     {

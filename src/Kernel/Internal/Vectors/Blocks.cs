@@ -33,8 +33,20 @@ internal unsafe interface IDoubleBlock<TSelf>
 
     static abstract TSelf operator /(TSelf left, TSelf right);
 
+    /// <summary>The lanes with their signs flipped (exact: −0 for +0).</summary>
+    static abstract TSelf operator -(TSelf value);
+
     /// <summary>a·b + c, fused (one rounding) wherever the machine has fused multiply-add (every x64 CPU with AVX2, every Arm64 CPU), else two roundings.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <summary>The bits of the lanes and-ed: the intersection of two masks, or a bit field of a double.</summary>
+    static abstract TSelf operator &(TSelf left, TSelf right);
+
+    /// <summary>The bits of the lanes or-ed: the union of two masks, or bits set in a double.</summary>
+    static abstract TSelf operator |(TSelf left, TSelf right);
+
+    /// <summary>The bits of each lane as an unsigned 64-bit integer shifted right by <paramref name="count"/> (0 to 63), zeros shifted in.</summary>
+    static abstract TSelf ShiftRightLogical(TSelf value, int count);
 
     /// <summary>IEEE 754-2019 maximum: NaN if either lane is NaN.</summary>
     static abstract TSelf Max(TSelf left, TSelf right);

@@ -74,6 +74,20 @@ internal readonly unsafe struct Double128 : IDoubleBlock<Double128>
             Vector128.MultiplyAddEstimate(a._c, b._c, c._c), Vector128.MultiplyAddEstimate(a._d, b._d, c._d));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double128 operator -(Double128 value) => new(-value._a, -value._b, -value._c, -value._d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double128 operator &(Double128 l, Double128 r) => new(l._a & r._a, l._b & r._b, l._c & r._c, l._d & r._d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double128 operator |(Double128 l, Double128 r) => new(l._a | r._a, l._b | r._b, l._c | r._c, l._d | r._d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double128 ShiftRightLogical(Double128 v, int count) =>
+        new(Vector128.ShiftRightLogical(v._a.AsUInt64(), count).AsDouble(), Vector128.ShiftRightLogical(v._b.AsUInt64(), count).AsDouble(),
+            Vector128.ShiftRightLogical(v._c.AsUInt64(), count).AsDouble(), Vector128.ShiftRightLogical(v._d.AsUInt64(), count).AsDouble());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 Max(Double128 l, Double128 r) =>
         new(Vector128.Max(l._a, r._a), Vector128.Max(l._b, r._b), Vector128.Max(l._c, r._c), Vector128.Max(l._d, r._d));
 

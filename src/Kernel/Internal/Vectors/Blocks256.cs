@@ -57,6 +57,19 @@ internal readonly unsafe struct Double256 : IDoubleBlock<Double256>
         new(Vector256.MultiplyAddEstimate(a._a, b._a, c._a), Vector256.MultiplyAddEstimate(a._b, b._b, c._b));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 operator -(Double256 value) => new(-value._a, -value._b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 operator &(Double256 left, Double256 right) => new(left._a & right._a, left._b & right._b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 operator |(Double256 left, Double256 right) => new(left._a | right._a, left._b | right._b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double256 ShiftRightLogical(Double256 value, int count) =>
+        new(Vector256.ShiftRightLogical(value._a.AsUInt64(), count).AsDouble(), Vector256.ShiftRightLogical(value._b.AsUInt64(), count).AsDouble());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 Max(Double256 left, Double256 right) => new(Vector256.Max(left._a, right._a), Vector256.Max(left._b, right._b));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

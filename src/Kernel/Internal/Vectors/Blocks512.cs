@@ -59,6 +59,19 @@ internal readonly unsafe struct Double512 : IDoubleBlock<Double512>
     public static Double512 MultiplyAdd(Double512 a, Double512 b, Double512 c) => new(Vector512.MultiplyAddEstimate(a._v, b._v, c._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double512 operator -(Double512 value) => new(-value._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double512 operator &(Double512 left, Double512 right) => new(left._v & right._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double512 operator |(Double512 left, Double512 right) => new(left._v | right._v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Double512 ShiftRightLogical(Double512 value, int count) =>
+        new(Vector512.ShiftRightLogical(value._v.AsUInt64(), count).AsDouble());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double512 Max(Double512 left, Double512 right) => new(Vector512.Max(left._v, right._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -3,16 +3,17 @@ using System.Runtime.CompilerServices;
 namespace Xent.Internal.Vectors;
 
 /// <summary>
-/// The exponentials of the engine, written once over the block interfaces, so that every vector width computes the
+/// The exponentials and logarithms of the engine, written once over the block interfaces, so that every vector width computes the
 /// same operations lane by lane and gives the same bits (with the one exception that <c>MultiplyAdd</c> is fused only
 /// where the machine has fused multiply-add: x64 processors without FMA3 round twice there).
 /// </summary>
 /// <remarks>
-/// Both use Cody–Waite range reduction, exp(x) = 2ⁿ·e^r with n = round(x·log₂e) and r = x − n·ln 2 in two parts
-/// (|r| ≤ ln 2 / 2), a polynomial for e^r, and 2ⁿ applied by AVX-512's scale instruction, by adding n to the exponent
-/// field where the result is normal, or as two exact powers of two (2ʰ then 2ⁿ⁻ʰ, h = ⌊n/2⌋) where it may not be: so
-/// the only rounding of the scaling is the last one, including in the subnormal range, and every form gives the same
-/// bits.
+/// The exponentials use Cody–Waite range reduction, exp(x) = 2ⁿ·e^r with n = round(x·log₂e) and r = x − n·ln 2 in two
+/// parts (|r| ≤ ln 2 / 2), a polynomial for e^r, and 2ⁿ applied by AVX-512's scale instruction, by adding n to the
+/// exponent field where the result is normal, or as two exact powers of two (2ʰ then 2ⁿ⁻ʰ, h = ⌊n/2⌋) where it may not
+/// be: so the only rounding of the scaling is the last one, including in the subnormal range, and every form gives the
+/// same bits. The logarithms are fdlibm's (<c>e_log.c</c>): x = 2ᵏ·m with m in [√½, √2) from the bits of x, then
+/// log m = 2·atanh(s), s = (m − 1)/(m + 1), by a polynomial in s² (error below 1 ulp), and k·ln 2 in two parts.
 /// </remarks>
 internal static class VectorMath
 {
@@ -23,6 +24,23 @@ internal static class VectorMath
     private const double Log2E = 1.4426950408889634;
     private const double Ln2High = 6.93147180369123816490e-01; // 32 significant bits: n·Ln2High is exact
     private const double Ln2Low = 1.90821492927058770002e-10;
+
+    private const double Sqrt2 = 1.4142135623730951;
+    private const double SmallestNormal = 2.2250738585072014E-308;
+    private const double TwoTo54 = 18014398509481984.0;
+    private const double TwoTo52 = 4503599627370496.0; // bits 0x4330000000000000: or-ing a small integer i into them gives 2⁵² + i
+
+    // fdlibm's minimax coefficients (e_log.c): R(z) = Lg1·z + ... + Lg7·z⁷ ≈ 2·atanh(s)/s − 2, z = s², |s| ≤ 0.1716.
+    private const double Lg1 = 6.666666666666735130e-01;
+    private const double Lg2 = 3.999999999940941908e-01;
+    private const double Lg3 = 2.857142874366239149e-01;
+    private const double Lg4 = 2.222219843214978396e-01;
+    private const double Lg5 = 1.818357216161805012e-01;
+    private const double Lg6 = 1.531383769920937332e-01;
+    private const double Lg7 = 1.479819860511658591e-01;
+
+    /// <summary>The 52 mantissa bits of a double, as a double (a subnormal).</summary>
+    private static readonly double MantissaMask = System.BitConverter.Int64BitsToDouble(0x000FFFFFFFFFFFFF);
 
     /// <summary>The smallest float argument whose exponential is a normal float (e^-87.3365 ≈ 2^-126).</summary>
     public const float MinNormalArgumentFloat = -87.33654f;
@@ -99,5 +117,77 @@ internal static class VectorMath
         }
 
         return TD.AnyAbsGreaterThan(n, TD.Create(1021.0)) ? TD.ScaleB(y, n) : TD.AddExponent(y, t);
+    }
+
+    /// <summary>
+    /// log(x) for double lanes of any value, within 1 ulp: log 0 = −∞, log(+∞) = +∞, NaN for a negative lane (−0 counts
+    /// as 0) and for NaN; subnormal lanes are exact powers of two times a normal mantissa, scaled by 2⁵⁴ first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD Log<TD>(TD x)
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        LogOf(x, TD.Create(0.0), withLow: false);
+
+    /// <summary>
+    /// log(1 + x) for double lanes, within 1 ulp for |x| ≤ 1 (the callers' range), also where it is tiny: 1 + x = u + d
+    /// exactly (u rounded, d its rounding error, Fast2Sum), and log(u + d) = log u + d/u to far below an ulp. Exactly x
+    /// where 1 + x rounds to 1 (so −0 stays −0); −1 gives −∞, below −1 NaN, +∞ gives +∞, NaN stays NaN. For |x| &gt; 1 d
+    /// is no longer exact but negligible: log(u) is within 1 ulp of log(1 + x) there too.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD Log1P<TD>(TD x)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TD one = TD.Create(1.0);
+        TD u = one + x;
+        TD d = x - (u - one);
+        return TD.Select(TD.Equal(u, one), x, LogOf(u, d, withLow: true));
+    }
+
+    /// <summary>
+    /// log(x + low) for |low| at most half an ulp of x (<paramref name="withLow"/>; else low is ignored), with x's
+    /// special values: 0 → −∞, +∞ → +∞, negative or NaN → NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD LogOf<TD>(TD x, TD low, bool withLow)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TD zero = TD.Create(0.0);
+        TD one = TD.Create(1.0);
+
+        // x = 2ᵏ·m, m in [1, 2) from the bits (a subnormal scaled by 2⁵⁴ first), then m in [√½, √2).
+        TD subnormal = TD.LessThan(x, TD.Create(SmallestNormal));
+        TD scaled = TD.Select(subnormal, x * TD.Create(TwoTo54), x);
+        TD magic = TD.Create(TwoTo52);
+        TD field = (TD.ShiftRightLogical(scaled, 52) | magic) - magic; // the biased exponent, exactly
+        TD m = (scaled & TD.Create(MantissaMask)) | one;
+        TD upper = TD.GreaterThanOrEqual(m, TD.Create(Sqrt2));
+        m = TD.Select(upper, m * TD.Create(0.5), m);
+        TD k = field - TD.Select(subnormal, TD.Create(1023.0 + 54.0), TD.Create(1023.0)) + TD.Select(upper, one, zero);
+
+        // log m = f − f²/2 + s·(f²/2 + R(s²)), f = m − 1 (exact), s = f / (2 + f): fdlibm's e_log.c.
+        TD f = m - one;
+        TD s = f / (TD.Create(2.0) + f);
+        TD z = s * s;
+        TD w = z * z;
+        TD t1 = w * TD.MultiplyAdd(w, TD.MultiplyAdd(w, TD.Create(Lg6), TD.Create(Lg4)), TD.Create(Lg2));
+        TD t2 = z * TD.MultiplyAdd(w, TD.MultiplyAdd(w, TD.MultiplyAdd(w, TD.Create(Lg7), TD.Create(Lg5)), TD.Create(Lg3)), TD.Create(Lg1));
+        TD halfSquare = TD.Create(0.5) * f * f;
+        TD small = k * TD.Create(Ln2Low);
+        if (withLow)
+        {
+            // + low·2⁻ᵏ / m, with 1/m = 1/(1 + f) ≈ 1 − f + f² (the term is below an ulp of the result: 5% of it is plenty).
+            TD scale = TD.Pow2(TD.Max(zero - k, TD.Create(-1022.0)));
+            small += low * scale * TD.MultiplyAdd(f, f - one, one);
+        }
+
+        TD result = k * TD.Create(Ln2High) - ((halfSquare - (s * (halfSquare + (t2 + t1)) + small)) - f);
+
+        // Special lanes: 0 → −∞, +∞ → +∞ (x itself), negative or NaN → NaN.
+        TD infinity = TD.Create(double.PositiveInfinity);
+        return TD.Select(
+            TD.LessThan(zero, x),
+            TD.Select(TD.LessThan(x, infinity), result, x),
+            TD.Select(TD.Equal(x, zero), TD.Create(double.NegativeInfinity), TD.Create(double.NaN)));
     }
 }
