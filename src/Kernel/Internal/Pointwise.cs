@@ -363,6 +363,7 @@ internal static unsafe class Pointwise<T>
     /// neither summed nor stored). The running sums are locals of this method and nothing in the loop is a call (for
     /// float and double), so the JIT keeps them in registers.
     /// </summary>
+    [MethodImpl(Compile.HotLoop)]
     private static void Chunk<TLoss, TOutputs, TD>(void* state, int chunk)
         where TLoss : IPointwiseLoss
         where TOutputs : IPointwiseOutputs
@@ -392,8 +393,9 @@ internal static unsafe class Pointwise<T>
         TD zero = TD.Create(0.0);
         TD one = TD.Create(1.0);
         TD scale = TD.Create(job.Scale);
-        TD total = zero;
-        TD compensation = zero;
+        // The compensated total lives in memory, joined once per BlockLength blocks out of line (see BlockedSum.AddTo).
+        double* totals = stackalloc double[BlockedSum.TotalDoubles];
+        new Span<double>(totals, BlockedSum.TotalDoubles).Clear();
         int i = start;
         while (i < end)
         {
@@ -429,13 +431,13 @@ internal static unsafe class Pointwise<T>
 
             if (!TOutputs.PerElement)
             {
-                (total, compensation) = BlockedSum.Add(total, compensation, block);
+                BlockedSum.AddTo(totals, block);
             }
         }
 
         if (!TOutputs.PerElement)
         {
-            job.Partials[chunk] = TD.Sum(BlockedSum.Total(total, compensation));
+            job.Partials[chunk] = BlockedSum.SumOf<TD>(totals);
         }
     }
 

@@ -63,52 +63,54 @@ internal static unsafe class LaneTilePass
     {
         int lanes = tile.Lanes;
         TD m = TD.Create(double.NegativeInfinity);
-        for (int c = 0; c < tile.Classes; c++)
+        for (int k = 0; k < tile.Classes; k++)
         {
-            m = TD.Max(m, RowStatisticsPass.LoadLogits<T, TD, TCap>(tile.Start + c * tile.ClassStride, lanes, cap));
+            m = TD.Max(m, RowStatisticsPass.LoadLogits<T, TD, TCap>(tile.Start + k * tile.ClassStride, lanes, cap));
         }
 
         TD zero = TD.Create(0.0);
         TD one = TD.Create(1.0);
         TD count = zero;
-        TD sum = zero, sumTotal = zero, sumCompensation = zero;
-        TD linear = zero, linearTotal = zero, linearCompensation = zero;
-        TD coefficientSum = zero, coefficientTotal = zero, coefficientCompensation = zero;
         TD argMax = TD.Create(-1.0);
         TD nanLanes = TD.IsNaN(m);
-        for (int c = 0; c < tile.Classes; c++)
+
+        // The compensated totals live in memory, joined once per BlockLength classes out of line (see RowStatisticsPass.ExactLoop).
+        const int Totals = BlockedSum.TotalDoubles;
+        double* totals = stackalloc double[3 * Totals];
+        new System.Span<double>(totals, 3 * Totals).Clear();
+        int c = 0;
+        while (c < tile.Classes)
         {
-            TD v = RowStatisticsPass.LoadLogits<T, TD, TCap>(tile.Start + c * tile.ClassStride, lanes, cap);
-            TD d = v - m;
-            TD atMax = TD.Equal(d, zero);
-            count += TD.Select(atMax, one, zero);
-            sum += TD.Select(atMax, zero, VectorMath.Exp(d));
-            TD hit = TD.Select(nanLanes, TD.IsNaN(v), TD.Equal(v, m));
-            argMax = TD.Select(TD.Equal(argMax, TD.Create(-1.0)), TD.Select(hit, TD.Create(c), argMax), argMax);
-            if (coefficients.Kind != CoefficientKind.None)
+            int stop = System.Math.Min(tile.Classes, c + BlockedSum.BlockLength);
+            TD sum = zero, linear = zero, coefficientSum = zero;
+            for (; c < stop; c++)
             {
-                TD a = Coefficient<T, TD>(coefficients, targets + c * tile.ClassStride, c, lanes);
-                linear += TD.Select(TD.Equal(a, zero), zero, a * d);
-                coefficientSum += a;
+                TD v = RowStatisticsPass.LoadLogits<T, TD, TCap>(tile.Start + c * tile.ClassStride, lanes, cap);
+                TD d = v - m;
+                TD atMax = TD.Equal(d, zero);
+                count += TD.Select(atMax, one, zero);
+                sum += TD.Select(atMax, zero, VectorMath.Exp(d));
+                TD hit = TD.Select(nanLanes, TD.IsNaN(v), TD.Equal(v, m));
+                argMax = TD.Select(TD.Equal(argMax, TD.Create(-1.0)), TD.Select(hit, TD.Create(c), argMax), argMax);
+                if (coefficients.Kind != CoefficientKind.None)
+                {
+                    TD a = Coefficient<T, TD>(coefficients, targets + c * tile.ClassStride, c, lanes);
+                    linear += TD.Select(TD.Equal(a, zero), zero, a * d);
+                    coefficientSum += a;
+                }
             }
 
-            if (c % BlockedSum.BlockLength == BlockedSum.BlockLength - 1 || c == tile.Classes - 1)
-            {
-                (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
-                (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
-                (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
-                sum = zero;
-                linear = zero;
-                coefficientSum = zero;
-            }
+            BlockedSum.AddTo(totals, sum);
+            BlockedSum.AddTo(totals + Totals, linear);
+            BlockedSum.AddTo(totals + 2 * Totals, coefficientSum);
         }
 
         Eight max = default, others = default, counts = default, linears = default, sums = default, arguments = default;
         TD.Store(m, Pointer(ref max));
-        TD.Store(BlockedSum.Total(sumTotal, sumCompensation), Pointer(ref others));
+        TD.Store(BlockedSum.Total(TD.Load(totals), TD.Load(totals + 8)), Pointer(ref others));
         TD.Store(count, Pointer(ref counts));
-        TD.Store(BlockedSum.Total(linearTotal, linearCompensation), Pointer(ref linears));
-        TD.Store(BlockedSum.Total(coefficientTotal, coefficientCompensation), Pointer(ref sums));
+        TD.Store(BlockedSum.Total(TD.Load(totals + Totals), TD.Load(totals + Totals + 8)), Pointer(ref linears));
+        TD.Store(BlockedSum.Total(TD.Load(totals + 2 * Totals), TD.Load(totals + 2 * Totals + 8)), Pointer(ref sums));
         TD.Store(argMax, Pointer(ref arguments));
         for (int k = 0; k < lanes; k++)
         {

@@ -212,7 +212,7 @@ internal static unsafe class LossRows
             // Read before the pass: in place, the fast pass overwrites the logits with exponentials.
             double xt = index ? RowStatisticsPass.Cap(Elements<T>.Read(x, t), job.Cap) : 0.0;
             RowStatistics s = job.Fast
-                ? RowStatisticsPass.Fast<TF, TD>((float*)x, classes, job.Smoothing, (float*)g, job.Predict)
+                ? RowStatisticsPass.Fast<TF, TD>((float*)x, classes, job.Smoothing, (float*)g, job.Predict, (float*)(row + 1 < last ? x + rowBytes : x))
                 : RowStatisticsPass.Exact<T, TD>(x, classes, coefficients, targetRow, job.Cap, job.Predict);
             GradientFactors factors = Epilogue<T>(ref job, row, t, weight, xt - s.Max, s, ref sums);
             if (g == null)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Xent.Internal.Vectors;
 
 namespace Xent.Internal.Rows;
@@ -208,57 +209,51 @@ internal static unsafe class RowStatisticsPass
         TD m = TD.Create(max);
         TD zero = TD.Create(0.0);
         TD ones = TD.Create(1.0);
-        TD sum = zero, sumTotal = zero, sumCompensation = zero;
-        TD linear = zero, linearTotal = zero, linearCompensation = zero;
-        TD coefficientSum = zero, coefficientTotal = zero, coefficientCompensation = zero;
-        int inBlock = 0;
-        for (int k = 0; k < loopBlocks; k++)
-        {
-            int i = (k + (k >= skip ? 1 : 0)) << 3;
-            TD d = LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap) - m;
-            sum += VectorMath.Exp(d);
-            if (TLinear.On)
-            {
-                TD a = Coefficient<T, TD>(
-                    coefficients,
-                    kind == CoefficientKind.Uniform || weight == null ? null : weight + (nint)i * size,
-                    kind != CoefficientKind.Probabilities ? null : targetRow + (nint)i * size,
-                    ones);
-                linear += TD.Select(TD.Equal(a, zero), zero, a * d);
-                coefficientSum += a;
-            }
 
-            if (++inBlock == BlockedSum.BlockLength)
+        // The compensated totals live in memory, joined once per BlockLength blocks out of line: the loop holds only its
+        // running sums and constants in registers.
+        const int Totals = BlockedSum.TotalDoubles;
+        double* totals = stackalloc double[3 * Totals];
+        new System.Span<double>(totals, 3 * Totals).Clear();
+        int k = 0;
+        while (k < loopBlocks)
+        {
+            int stop = System.Math.Min(loopBlocks, k + BlockedSum.BlockLength);
+            TD sum = zero, linear = zero, coefficientSum = zero;
+            for (; k < stop; k++)
             {
-                (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
-                sum = zero;
+                int i = (k + (k >= skip ? 1 : 0)) << 3;
+                TD d = LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap) - m;
+                sum += VectorMath.Exp(d);
                 if (TLinear.On)
                 {
-                    (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
-                    (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
-                    linear = zero;
-                    coefficientSum = zero;
+                    TD a = Coefficient<T, TD>(
+                        coefficients,
+                        kind == CoefficientKind.Uniform || weight == null ? null : weight + (nint)i * size,
+                        kind != CoefficientKind.Probabilities ? null : targetRow + (nint)i * size,
+                        ones);
+                    linear += TD.Select(TD.Equal(a, zero), zero, a * d);
+                    coefficientSum += a;
                 }
+            }
 
-                inBlock = 0;
+            BlockedSum.AddTo(totals, sum);
+            if (TLinear.On)
+            {
+                BlockedSum.AddTo(totals + Totals, linear);
+                BlockedSum.AddTo(totals + 2 * Totals, coefficientSum);
             }
         }
 
-        (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, sum);
-        (sumTotal, sumCompensation) = BlockedSum.Add(sumTotal, sumCompensation, TD.Load(edges));
+        BlockedSum.AddTo(totals, TD.Load(edges));
         if (!TLinear.On)
         {
-            return new ExactSums(TD.Sum(BlockedSum.Total(sumTotal, sumCompensation)), 0.0, 0.0);
+            return new ExactSums(BlockedSum.SumOf<TD>(totals), 0.0, 0.0);
         }
 
-        (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, linear);
-        (linearTotal, linearCompensation) = BlockedSum.Add(linearTotal, linearCompensation, TD.Load(edges + 8));
-        (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, coefficientSum);
-        (coefficientTotal, coefficientCompensation) = BlockedSum.Add(coefficientTotal, coefficientCompensation, TD.Load(edges + 16));
-        return new ExactSums(
-            TD.Sum(BlockedSum.Total(sumTotal, sumCompensation)),
-            TD.Sum(BlockedSum.Total(linearTotal, linearCompensation)),
-            TD.Sum(BlockedSum.Total(coefficientTotal, coefficientCompensation)));
+        BlockedSum.AddTo(totals + Totals, TD.Load(edges + 8));
+        BlockedSum.AddTo(totals + 2 * Totals, TD.Load(edges + 16));
+        return new ExactSums(BlockedSum.SumOf<TD>(totals), BlockedSum.SumOf<TD>(totals + Totals), BlockedSum.SumOf<TD>(totals + 2 * Totals));
     }
 
     /// <summary>The row maximum in double (NaN if the row holds NaN), over the soft-capped logits with a cap.</summary>
@@ -409,7 +404,9 @@ internal static unsafe class RowStatisticsPass
     /// The statistics of a contiguous float row with each exponential computed once in float: stored at
     /// <paramref name="exponentials"/> when it is not null (it may be <paramref name="x"/>: each element is read before
     /// it is overwritten), summed in double. With <paramref name="uniformLinear"/> it also sums (x − m) in double from the
-    /// widened logits (a[c] = 1), so a shifted logit past float's range never overflows.
+    /// widened logits (a[c] = 1), so a shifted logit past float's range never overflows. While it computes, it asks the
+    /// cache for the row at <paramref name="prefetch"/> (the next row of the same length, or this row when there is none),
+    /// so that the next row's maximum is read from cache, not memory (x64; Arm64 has no prefetch intrinsic in .NET).
     /// </summary>
     /// <remarks>
     /// The first maximal class is found before the exponentials, so the loop over whole blocks is the exponential and
@@ -418,7 +415,7 @@ internal static unsafe class RowStatisticsPass
     /// Another class equal to the maximum adds its exact 1 to the sum.
     /// </remarks>
     [MethodImpl(Compile.HotLoop)]
-    public static RowStatistics Fast<TF, TD>(float* x, int count, bool uniformLinear, float* exponentials, bool findArgMax)
+    public static RowStatistics Fast<TF, TD>(float* x, int count, bool uniformLinear, float* exponentials, bool findArgMax, float* prefetch)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -450,6 +447,12 @@ internal static unsafe class RowStatisticsPass
         for (int k = 0; k < loopBlocks; k++)
         {
             int i = (k + (k >= skip ? 1 : 0)) << 4;
+            if (Sse.IsSupported)
+            {
+                // One cache line (sixteen floats) of the next row per block of this one.
+                Sse.Prefetch0(prefetch + i);
+            }
+
             TF v = TF.Load(x + i);
             if (uniformLinear)
             {

@@ -9,8 +9,11 @@ namespace Xent.Internal.Vectors;
 /// as accurately as one of 256. (Static functions on values, not a struct with methods, so that the JIT keeps every
 /// running sum in a register.)
 /// </summary>
-internal static class BlockedSum
+internal static unsafe class BlockedSum
 {
+    /// <summary>Doubles of a total held in memory (<see cref="AddTo"/>): eight lanes of total, then eight of compensation.</summary>
+    public const int TotalDoubles = 16;
+
     /// <summary>Terms per lane summed plainly before the block joins the compensated total.</summary>
     public const int BlockLength = 32;
 
@@ -29,4 +32,23 @@ internal static class BlockedSum
     public static TD Total<TD>(TD total, TD compensation)
         where TD : unmanaged, IDoubleBlock<TD> =>
         TD.Select(TD.Equal(total - total, TD.Create(0.0)), total + compensation, total);
+
+    /// <summary>
+    /// Adds <paramref name="block"/> to the compensated total held at <paramref name="totals"/> (<see cref="TotalDoubles"/>
+    /// doubles, zeroed before the first block): the same arithmetic as <see cref="Add"/>, out of line, for loops whose
+    /// registers are full (an inlined merge's temporaries sent a 256-bit loop's running sums to the stack on every step).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void AddTo<TD>(double* totals, TD block)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        (TD total, TD compensation) = Add(TD.Load(totals), TD.Load(totals + 8), block);
+        TD.Store(total, totals);
+        TD.Store(compensation, totals + 8);
+    }
+
+    /// <summary>The lane sums of a total held in memory, added across lanes in the fixed order of <see cref="IDoubleBlock{TSelf}.Sum"/>.</summary>
+    public static double SumOf<TD>(double* totals)
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        TD.Sum(Total(TD.Load(totals), TD.Load(totals + 8)));
 }

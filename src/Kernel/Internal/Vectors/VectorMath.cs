@@ -40,7 +40,7 @@ internal static class VectorMath
     private const double Lg7 = 1.479819860511658591e-01;
 
     /// <summary>The 52 mantissa bits of a double, as a double (a subnormal).</summary>
-    private static readonly double MantissaMask = System.BitConverter.Int64BitsToDouble(0x000FFFFFFFFFFFFF);
+    private static double MantissaMask => System.BitConverter.Int64BitsToDouble(0x000FFFFFFFFFFFFF);
 
     /// <summary>The smallest float argument whose exponential is a normal float (e^-87.3365 ≈ 2^-126).</summary>
     public const float MinNormalArgumentFloat = -87.33654f;
