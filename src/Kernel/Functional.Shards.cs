@@ -257,13 +257,13 @@ public static partial class Functional
                 switch (Width.Bits)
                 {
                     case 512:
-                        RowGradient.Exact<T, Double512>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm);
+                        RowGradient.Exact<T, Double512>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
                         break;
                     case 256:
-                        RowGradient.Exact<T, Double256>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm);
+                        RowGradient.Exact<T, Double256>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
                         break;
                     default:
-                        RowGradient.Exact<T, Double128>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm);
+                        RowGradient.Exact<T, Double128>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
                         break;
                 }
             }

@@ -191,6 +191,16 @@ internal static unsafe class LossRows
         nint rowBytes = (nint)classes * Elements<T>.Size;
         bool index = job.Kind == TargetKind.Index;
         Coefficients coefficients = CoefficientsOf(job);
+
+        // The exact gradient reads the statistic pass's exponentials instead of computing them again, when the row is
+        // short enough to keep them (the fast pass keeps its own in the gradient buffer).
+        int stashLength = job.Gradient != null && !job.Fast ? RowStatisticsPass.StashLength(classes) : 0;
+        double* stash = stackalloc double[stashLength];
+        if (stashLength == 0)
+        {
+            stash = null;
+        }
+
         for (int row = first; row < last; row++)
         {
             byte* x = job.Input + row * rowBytes;
@@ -213,7 +223,7 @@ internal static unsafe class LossRows
             double xt = index ? RowStatisticsPass.Cap(Elements<T>.Read(x, t), job.Cap) : 0.0;
             RowStatistics s = job.Fast
                 ? RowStatisticsPass.Fast<TF, TD>((float*)x, classes, job.Smoothing, (float*)g, job.Predict, (float*)(row + 1 < last ? x + rowBytes : x))
-                : RowStatisticsPass.Exact<T, TD>(x, classes, coefficients, targetRow, job.Cap, job.Predict);
+                : RowStatisticsPass.Exact<T, TD>(x, classes, coefficients, targetRow, job.Cap, job.Predict, stash);
             GradientFactors factors = Epilogue<T>(ref job, row, t, weight, xt - s.Max, s, ref sums);
             if (g == null)
             {
@@ -226,7 +236,7 @@ internal static unsafe class LossRows
             }
             else
             {
-                RowGradient.Exact<T, TD>(x, g, classes, s.Max, job.Cap, coefficients, targetRow, factors.Factor, factors.CoefficientScale, t, factors.TargetTerm);
+                RowGradient.Exact<T, TD>(x, g, classes, s.Max, job.Cap, coefficients, targetRow, factors.Factor, factors.CoefficientScale, t, factors.TargetTerm, stash);
             }
         }
     }

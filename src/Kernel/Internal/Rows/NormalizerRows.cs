@@ -63,17 +63,26 @@ internal static unsafe class NormalizerRows
         if (job.Shape.Walk == Walk.Rows)
         {
             nint rowBytes = (nint)classes * size;
+
+            // Softmax keeps the statistic pass's exponentials for its second pass when the row is short enough.
+            int stashLength = job.Kind == Normalizer.Softmax ? RowStatisticsPass.StashLength(classes) : 0;
+            double* stash = stackalloc double[stashLength];
+            if (stashLength == 0)
+            {
+                stash = null;
+            }
+
             for (int row = first; row < last; row++)
             {
                 byte* x = job.Input + row * rowBytes;
-                RowStatistics s = RowStatisticsPass.Exact<T, TD>(x, classes, default, null, 0.0, findArgMax: false);
+                RowStatistics s = RowStatisticsPass.Exact<T, TD>(x, classes, default, null, 0.0, findArgMax: false, stash);
                 if (job.Kind == Normalizer.LogSumExp)
                 {
                     Elements<T>.Write(job.Output, row, LogSumExp(s));
                     continue;
                 }
 
-                NormalizeRow<T, TD>(job.Kind, x, job.Output + row * rowBytes, classes, s.Max, job.Kind == Normalizer.Softmax ? s.SumExp : s.LogSum);
+                NormalizeRow<T, TD>(job.Kind, x, job.Output + row * rowBytes, classes, s.Max, job.Kind == Normalizer.Softmax ? s.SumExp : s.LogSum, stash);
             }
 
             return;
@@ -126,9 +135,12 @@ internal static unsafe class NormalizerRows
         }
     }
 
-    /// <summary>One contiguous row of softmax or log-softmax from its maximum and S (or log S); y may be x.</summary>
+    /// <summary>
+    /// One contiguous row of softmax or log-softmax from its maximum and S (or log S); y may be x. Softmax reads the
+    /// exponentials from <paramref name="exponentials"/> when the statistic pass kept them there.
+    /// </summary>
     [MethodImpl(Compile.HotLoop)]
-    private static void NormalizeRow<T, TD>(Normalizer kind, byte* x, byte* y, int classes, double max, double scale)
+    private static void NormalizeRow<T, TD>(Normalizer kind, byte* x, byte* y, int classes, double max, double scale, double* exponentials)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -136,15 +148,27 @@ internal static unsafe class NormalizerRows
         TD m = TD.Create(max);
         TD s = TD.Create(scale);
         int whole = classes & ~7;
-        for (int i = 0; i < whole; i += 8)
+        if (exponentials != null)
         {
-            Elements<T>.Store(Normalize(kind, Elements<T>.Load<TD>(x + (nint)i * size), m, s), y + (nint)i * size);
+            for (int i = 0; i < whole; i += 8)
+            {
+                Elements<T>.Store(TD.Load(exponentials + i) / s, y + (nint)i * size);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < whole; i += 8)
+            {
+                Elements<T>.Store(Normalize(kind, Elements<T>.Load<TD>(x + (nint)i * size), m, s), y + (nint)i * size);
+            }
         }
 
         if (whole < classes)
         {
             int lanes = classes - whole;
-            TD value = Normalize(kind, RowStatisticsPass.LoadLogits<T, TD, NoSoftCap>(x + (nint)whole * size, lanes, 0.0), m, s);
+            TD value = exponentials != null
+                ? TD.Load(exponentials + whole) / s
+                : Normalize(kind, RowStatisticsPass.LoadLogits<T, TD, NoSoftCap>(x + (nint)whole * size, lanes, 0.0), m, s);
             Elements<T>.StoreBlock(value, y + (nint)whole * size, lanes);
         }
     }

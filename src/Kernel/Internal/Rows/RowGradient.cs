@@ -25,25 +25,26 @@ internal static unsafe class RowGradient
     /// <param name="coefficientScale">s′, the factor of a[c].</param>
     /// <param name="target">t, or −1 for none.</param>
     /// <param name="targetTerm">s·b, subtracted at t.</param>
+    /// <param name="exponentials">Null, or the row's exp(z − m) as the statistic pass kept them (read instead of computed again: the same bits).</param>
     public static void Exact<T, TD>(
         byte* x, byte* gradient, int count, double max, double cap, in Coefficients coefficients, byte* targetRow,
-        double factor, double coefficientScale, int target, double targetTerm)
+        double factor, double coefficientScale, int target, double targetTerm, double* exponentials)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
         if (cap == 0.0)
         {
-            Exact<T, TD, NoSoftCap>(x, gradient, count, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm);
+            Exact<T, TD, NoSoftCap>(x, gradient, count, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm, exponentials);
         }
         else
         {
-            Exact<T, TD, SoftCapped>(x, gradient, count, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm);
+            Exact<T, TD, SoftCapped>(x, gradient, count, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm, exponentials);
         }
     }
 
     private static void Exact<T, TD, TCap>(
         byte* x, byte* gradient, int count, double max, double cap, in Coefficients coefficients, byte* targetRow,
-        double factor, double coefficientScale, int target, double targetTerm)
+        double factor, double coefficientScale, int target, double targetTerm, double* exponentials)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
@@ -54,33 +55,41 @@ internal static unsafe class RowGradient
         int skip = (uint)target < (uint)(wholeBlocks << 3) ? target >> 3 : wholeBlocks;
         if (skip < wholeBlocks)
         {
-            EdgeBlock<T, TD, TCap>(x, gradient, skip << 3, 8, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm);
+            EdgeBlock<T, TD, TCap>(x, gradient, skip << 3, 8, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm, exponentials);
         }
 
         if ((count & 7) != 0)
         {
-            EdgeBlock<T, TD, TCap>(x, gradient, wholeBlocks << 3, count & 7, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm);
+            EdgeBlock<T, TD, TCap>(x, gradient, wholeBlocks << 3, count & 7, max, cap, coefficients, targetRow, factor, coefficientScale, target, targetTerm, exponentials);
         }
 
-        if (coefficients.Kind == CoefficientKind.None)
+        switch (coefficients.Kind == CoefficientKind.None, exponentials == null)
         {
-            Blocks<T, TD, TCap, NoLinearTerm>(x, gradient, wholeBlocks, skip, max, cap, coefficients, targetRow, factor, coefficientScale);
-        }
-        else
-        {
-            Blocks<T, TD, TCap, WithLinearTerm>(x, gradient, wholeBlocks, skip, max, cap, coefficients, targetRow, factor, coefficientScale);
+            case (true, true):
+                Blocks<T, TD, TCap, NoLinearTerm, NoStash>(x, gradient, wholeBlocks, skip, max, cap, coefficients, targetRow, factor, coefficientScale, null);
+                break;
+            case (true, false):
+                Blocks<T, TD, TCap, NoLinearTerm, Stashed>(x, gradient, wholeBlocks, skip, max, cap, coefficients, targetRow, factor, coefficientScale, exponentials);
+                break;
+            case (false, true):
+                Blocks<T, TD, TCap, WithLinearTerm, NoStash>(x, gradient, wholeBlocks, skip, max, cap, coefficients, targetRow, factor, coefficientScale, null);
+                break;
+            default:
+                Blocks<T, TD, TCap, WithLinearTerm, Stashed>(x, gradient, wholeBlocks, skip, max, cap, coefficients, targetRow, factor, coefficientScale, exponentials);
+                break;
         }
     }
 
     /// <summary>The whole blocks but <paramref name="skip"/>: g = exp(z − m)·f (− a·s′), times the cap's derivative.</summary>
     [MethodImpl(Compile.HotLoop)]
-    private static void Blocks<T, TD, TCap, TLinear>(
+    private static void Blocks<T, TD, TCap, TLinear, TStash>(
         byte* x, byte* gradient, int wholeBlocks, int skip, double max, double cap, in Coefficients coefficients, byte* targetRow,
-        double factor, double coefficientScale)
+        double factor, double coefficientScale, double* exponentials)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
         where TLinear : ILinearTerm
+        where TStash : IStash
     {
         int size = Elements<T>.Size;
         int loopBlocks = skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
@@ -93,7 +102,7 @@ internal static unsafe class RowGradient
         {
             int i = (k + (k >= skip ? 1 : 0)) << 3;
             TD z = RowStatisticsPass.LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap);
-            TD g = VectorMath.Exp(z - m) * f;
+            TD g = (TStash.On ? TD.Load(exponentials + i) : VectorMath.Exp(z - m)) * f;
             if (TLinear.On)
             {
                 TD one = TD.Create(1.0);
@@ -116,14 +125,14 @@ internal static unsafe class RowGradient
     [MethodImpl(Compile.HotLoop)]
     private static void EdgeBlock<T, TD, TCap>(
         byte* x, byte* gradient, int i, int lanes, double max, double cap, in Coefficients coefficients, byte* targetRow,
-        double factor, double coefficientScale, int target, double targetTerm)
+        double factor, double coefficientScale, int target, double targetTerm, double* exponentials)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
     {
         int size = Elements<T>.Size;
         TD z = RowStatisticsPass.LoadLogits<T, TD, TCap>(x + (nint)i * size, lanes, cap);
-        TD g = VectorMath.Exp(z - TD.Create(max)) * TD.Create(factor);
+        TD g = (exponentials != null ? TD.Load(exponentials + i) : VectorMath.Exp(z - TD.Create(max))) * TD.Create(factor);
         if (coefficients.Kind != CoefficientKind.None)
         {
             g -= RowStatisticsPass.LoadCoefficients<T, TD>(coefficients, targetRow, i, lanes) * TD.Create(coefficientScale);

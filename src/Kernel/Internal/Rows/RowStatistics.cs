@@ -53,6 +53,25 @@ internal readonly struct WithLinearTerm : ILinearTerm
     public static bool On => true;
 }
 
+/// <summary>
+/// Whether a loop keeps the exponentials it computes for a second pass (or, in the second pass, reads them): a type
+/// argument, so that the loop without a stash holds no test and no store.
+/// </summary>
+internal interface IStash
+{
+    static abstract bool On { get; }
+}
+
+internal readonly struct NoStash : IStash
+{
+    public static bool On => false;
+}
+
+internal readonly struct Stashed : IStash
+{
+    public static bool On => true;
+}
+
 /// <summary>The coefficients of a call: their kind, the class weights (or null for all ones) and, for probability targets, (1 − ε) and ε/C.</summary>
 internal readonly unsafe struct Coefficients
 {
@@ -142,14 +161,24 @@ internal static unsafe class RowStatisticsPass
     /// <param name="targetRow">The probability target row (same storage type), for <see cref="CoefficientKind.Probabilities"/>.</param>
     /// <param name="cap">The soft cap, or 0 for none.</param>
     /// <param name="findArgMax">Whether to find <see cref="RowStatistics.ArgMax"/>.</param>
-    public static RowStatistics Exact<T, TD>(byte* x, int count, in Coefficients coefficients, byte* targetRow, double cap, bool findArgMax)
+    /// <param name="exponentials">
+    /// Null, or <see cref="StashLength"/>(count) doubles that receive exp(z[c] − m), the very values summed, so that a
+    /// second pass (softmax, the gradient) reads them instead of computing them again: the same bits either way.
+    /// </param>
+    public static RowStatistics Exact<T, TD>(byte* x, int count, in Coefficients coefficients, byte* targetRow, double cap, bool findArgMax, double* exponentials = null)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD> =>
         cap == 0.0
-            ? Exact<T, TD, NoSoftCap>(x, count, coefficients, targetRow, cap, findArgMax)
-            : Exact<T, TD, SoftCapped>(x, count, coefficients, targetRow, cap, findArgMax);
+            ? Exact<T, TD, NoSoftCap>(x, count, coefficients, targetRow, cap, findArgMax, exponentials)
+            : Exact<T, TD, SoftCapped>(x, count, coefficients, targetRow, cap, findArgMax, exponentials);
 
-    private static RowStatistics Exact<T, TD, TCap>(byte* x, int count, in Coefficients coefficients, byte* targetRow, double cap, bool findArgMax)
+    /// <summary>The longest row whose exponentials a chunk keeps on its stack for its second pass (32 KiB of doubles).</summary>
+    public const int StashClasses = 4096;
+
+    /// <summary>Doubles of a row's exponential stash (whole blocks of eight), or 0 when the row is too long to keep (<see cref="StashClasses"/>).</summary>
+    public static int StashLength(int classes) => classes <= StashClasses ? (classes + 7) & ~7 : 0;
+
+    private static RowStatistics Exact<T, TD, TCap>(byte* x, int count, in Coefficients coefficients, byte* targetRow, double cap, bool findArgMax, double* exponentials)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
@@ -165,17 +194,21 @@ internal static unsafe class RowStatisticsPass
         new System.Span<double>(edges, 24).Clear();
         if (skip < wholeBlocks)
         {
-            ExactEdgeBlock<T, TD, TCap>(x, skip << 3, 8, first, max, cap, coefficients, targetRow, edges);
+            ExactEdgeBlock<T, TD, TCap>(x, skip << 3, 8, first, max, cap, coefficients, targetRow, edges, exponentials);
         }
 
         if ((count & 7) != 0)
         {
-            ExactEdgeBlock<T, TD, TCap>(x, wholeBlocks << 3, count & 7, first, max, cap, coefficients, targetRow, edges);
+            ExactEdgeBlock<T, TD, TCap>(x, wholeBlocks << 3, count & 7, first, max, cap, coefficients, targetRow, edges, exponentials);
         }
 
-        ExactSums sums = coefficients.Kind == CoefficientKind.None
-            ? ExactLoop<T, TD, TCap, NoLinearTerm>(x, wholeBlocks, skip, max, cap, coefficients, targetRow, edges)
-            : ExactLoop<T, TD, TCap, WithLinearTerm>(x, wholeBlocks, skip, max, cap, coefficients, targetRow, edges);
+        ExactSums sums = (coefficients.Kind == CoefficientKind.None, exponentials == null) switch
+        {
+            (true, true) => ExactLoop<T, TD, TCap, NoLinearTerm, NoStash>(x, wholeBlocks, skip, max, cap, coefficients, targetRow, edges, null),
+            (true, false) => ExactLoop<T, TD, TCap, NoLinearTerm, Stashed>(x, wholeBlocks, skip, max, cap, coefficients, targetRow, edges, exponentials),
+            (false, true) => ExactLoop<T, TD, TCap, WithLinearTerm, NoStash>(x, wholeBlocks, skip, max, cap, coefficients, targetRow, edges, null),
+            (false, false) => ExactLoop<T, TD, TCap, WithLinearTerm, Stashed>(x, wholeBlocks, skip, max, cap, coefficients, targetRow, edges, exponentials),
+        };
         return new RowStatistics
         {
             Max = max,
@@ -195,12 +228,13 @@ internal static unsafe class RowStatisticsPass
     /// Σ a·(x − m) and Σ a, in blocked compensated sums that take the edge blocks' sums (<paramref name="edges"/>) last.
     /// </summary>
     [MethodImpl(Compile.HotLoop)]
-    private static ExactSums ExactLoop<T, TD, TCap, TLinear>(
-        byte* x, int wholeBlocks, int skip, double max, double cap, in Coefficients coefficients, byte* targetRow, double* edges)
+    private static ExactSums ExactLoop<T, TD, TCap, TLinear, TStash>(
+        byte* x, int wholeBlocks, int skip, double max, double cap, in Coefficients coefficients, byte* targetRow, double* edges, double* exponentials)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
         where TLinear : ILinearTerm
+        where TStash : IStash
     {
         int size = Elements<T>.Size;
         int loopBlocks = skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
@@ -224,7 +258,13 @@ internal static unsafe class RowStatisticsPass
             {
                 int i = (k + (k >= skip ? 1 : 0)) << 3;
                 TD d = LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap) - m;
-                sum += VectorMath.Exp(d);
+                TD e = VectorMath.Exp(d);
+                if (TStash.On)
+                {
+                    TD.Store(e, exponentials + i);
+                }
+
+                sum += e;
                 if (TLinear.On)
                 {
                     TD a = Coefficient<T, TD>(
@@ -336,7 +376,7 @@ internal static unsafe class RowStatisticsPass
     /// </summary>
     [MethodImpl(Compile.HotLoop)]
     private static void ExactEdgeBlock<T, TD, TCap>(
-        byte* x, int i, int lanes, int first, double max, double cap, in Coefficients coefficients, byte* targetRow, double* edges)
+        byte* x, int i, int lanes, int first, double max, double cap, in Coefficients coefficients, byte* targetRow, double* edges, double* exponentials)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
@@ -346,6 +386,11 @@ internal static unsafe class RowStatisticsPass
         Eight staged = default;
         double* e = (double*)Unsafe.AsPointer(ref staged[0]);
         TD.Store(VectorMath.Exp(d), e);
+        if (exponentials != null)
+        {
+            TD.Store(TD.Load(e), exponentials + i);
+        }
+
         int at = first - i;
         if ((uint)at < (uint)lanes)
         {
