@@ -106,13 +106,17 @@ internal static unsafe class BackwardRows
                 output = stagedOutput;
             }
 
-            if (laneStride == 0)
+            switch (job.Kind)
             {
-                Row<T, TD>(ref job, position0, a, b, output, classes);
-            }
-            else
-            {
-                Tile<T, TD>(ref job, position0, lanes, a, b, output, classes, classStride);
+                case Backward.Softmax:
+                    Unit<T, TD, SoftmaxGradient>(ref job, position0, lanes, laneStride, a, b, output, classes, classStride);
+                    break;
+                case Backward.LogSoftmax:
+                    Unit<T, TD, LogSoftmaxGradient>(ref job, position0, lanes, laneStride, a, b, output, classes, classStride);
+                    break;
+                default:
+                    Unit<T, TD, LogSumExpGradient>(ref job, position0, lanes, laneStride, a, b, output, classes, classStride);
+                    break;
             }
 
             if (transposed)
@@ -122,62 +126,102 @@ internal static unsafe class BackwardRows
         }
     }
 
-    /// <summary>A contiguous row, eight classes at a time.</summary>
-    [MethodImpl(Compile.HotLoop)]
-    private static void Row<T, TD>(ref BackwardJob job, int position, byte* a, byte* b, byte* output, int classes)
+    /// <summary>One unit of the walk: a contiguous row (no lane stride) or a tile of positions.</summary>
+    private static void Unit<T, TD, TKind>(ref BackwardJob job, int position0, int lanes, nint laneStride, byte* a, byte* b, byte* output, int classes, nint classStride)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
+        where TKind : IBackwardKind
+    {
+        if (laneStride == 0)
+        {
+            Row<T, TD, TKind>(ref job, position0, a, b, output, classes);
+        }
+        else
+        {
+            Tile<T, TD, TKind>(ref job, position0, lanes, a, b, output, classes, classStride);
+        }
+    }
+
+    /// <summary>
+    /// A contiguous row, eight classes at a time: the whole blocks, in compensated groups of
+    /// <see cref="BlockedSum.BlockLength"/> joined out of line, then the partial last block.
+    /// </summary>
+    [MethodImpl(Compile.HotLoop)]
+    private static void Row<T, TD, TKind>(ref BackwardJob job, int position, byte* a, byte* b, byte* output, int classes)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TKind : IBackwardKind
     {
         int size = Elements<T>.Size;
+        int whole = classes & ~7;
         double d = 0.0;
-        if (job.Kind != Backward.LogSumExp)
+        if (TKind.Reduces)
         {
-            TD zero = TD.Create(0.0);
-            TD sum = zero, total = zero, compensation = zero;
-            for (int i = 0; i < classes; i += 8)
+            double* totals = stackalloc double[BlockedSum.TotalDoubles];
+            new System.Span<double>(totals, BlockedSum.TotalDoubles).Clear();
+            int i = 0;
+            while (i < whole)
             {
-                sum += Term(job.Kind, Elements<T>.LoadBlock<TD>(a + (nint)i * size, classes - i), Elements<T>.LoadBlock<TD>(b + (nint)i * size, classes - i));
-                if ((i >> 3) % BlockedSum.BlockLength == BlockedSum.BlockLength - 1 || i + 8 >= classes)
+                int stop = System.Math.Min(whole, i + 8 * BlockedSum.BlockLength);
+                TD sum = TD.Create(0.0);
+                for (; i < stop; i += 8)
                 {
-                    (total, compensation) = BlockedSum.Add(total, compensation, sum);
-                    sum = zero;
+                    sum += TKind.Term(Elements<T>.Load<TD>(a + (nint)i * size), Elements<T>.Load<TD>(b + (nint)i * size));
                 }
+
+                BlockedSum.AddTo(totals, sum);
             }
 
-            d = TD.Sum(BlockedSum.Total(total, compensation));
+            if (whole < classes)
+            {
+                // Lanes past the row load 0 from both sides: their term is 0.
+                BlockedSum.AddTo(totals, TKind.Term(Elements<T>.LoadBlock<TD>(a + (nint)whole * size, classes - whole), Elements<T>.LoadBlock<TD>(b + (nint)whole * size, classes - whole)));
+            }
+
+            d = BlockedSum.SumOf<TD>(totals);
         }
 
         (TD first, TD second) = Parameters<T, TD>(ref job, position, d);
-        for (int i = 0; i < classes; i += 8)
+        for (int i = 0; i < whole; i += 8)
         {
-            int lanes = classes - i;
-            TD value = Gradient(job.Kind, Elements<T>.LoadBlock<TD>(a + (nint)i * size, lanes), b == null ? first : Elements<T>.LoadBlock<TD>(b + (nint)i * size, lanes), first, second);
-            Elements<T>.StoreBlock(value, output + (nint)i * size, lanes);
+            TD value = TKind.Gradient(Elements<T>.Load<TD>(a + (nint)i * size), TKind.Reduces ? Elements<T>.Load<TD>(b + (nint)i * size) : first, first, second);
+            Elements<T>.Store(value, output + (nint)i * size);
+        }
+
+        if (whole < classes)
+        {
+            int lanes = classes - whole;
+            TD value = TKind.Gradient(Elements<T>.LoadBlock<TD>(a + (nint)whole * size, lanes), TKind.Reduces ? Elements<T>.LoadBlock<TD>(b + (nint)whole * size, lanes) : first, first, second);
+            Elements<T>.StoreBlock(value, output + (nint)whole * size, lanes);
         }
     }
 
     /// <summary>Eight positions at a time, one per lane, classes <paramref name="classStride"/> bytes apart.</summary>
     [MethodImpl(Compile.HotLoop)]
-    private static void Tile<T, TD>(ref BackwardJob job, int position0, int lanes, byte* a, byte* b, byte* output, int classes, nint classStride)
+    private static void Tile<T, TD, TKind>(ref BackwardJob job, int position0, int lanes, byte* a, byte* b, byte* output, int classes, nint classStride)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
+        where TKind : IBackwardKind
     {
         Eight firsts = default, seconds = default;
-        if (job.Kind != Backward.LogSumExp)
+        if (TKind.Reduces)
         {
-            TD zero = TD.Create(0.0);
-            TD sum = zero, total = zero, compensation = zero;
-            for (int c = 0; c < classes; c++)
+            double* totals = stackalloc double[BlockedSum.TotalDoubles];
+            new System.Span<double>(totals, BlockedSum.TotalDoubles).Clear();
+            int c = 0;
+            while (c < classes)
             {
-                sum += Term(job.Kind, Elements<T>.LoadBlock<TD>(a + c * classStride, lanes), Elements<T>.LoadBlock<TD>(b + c * classStride, lanes));
-                if (c % BlockedSum.BlockLength == BlockedSum.BlockLength - 1 || c == classes - 1)
+                int stop = System.Math.Min(classes, c + BlockedSum.BlockLength);
+                TD sum = TD.Create(0.0);
+                for (; c < stop; c++)
                 {
-                    (total, compensation) = BlockedSum.Add(total, compensation, sum);
-                    sum = zero;
+                    sum += TKind.Term(Elements<T>.LoadBlock<TD>(a + c * classStride, lanes), Elements<T>.LoadBlock<TD>(b + c * classStride, lanes));
                 }
+
+                BlockedSum.AddTo(totals, sum);
             }
 
-            TD.Store(BlockedSum.Total(total, compensation), LaneTilePass.Pointer(ref firsts));
+            TD.Store(BlockedSum.Total(TD.Load(totals), TD.Load(totals + 8)), LaneTilePass.Pointer(ref firsts));
         }
 
         for (int k = 0; k < lanes; k++)
@@ -189,18 +233,12 @@ internal static unsafe class BackwardRows
         TD second = TD.Load(LaneTilePass.Pointer(ref seconds));
         for (int c = 0; c < classes; c++)
         {
-            TD value = Gradient(job.Kind, Elements<T>.LoadBlock<TD>(a + c * classStride, lanes), b == null ? first : Elements<T>.LoadBlock<TD>(b + c * classStride, lanes), first, second);
+            TD value = TKind.Gradient(Elements<T>.LoadBlock<TD>(a + c * classStride, lanes), TKind.Reduces ? Elements<T>.LoadBlock<TD>(b + c * classStride, lanes) : first, first, second);
             Elements<T>.StoreBlock(value, output + c * classStride, lanes);
         }
     }
 
-    /// <summary>The summand of the row reduction: g·y (softmax) or g (log-softmax).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TD Term<TD>(Backward kind, TD a, TD b)
-        where TD : unmanaged, IDoubleBlock<TD> =>
-        kind == Backward.Softmax ? b * a : b;
-
-    /// <summary>The per-position parameters of <see cref="Gradient"/>: d (softmax, log-softmax) or (g, r) (log-sum-exp).</summary>
+    /// <summary>The per-position parameters of the gradient: d (softmax, log-softmax) or (g, r) (log-sum-exp).</summary>
     private static (double First, double Second) ScalarParameters<T>(ref BackwardJob job, int position, double d)
         where T : IFloatingPointIeee754<T> =>
         job.Kind == Backward.LogSumExp
@@ -214,14 +252,61 @@ internal static unsafe class BackwardRows
         (double first, double second) = ScalarParameters<T>(ref job, position, d);
         return (TD.Create(first), TD.Create(second));
     }
+}
 
-    /// <summary>gradInput: y·(g − d), g − exp(o)·d, or g·exp(x − r).</summary>
+/// <summary>
+/// The formulas of one backward pass, a type argument of the walks (so that a loop holds only its own): whether it
+/// reduces each row to d, the summand of that reduction, and gradInput from A, B and the per-position parameters.
+/// </summary>
+internal interface IBackwardKind
+{
+    static abstract bool Reduces { get; }
+
+    static abstract TD Term<TD>(TD a, TD b)
+        where TD : unmanaged, IDoubleBlock<TD>;
+
+    static abstract TD Gradient<TD>(TD a, TD b, TD first, TD second)
+        where TD : unmanaged, IDoubleBlock<TD>;
+}
+
+/// <summary>Softmax: d = Σ g·y, gradInput = y·(g − d).</summary>
+internal readonly struct SoftmaxGradient : IBackwardKind
+{
+    public static bool Reduces => true;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TD Gradient<TD>(Backward kind, TD a, TD b, TD first, TD second)
-        where TD : unmanaged, IDoubleBlock<TD> => kind switch
-        {
-            Backward.Softmax => a * (b - first),
-            Backward.LogSoftmax => b - VectorMath.Exp(a) * first,
-            _ => first * VectorMath.Exp(a - second),
-        };
+    public static TD Term<TD>(TD a, TD b)
+        where TD : unmanaged, IDoubleBlock<TD> => b * a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD Gradient<TD>(TD a, TD b, TD first, TD second)
+        where TD : unmanaged, IDoubleBlock<TD> => a * (b - first);
+}
+
+/// <summary>Log-softmax: d = Σ g, gradInput = g − exp(o)·d.</summary>
+internal readonly struct LogSoftmaxGradient : IBackwardKind
+{
+    public static bool Reduces => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD Term<TD>(TD a, TD b)
+        where TD : unmanaged, IDoubleBlock<TD> => b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD Gradient<TD>(TD a, TD b, TD first, TD second)
+        where TD : unmanaged, IDoubleBlock<TD> => b - VectorMath.Exp(a) * first;
+}
+
+/// <summary>Log-sum-exp: no reduction; gradInput = g·exp(x − r) from the position's upstream g and result r.</summary>
+internal readonly struct LogSumExpGradient : IBackwardKind
+{
+    public static bool Reduces => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD Term<TD>(TD a, TD b)
+        where TD : unmanaged, IDoubleBlock<TD> => b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD Gradient<TD>(TD a, TD b, TD first, TD second)
+        where TD : unmanaged, IDoubleBlock<TD> => first * VectorMath.Exp(a - second);
 }
