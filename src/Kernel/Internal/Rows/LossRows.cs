@@ -109,9 +109,13 @@ internal static unsafe class LossRows
         /// <summary>The row's loss: (1 − ε)·Target + (ε/C)·Linear for index targets, Linear for probability targets.</summary>
         public readonly double Loss;
 
+        /// <summary>The row's log-sum-exp, m + log S (its logarithm taken once, here).</summary>
+        public readonly double LogSumExp;
+
         public Finish(in LossRowsJob job, in RowStatistics s, double shiftedTarget, double weight)
         {
             double logSum = s.LogSum;
+            LogSumExp = RowStatistics.LogSumExpOf(s.Max, logSum);
             if (job.Kind == TargetKind.Index)
             {
                 Target = Zero.Term(weight, logSum - shiftedTarget);
@@ -322,7 +326,7 @@ internal static unsafe class LossRows
         where T : IFloatingPointIeee754<T>
     {
         var finish = new Finish(job, s, shiftedTarget, weight);
-        double lse = s.LogSumExp;
+        double lse = finish.LogSumExp;
         double zLoss = ZLoss(job, lse);
         if (job.PerRow != null)
         {
@@ -392,7 +396,7 @@ internal static unsafe class LossRows
     /// <summary>A counted row's detailed result: lse, the loss with its z-loss λ·lse², the prediction and whether it is the target.</summary>
     public static CrossEntropyRow DetailOf(in LossRowsJob job, in RowStatistics s, in Finish finish, int target)
     {
-        double lse = s.LogSumExp;
+        double lse = finish.LogSumExp;
         double zLoss = ZLoss(job, lse);
         return new CrossEntropyRow(lse, finish.Loss + zLoss, zLoss, s.ArgMax, s.ArgMax == target);
     }

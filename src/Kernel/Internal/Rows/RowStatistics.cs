@@ -143,7 +143,10 @@ internal struct RowStatistics
     };
 
     /// <summary>log Σ exp(x) = m + log S; −∞ for a row of −∞ (every exponential is 0).</summary>
-    public readonly double LogSumExp => double.IsNegativeInfinity(Max) ? double.NegativeInfinity : Max + LogSum;
+    public readonly double LogSumExp => LogSumExpOf(Max, LogSum);
+
+    /// <summary>m + log S from a log S already taken (a logarithm per row, not two); −∞ for a row of −∞.</summary>
+    public static double LogSumExpOf(double max, double logSum) => double.IsNegativeInfinity(max) ? double.NegativeInfinity : max + logSum;
 }
 
 /// <summary>
