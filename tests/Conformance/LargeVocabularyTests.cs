@@ -29,6 +29,34 @@ public sealed class LargeVocabularyTests
 
     private static readonly CrossEntropyOptions Rich = new() { LabelSmoothing = 0.1, ZLossScale = 1e-4, SoftCap = 2.0 };
 
+    /// <summary>
+    /// Without label smoothing or z-loss, the detailed summary's loss and the classic reduced loss are the same numbers
+    /// (one row engine, the same per-row losses summed in the same chunk order), for rows of at most 16 classes (lane
+    /// tiles), longer float rows (the fast pass) and double rows (the exact pass), mean and sum.
+    /// </summary>
+    [Theory]
+    [InlineData(300, 1000)]
+    [InlineData(5000, 10)]
+    [InlineData(129, 17)]
+    [InlineData(3, 40000)]
+    public void DetailedLoss_IsTheClassicLoss_BitForBit_WithoutSmoothingOrZLoss(int rows, int classes)
+    {
+        var random = new Random((rows * 31) + classes);
+        double[] x = Enumerable.Range(0, rows * classes).Select(_ => (random.NextDouble() * 30) - 15).ToArray();
+        int[] y = Enumerable.Range(0, rows).Select(i => i % 7 == 3 ? Functional.DefaultIgnoreIndex : random.Next(classes)).ToArray();
+        foreach (Reduction reduction in new[] { Reduction.Mean, Reduction.Sum })
+        {
+            var options = new CrossEntropyOptions { Reduction = reduction };
+            float[] xf = As<float>(x);
+            float classicFloat = Functional.CrossEntropy<float>(xf, y, classes, reduction);
+            Assert.Equal(classicFloat, (float)Functional.CrossEntropyDetailed<float>(xf, y, classes, options).Loss);
+            double classicDouble = Functional.CrossEntropy<double>(x, y, classes, reduction);
+            Assert.Equal(
+                BitConverter.DoubleToInt64Bits(classicDouble),
+                BitConverter.DoubleToInt64Bits(Functional.CrossEntropyDetailed<double>(x, y, classes, options).Loss));
+        }
+    }
+
     private static T[] As<T>(double[] values)
         where T : IFloatingPointIeee754<T> =>
         Array.ConvertAll(values, T.CreateTruncating);
