@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Xent.Internal;
 
 /// <summary>
@@ -9,6 +11,7 @@ internal struct CompensatedSum
     private double _sum;
     private double _compensation;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(double value)
     {
         double t = _sum + value;

@@ -141,6 +141,7 @@ internal static class Zero
     /// that does not take part contributes nothing, whichever sign its infinite log-probability carries after a
     /// negative weight); NaN still propagates.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Term(double coefficient, double value) =>
         coefficient == 0.0 && double.IsInfinity(value) ? 0.0 : coefficient * value;
 

@@ -40,26 +40,49 @@ internal static unsafe class LaneTilePass
     /// <param name="coefficients">The coefficients of the linear term (class weights are the same for every lane).</param>
     /// <param name="targets">For probability coefficients, the target probabilities in the tile's layout.</param>
     /// <param name="cap">The soft cap, or 0.</param>
+    /// <param name="findArgMax">Whether to find each lane's prediction (else <see cref="RowStatistics.ArgMax"/> is −1, as in the row walk).</param>
     /// <param name="statistics">Eight results.</param>
-    public static void Statistics<T, TD>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, RowStatistics* statistics)
+    public static void Statistics<T, TD>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax, RowStatistics* statistics)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        if (cap == 0.0)
+        bool linear = coefficients.Kind != CoefficientKind.None;
+        switch (cap == 0.0, linear, findArgMax)
         {
-            Statistics<T, TD, NoSoftCap>(tile, coefficients, targets, cap, statistics);
-        }
-        else
-        {
-            Statistics<T, TD, SoftCapped>(tile, coefficients, targets, cap, statistics);
+            case (true, false, false):
+                Statistics<T, TD, NoSoftCap, NoLinearTerm, NoPrediction>(tile, coefficients, targets, cap, statistics);
+                break;
+            case (true, false, true):
+                Statistics<T, TD, NoSoftCap, NoLinearTerm, Predicted>(tile, coefficients, targets, cap, statistics);
+                break;
+            case (true, true, false):
+                Statistics<T, TD, NoSoftCap, WithLinearTerm, NoPrediction>(tile, coefficients, targets, cap, statistics);
+                break;
+            case (true, true, true):
+                Statistics<T, TD, NoSoftCap, WithLinearTerm, Predicted>(tile, coefficients, targets, cap, statistics);
+                break;
+            case (false, false, false):
+                Statistics<T, TD, SoftCapped, NoLinearTerm, NoPrediction>(tile, coefficients, targets, cap, statistics);
+                break;
+            case (false, false, true):
+                Statistics<T, TD, SoftCapped, NoLinearTerm, Predicted>(tile, coefficients, targets, cap, statistics);
+                break;
+            case (false, true, false):
+                Statistics<T, TD, SoftCapped, WithLinearTerm, NoPrediction>(tile, coefficients, targets, cap, statistics);
+                break;
+            default:
+                Statistics<T, TD, SoftCapped, WithLinearTerm, Predicted>(tile, coefficients, targets, cap, statistics);
+                break;
         }
     }
 
     [MethodImpl(Compile.HotLoop)]
-    private static void Statistics<T, TD, TCap>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, RowStatistics* statistics)
+    private static void Statistics<T, TD, TCap, TLinear, TPrediction>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, RowStatistics* statistics)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
+        where TLinear : ILinearTerm
+        where TPrediction : IPrediction
     {
         int lanes = tile.Lanes;
         TD m = TD.Create(double.NegativeInfinity);
@@ -90,9 +113,13 @@ internal static unsafe class LaneTilePass
                 TD atMax = TD.Equal(d, zero);
                 count += TD.Select(atMax, one, zero);
                 sum += TD.Select(atMax, zero, VectorMath.Exp(d));
-                TD hit = TD.Select(nanLanes, TD.IsNaN(v), TD.Equal(v, m));
-                argMax = TD.Select(TD.Equal(argMax, TD.Create(-1.0)), TD.Select(hit, TD.Create(c), argMax), argMax);
-                if (coefficients.Kind != CoefficientKind.None)
+                if (TPrediction.On)
+                {
+                    TD hit = TD.Select(nanLanes, TD.IsNaN(v), TD.Equal(v, m));
+                    argMax = TD.Select(TD.Equal(argMax, TD.Create(-1.0)), TD.Select(hit, TD.Create(c), argMax), argMax);
+                }
+
+                if (TLinear.On)
                 {
                     TD a = Coefficient<T, TD>(coefficients, targets + c * tile.ClassStride, c, lanes);
                     linear += TD.Select(TD.Equal(a, zero), zero, a * d);
@@ -101,8 +128,11 @@ internal static unsafe class LaneTilePass
             }
 
             BlockedSum.AddTo(totals, sum);
-            BlockedSum.AddTo(totals + Totals, linear);
-            BlockedSum.AddTo(totals + 2 * Totals, coefficientSum);
+            if (TLinear.On)
+            {
+                BlockedSum.AddTo(totals + Totals, linear);
+                BlockedSum.AddTo(totals + 2 * Totals, coefficientSum);
+            }
         }
 
         Eight max = default, others = default, counts = default, linears = default, sums = default, arguments = default;
@@ -121,7 +151,7 @@ internal static unsafe class LaneTilePass
                 MaxCount = (int)counts[k],
                 Linear = linears[k],
                 CoefficientSum = sums[k],
-                ArgMax = (int)arguments[k],
+                ArgMax = TPrediction.On ? (int)arguments[k] : -1,
             };
         }
     }

@@ -273,7 +273,7 @@ internal static unsafe class LossRows
 
             var tile = new LaneTile(transposed ? stagedLogits : job.Input + offset, classStride, classes, lanes);
             byte* targets = index ? null : transposed ? stagedTargets : job.Probabilities + offset;
-            LaneTilePass.Statistics<T, TD>(tile, coefficients, targets, job.Cap, statistics);
+            LaneTilePass.Statistics<T, TD>(tile, coefficients, targets, job.Cap, job.Predict, statistics);
             Eight max = default, factor = default, coefficientScale = default, target = default, targetTerm = default, ignored = default;
             for (int k = 0; k < lanes; k++)
             {

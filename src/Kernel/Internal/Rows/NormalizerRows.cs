@@ -101,7 +101,7 @@ internal static unsafe class NormalizerRows
             }
 
             var tile = new LaneTile(transposed ? staged : job.Input + offset, classStride, classes, lanes);
-            LaneTilePass.Statistics<T, TD>(tile, default, null, 0.0, statistics);
+            LaneTilePass.Statistics<T, TD>(tile, default, null, 0.0, findArgMax: false, statistics);
             Eight max = default, scales = default;
             for (int k = 0; k < lanes; k++)
             {

@@ -92,15 +92,15 @@ internal static unsafe class RowGradient
         where TStash : IStash
     {
         int size = Elements<T>.Size;
-        int loopBlocks = skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
+        int loopBlocks = SkipWalk.Steps(wholeBlocks, skip);
         CoefficientKind kind = coefficients.Kind;
-        byte* weight = kind is CoefficientKind.Weights or CoefficientKind.Probabilities ? coefficients.Weight : null;
+        byte* weight = coefficients.BlockWeight;
         TD m = TD.Create(max);
         TD f = TD.Create(factor);
         TD s = TD.Create(coefficientScale);
         for (int k = 0; k < loopBlocks; k++)
         {
-            int i = (k + (k >= skip ? 1 : 0)) << 3;
+            int i = SkipWalk.Block(k, skip) << 3;
             TD z = RowStatisticsPass.LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap);
             TD g = (TStash.On ? TD.Load(exponentials + i) : VectorMath.Exp(z - m)) * f;
             if (TLinear.On)

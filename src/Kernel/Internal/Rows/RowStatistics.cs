@@ -72,6 +72,22 @@ internal readonly struct Stashed : IStash
     public static bool On => true;
 }
 
+/// <summary>Whether a pass finds each row's prediction (its first maximal class): a type argument, so that the loop without one holds no test.</summary>
+internal interface IPrediction
+{
+    static abstract bool On { get; }
+}
+
+internal readonly struct NoPrediction : IPrediction
+{
+    public static bool On => false;
+}
+
+internal readonly struct Predicted : IPrediction
+{
+    public static bool On => true;
+}
+
 /// <summary>The coefficients of a call: their kind, the class weights (or null for all ones) and, for probability targets, (1 − ε) and ε/C.</summary>
 internal readonly unsafe struct Coefficients
 {
@@ -93,6 +109,24 @@ internal readonly unsafe struct Coefficients
 
     /// <summary>ε / C for probability targets with label smoothing, else 0.</summary>
     public double Spread { get; }
+
+    /// <summary>The weights a loop over whole blocks loads (null: a coefficient of 1, or no linear term).</summary>
+    public byte* BlockWeight => Kind is CoefficientKind.Weights or CoefficientKind.Probabilities ? Weight : null;
+}
+
+/// <summary>
+/// The walk of a row's whole blocks that leaves one out (the block an edge step handled: the first maximum's, or the
+/// target's), so that the loop over the others holds no per-class test.
+/// </summary>
+internal static class SkipWalk
+{
+    /// <summary>How many whole blocks the loop visits when it leaves out block <paramref name="skip"/> (skip = wholeBlocks: none).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Steps(int wholeBlocks, int skip) => skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
+
+    /// <summary>The block the loop's step <paramref name="k"/> visits: k before the skipped block, k + 1 from it on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Block(int k, int skip) => k + (k >= skip ? 1 : 0);
 }
 
 /// <summary>
@@ -240,9 +274,9 @@ internal static unsafe class RowStatisticsPass
         where TStash : IStash
     {
         int size = Elements<T>.Size;
-        int loopBlocks = skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
+        int loopBlocks = SkipWalk.Steps(wholeBlocks, skip);
         CoefficientKind kind = coefficients.Kind;
-        byte* weight = kind is CoefficientKind.Weights or CoefficientKind.Probabilities ? coefficients.Weight : null;
+        byte* weight = coefficients.BlockWeight;
         TD m = TD.Create(max);
         TD zero = TD.Create(0.0);
         TD ones = TD.Create(1.0);
@@ -259,7 +293,7 @@ internal static unsafe class RowStatisticsPass
             TD sum = zero, linear = zero, coefficientSum = zero;
             for (; k < stop; k++)
             {
-                int i = (k + (k >= skip ? 1 : 0)) << 3;
+                int i = SkipWalk.Block(k, skip) << 3;
                 TD d = LoadLogits<T, TD, TCap>(x + (nint)i * size, 8, cap) - m;
                 TD e = VectorMath.Exp(d);
                 if (TStash.On)
@@ -473,7 +507,7 @@ internal static unsafe class RowStatisticsPass
         // The whole blocks but the one holding the first maximum (skip = wholeBlocks when it lies in the partial block).
         int wholeBlocks = count >> 4;
         int skip = first >= 0 && (first >> 4) < wholeBlocks ? first >> 4 : wholeBlocks;
-        int loopBlocks = skip < wholeBlocks ? wholeBlocks - 1 : wholeBlocks;
+        int loopBlocks = SkipWalk.Steps(wholeBlocks, skip);
         // First the block holding the first maximum and the partial last block, staged through the stack (their blocks
         // are not the loop's, so in place the order does not matter); their sums join the loop's at the end. Before
         // the loop, so that no running sum is live across a call (the JIT would keep it in memory).
@@ -494,7 +528,7 @@ internal static unsafe class RowStatisticsPass
         TD sumLow = TD.Create(0.0), sumHigh = sumLow, linearLow = sumLow, linearHigh = sumLow;
         for (int k = 0; k < loopBlocks; k++)
         {
-            int i = (k + (k >= skip ? 1 : 0)) << 4;
+            int i = SkipWalk.Block(k, skip) << 4;
             if (Sse.IsSupported)
             {
                 // One cache line (sixteen floats) of the next row per block of this one.
