@@ -122,7 +122,7 @@ internal static unsafe class LaneTilePass
                 if (TLinear.On)
                 {
                     TD a = Coefficient<T, TD>(coefficients, targets + c * tile.ClassStride, c, lanes);
-                    linear += TD.Select(TD.Equal(a, zero), zero, a * d);
+                    linear += RowStatisticsPass.LinearTerm(a, d);
                     coefficientSum += a;
                 }
             }

@@ -309,7 +309,7 @@ internal static unsafe class RowStatisticsPass
                         kind == CoefficientKind.Uniform || weight == null ? null : weight + (nint)i * size,
                         kind != CoefficientKind.Probabilities ? null : targetRow + (nint)i * size,
                         ones);
-                    linear += TD.Select(TD.Equal(a, zero), zero, a * d);
+                    linear += LinearTerm(a, d);
                     coefficientSum += a;
                 }
             }
@@ -418,7 +418,6 @@ internal static unsafe class RowStatisticsPass
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
     {
-        TD zero = TD.Create(0.0);
         TD d = LoadLogits<T, TD, TCap>(x + (nint)i * Elements<T>.Size, lanes, cap) - TD.Create(max);
         Eight staged = default;
         double* e = (double*)Unsafe.AsPointer(ref staged[0]);
@@ -444,10 +443,19 @@ internal static unsafe class RowStatisticsPass
         if (coefficients.Kind != CoefficientKind.None)
         {
             TD a = LoadCoefficients<T, TD>(coefficients, targetRow, i, lanes);
-            TD.Store(TD.Load(edges + 8) + TD.Select(TD.Equal(a, zero), zero, a * d), edges + 8);
+            TD.Store(TD.Load(edges + 8) + LinearTerm(a, d), edges + 8);
             TD.Store(TD.Load(edges + 16) + a, edges + 16);
         }
     }
+
+    /// <summary>
+    /// The linear term's summand a·(x − m), with a zero coefficient contributing exactly 0: a class that does not take
+    /// part never meets its infinite logit (0·∞ would be NaN). Every pass that sums the linear term adds this.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD LinearTerm<TD>(TD a, TD d)
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        TD.Select(TD.Equal(a, TD.Create(0.0)), TD.Create(0.0), a * d);
 
     /// <summary>
     /// a[c] of eight classes from their whole blocks of weights (null: all ones) and target probabilities: 1, w, or
