@@ -46,33 +46,45 @@ internal static unsafe class LaneTilePass
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        bool linear = coefficients.Kind != CoefficientKind.None;
-        switch (cap == 0.0, linear, findArgMax)
+        if (cap == 0.0)
         {
-            case (true, false, false):
-                Statistics<T, TD, NoSoftCap, NoLinearTerm, NoPrediction>(tile, coefficients, targets, cap, statistics);
-                break;
-            case (true, false, true):
-                Statistics<T, TD, NoSoftCap, NoLinearTerm, Predicted>(tile, coefficients, targets, cap, statistics);
-                break;
-            case (true, true, false):
-                Statistics<T, TD, NoSoftCap, WithLinearTerm, NoPrediction>(tile, coefficients, targets, cap, statistics);
-                break;
-            case (true, true, true):
-                Statistics<T, TD, NoSoftCap, WithLinearTerm, Predicted>(tile, coefficients, targets, cap, statistics);
-                break;
-            case (false, false, false):
-                Statistics<T, TD, SoftCapped, NoLinearTerm, NoPrediction>(tile, coefficients, targets, cap, statistics);
-                break;
-            case (false, false, true):
-                Statistics<T, TD, SoftCapped, NoLinearTerm, Predicted>(tile, coefficients, targets, cap, statistics);
-                break;
-            case (false, true, false):
-                Statistics<T, TD, SoftCapped, WithLinearTerm, NoPrediction>(tile, coefficients, targets, cap, statistics);
-                break;
-            default:
-                Statistics<T, TD, SoftCapped, WithLinearTerm, Predicted>(tile, coefficients, targets, cap, statistics);
-                break;
+            Statistics<T, TD, NoSoftCap>(tile, coefficients, targets, cap, findArgMax, statistics);
+        }
+        else
+        {
+            Statistics<T, TD, SoftCapped>(tile, coefficients, targets, cap, findArgMax, statistics);
+        }
+    }
+
+    /// <summary>The loop's remaining type arguments, one flag at a time: the linear term, then the prediction.</summary>
+    private static void Statistics<T, TD, TCap>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax, RowStatistics* statistics)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+    {
+        if (coefficients.Kind == CoefficientKind.None)
+        {
+            Statistics<T, TD, TCap, NoLinearTerm>(tile, coefficients, targets, cap, findArgMax, statistics);
+        }
+        else
+        {
+            Statistics<T, TD, TCap, WithLinearTerm>(tile, coefficients, targets, cap, findArgMax, statistics);
+        }
+    }
+
+    private static void Statistics<T, TD, TCap, TLinear>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax, RowStatistics* statistics)
+        where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
+        where TCap : ISoftCap
+        where TLinear : ILinearTerm
+    {
+        if (findArgMax)
+        {
+            Statistics<T, TD, TCap, TLinear, Predicted>(tile, coefficients, targets, cap, statistics);
+        }
+        else
+        {
+            Statistics<T, TD, TCap, TLinear, NoPrediction>(tile, coefficients, targets, cap, statistics);
         }
     }
 
