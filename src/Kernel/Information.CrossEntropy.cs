@@ -79,35 +79,8 @@ public static partial class Information
     }
 
     /// <summary>Σ −p·ln q over the non-zero p, divided by ln b; and the gradients that are not empty.</summary>
+    /// <summary>Σ −p·ln q over the block engine (x = q, t = p), divided by ln b; the gradients when asked for.</summary>
     private static double CrossEntropyCore<T>(ReadOnlySpan<T> p, ReadOnlySpan<T> q, Span<T> gradientP, Span<T> gradientQ, double lnBase)
-        where T : IFloatingPointIeee754<T>
-    {
-        bool withP = !gradientP.IsEmpty;
-        bool withQ = !gradientQ.IsEmpty;
-        CompensatedSum sum = default;
-        for (int c = 0; c < p.Length; c++)
-        {
-            double pc = double.CreateTruncating(p[c]);
-            double qc = double.CreateTruncating(q[c]);
-            double logQ = double.Log(qc);
-
-            // A zero p is skipped (0·log 0 = 0); otherwise −p·ln 0 = +∞ as IEEE arithmetic gives it.
-            if (pc != 0.0)
-            {
-                sum.Add(-pc * logQ);
-            }
-
-            if (withP)
-            {
-                gradientP[c] = T.CreateTruncating(-logQ / lnBase);
-            }
-
-            if (withQ)
-            {
-                gradientQ[c] = T.CreateTruncating(MinusPOverQ(pc, qc, lnBase));
-            }
-        }
-
-        return sum.Value / lnBase;
-    }
+        where T : IFloatingPointIeee754<T> =>
+        Pointwise<T>.Run<CrossEntropyTerm>(q, p, default, default, false, lnBase, default, default, gradientQ, gradientP);
 }

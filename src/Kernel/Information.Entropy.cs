@@ -66,29 +66,8 @@ public static partial class Information
     }
 
     /// <summary>Σ −p·ln p over the non-zero p, divided by ln b; with a non-empty gradient also −(ln p + 1) / ln b.</summary>
+    /// <summary>Σ −p·ln p over the block engine, divided by ln b; the gradient −(ln p + 1) / ln b when asked for.</summary>
     private static double EntropyCore<T>(ReadOnlySpan<T> p, Span<T> gradient, double lnBase)
-        where T : IFloatingPointIeee754<T>
-    {
-        bool withGradient = !gradient.IsEmpty;
-        CompensatedSum sum = default;
-        for (int c = 0; c < p.Length; c++)
-        {
-            double pc = double.CreateTruncating(p[c]);
-            double logP = double.Log(pc);
-
-            // 0·log 0 = 0: a zero class is skipped, so it changes the sum not even by a rounding.
-            if (pc != 0.0)
-            {
-                sum.Add(-pc * logP);
-            }
-
-            if (withGradient)
-            {
-                // ln 0 = −∞ gives +∞ at p = 0, as documented.
-                gradient[c] = T.CreateTruncating(-(logP + 1.0) / lnBase);
-            }
-        }
-
-        return sum.Value / lnBase;
-    }
+        where T : IFloatingPointIeee754<T> =>
+        Pointwise<T>.Run<EntropyTerm>(p, p, default, default, false, lnBase, default, default, default, gradient);
 }

@@ -86,39 +86,8 @@ public static partial class Information
     }
 
     /// <summary>Σ p·ln(p / q) over the non-zero p, divided by ln b; and the gradients that are not empty.</summary>
+    /// <summary>Σ p·ln(p/q) over the block engine (x = q, t = p), divided by ln b; the gradients when asked for.</summary>
     private static double KlDivergenceCore<T>(ReadOnlySpan<T> p, ReadOnlySpan<T> q, Span<T> gradientP, Span<T> gradientQ, double lnBase)
-        where T : IFloatingPointIeee754<T>
-    {
-        bool withP = !gradientP.IsEmpty;
-        bool withQ = !gradientQ.IsEmpty;
-        CompensatedSum sum = default;
-        for (int c = 0; c < p.Length; c++)
-        {
-            double pc = double.CreateTruncating(p[c]);
-            double qc = double.CreateTruncating(q[c]);
-            double logRatio;
-            if (pc != 0.0)
-            {
-                logRatio = LogRatio(pc, qc);
-                sum.Add(pc * logRatio);
-            }
-            else
-            {
-                // 0·log(0 / q) = 0 is skipped; the ratio's log only matters for ∂KL/∂p: −∞ (ln 0), or +∞ at q = 0.
-                logRatio = qc == 0.0 ? double.PositiveInfinity : double.NegativeInfinity;
-            }
-
-            if (withP)
-            {
-                gradientP[c] = T.CreateTruncating((logRatio + 1.0) / lnBase);
-            }
-
-            if (withQ)
-            {
-                gradientQ[c] = T.CreateTruncating(MinusPOverQ(pc, qc, lnBase));
-            }
-        }
-
-        return sum.Value / lnBase;
-    }
+        where T : IFloatingPointIeee754<T> =>
+        Pointwise<T>.Run<KlDivergenceTerm>(q, p, default, default, false, lnBase, default, default, gradientQ, gradientP);
 }

@@ -113,6 +113,20 @@ public sealed class DeterminismAndAllocationTests
                 Add(perElement);
                 Add(gradient);
                 values.Add(BitConverter.SingleToInt32Bits(Functional.KlDiv<float>(x, t, KlDivReduction.Sum)));
+
+                // The information measures run on the same engine: t and the probabilities are valid distributions.
+                values.Add(BitConverter.SingleToInt32Bits(Information.EntropyWithGradient<float>(t, gradient, Information.Bits)));
+                Add(gradient);
+                values.Add(BitConverter.SingleToInt32Bits(Information.CrossEntropyWithGradient<float>(t, probability, perElement, gradient)));
+                Add(perElement);
+                Add(gradient);
+                double[] probabilityD = probability.Select(v => (double)v).ToArray();
+                AddD(Information.KlDivergenceWithGradient<double>(td, probabilityD, gradientD, default, 10.0));
+                foreach (double g in gradientD)
+                {
+                    AddD(g);
+                }
+
                 if (reference is null)
                 {
                     reference = values.ToArray();
@@ -162,6 +176,7 @@ public sealed class DeterminismAndAllocationTests
                 Functional.LogSoftmax<float>(x, normalized, 1000);
                 Functional.LogSumExp<float>(x, perRow, 1000);
                 Functional.BinaryCrossEntropyWithLogits<float>(x, probabilities);
+                Information.KlDivergenceWithGradient<float>(probabilities, probabilities, gradient, default);
             }
 
             // Many rounds: at 2 threads a blocking wait on the helpers once allocated now and then; it must never.

@@ -25,18 +25,25 @@ public class PointwiseWidthProperties
     private static bool Same(double a, double b) =>
         BitConverter.DoubleToInt64Bits(a) == BitConverter.DoubleToInt64Bits(b) || (double.IsNaN(a) && double.IsNaN(b));
 
-    private static unsafe void Evaluate<TLoss, TD>(double* x, double* t, double* w, double* pw, double* loss, double* derivative)
+    /// <summary>Loss, derivative and target derivative (24 doubles) of one block at width <typeparamref name="TD"/>.</summary>
+    private static unsafe void Evaluate<TLoss, TD>(double* x, double* t, double* w, double* pw, double* results)
         where TLoss : IPointwiseLoss
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        (TD l, TD d) = TLoss.Evaluate(TD.Load(x), TD.Load(t), TD.Load(w), TD.Load(pw), true);
-        TD.Store(l, loss);
-        TD.Store(d, derivative);
-        (TD lossOnly, _) = TLoss.Evaluate(TD.Load(x), TD.Load(t), TD.Load(w), TD.Load(pw), false);
+        bool target = TLoss.HasTargetDerivative;
+        (TD l, TD d, TD dt) = TLoss.Evaluate(TD.Load(x), TD.Load(t), TD.Load(w), TD.Load(pw), true, target);
+        TD.Store(l, results);
+        TD.Store(d, results + 8);
+        TD.Store(dt, results + 16);
+        (TD lossOnly, TD noDerivative, TD noTargetDerivative) = TLoss.Evaluate(TD.Load(x), TD.Load(t), TD.Load(w), TD.Load(pw), false, false);
         for (int k = 0; k < 8; k++)
         {
             double value = ((double*)&lossOnly)[k];
-            Tolerance.Require(Same(value, loss[k]), $"{typeof(TLoss).Name}: the loss without the derivative differs in lane {k}");
+            Tolerance.Require(Same(value, results[k]), $"{typeof(TLoss).Name}: the loss without the derivatives differs in lane {k}");
+            Tolerance.Require(
+                ((double*)&noDerivative)[k] == 0.0 && ((double*)&noTargetDerivative)[k] == 0.0,
+                $"{typeof(TLoss).Name}: a derivative not asked for is not 0 in lane {k}");
+            Tolerance.Require(target || results[16 + k] == 0.0, $"{typeof(TLoss).Name}: a target derivative where the loss has none, lane {k}");
         }
     }
 
@@ -44,7 +51,7 @@ public class PointwiseWidthProperties
         where TLoss : IPointwiseLoss
     {
         double* arguments = stackalloc double[32];
-        double* results = stackalloc double[48];
+        double* results = stackalloc double[72];
         for (int b = 0; b < blocks; b++)
         {
             for (int k = 0; k < 32; k++)
@@ -55,14 +62,15 @@ public class PointwiseWidthProperties
             }
 
             double* x = arguments, t = arguments + 8, w = arguments + 16, pw = arguments + 24;
-            Evaluate<TLoss, Double512>(x, t, w, pw, results, results + 8);
-            Evaluate<TLoss, Double256>(x, t, w, pw, results + 16, results + 24);
-            Evaluate<TLoss, Double128>(x, t, w, pw, results + 32, results + 40);
-            for (int k = 0; k < 16; k++)
+            Evaluate<TLoss, Double512>(x, t, w, pw, results);
+            Evaluate<TLoss, Double256>(x, t, w, pw, results + 24);
+            Evaluate<TLoss, Double128>(x, t, w, pw, results + 48);
+            for (int k = 0; k < 24; k++)
             {
+                string output = k < 8 ? "loss" : k < 16 ? "derivative" : "target derivative";
                 Tolerance.Require(
-                    Same(results[k], results[16 + k]) && Same(results[k], results[32 + k]),
-                    $"{typeof(TLoss).Name} {(k < 8 ? "loss" : "derivative")} of x={Tolerance.R(x[k % 8])}, t={Tolerance.R(t[k % 8])}, w={Tolerance.R(w[k % 8])}, pw={Tolerance.R(pw[k % 8])} differs by width: {Tolerance.R(results[k])}, {Tolerance.R(results[16 + k])}, {Tolerance.R(results[32 + k])}");
+                    Same(results[k], results[24 + k]) && Same(results[k], results[48 + k]),
+                    $"{typeof(TLoss).Name} {output} of x={Tolerance.R(x[k % 8])}, t={Tolerance.R(t[k % 8])}, w={Tolerance.R(w[k % 8])}, pw={Tolerance.R(pw[k % 8])} differs by width: {Tolerance.R(results[k])}, {Tolerance.R(results[24 + k])}, {Tolerance.R(results[48 + k])}");
             }
         }
     }
@@ -78,4 +86,13 @@ public class PointwiseWidthProperties
 
     [Fact]
     public void KlDivLogTarget_IsTheSameAtEveryWidth() => Check<KlDivLogTargetLoss>(new Random(4), 20000);
+
+    [Fact]
+    public void InformationCrossEntropyTerm_IsTheSameAtEveryWidth() => Check<CrossEntropyTerm>(new Random(5), 20000);
+
+    [Fact]
+    public void InformationEntropyTerm_IsTheSameAtEveryWidth() => Check<EntropyTerm>(new Random(6), 20000);
+
+    [Fact]
+    public void InformationKlDivergenceTerm_IsTheSameAtEveryWidth() => Check<KlDivergenceTerm>(new Random(7), 20000);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -16,11 +17,24 @@ namespace Xent.Internal;
 /// </remarks>
 internal interface IPointwiseLoss
 {
+    /// <summary>Whether t is a variable too, with a derivative (the information measures, where t is p); else it is 0.</summary>
+    static abstract bool HasTargetDerivative { get; }
+
+    /// <summary>
+    /// Whether the reduced sum adds the terms one by one in element order (Neumaier, on the calling thread), so that an
+    /// element whose term is exactly 0 changes nothing, not even a rounding (the information measures' rule for a class
+    /// of probability 0); else the terms are summed per vector lane and over chunks of elements on several threads.
+    /// </summary>
+    static abstract bool SumsInOrder { get; }
+
     /// <summary>
     /// The weighted losses of eight elements and, when <paramref name="derivative"/> is true (a constant in every
-    /// caller: the other branch is not compiled), their derivatives with respect to x; otherwise the derivative is 0.
+    /// caller: the other branch is not compiled), their derivatives with respect to x, and when
+    /// <paramref name="targetDerivative"/> is true, with respect to t; a derivative not asked for is 0. The outputs are
+    /// made together, so that what they share (a logarithm) is computed once.
     /// </summary>
-    static abstract (TD Loss, TD Derivative) Evaluate<TD>(TD x, TD t, TD weight, TD posWeight, bool derivative)
+    static abstract (TD Loss, TD Derivative, TD TargetDerivative) Evaluate<TD>(
+        TD x, TD t, TD weight, TD posWeight, bool derivative, bool targetDerivative)
         where TD : unmanaged, IDoubleBlock<TD>;
 }
 
@@ -33,8 +47,13 @@ internal interface IPointwiseLoss
 /// </summary>
 internal readonly struct BceWithLogitsLoss : IPointwiseLoss
 {
+    public static bool HasTargetDerivative => false;
+
+    public static bool SumsInOrder => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (TD Loss, TD Derivative) Evaluate<TD>(TD x, TD t, TD weight, TD posWeight, bool derivative)
+    public static (TD Loss, TD Derivative, TD TargetDerivative) Evaluate<TD>(
+        TD x, TD t, TD weight, TD posWeight, bool derivative, bool targetDerivative)
         where TD : unmanaged, IDoubleBlock<TD>
     {
         TD zero = TD.Create(0.0);
@@ -48,7 +67,7 @@ internal readonly struct BceWithLogitsLoss : IPointwiseLoss
         TD loss = weight * (Zero.Term(positive, softplusNegative) + Zero.Term(negative, softplusPositive));
         if (!derivative)
         {
-            return (loss, zero);
+            return (loss, zero, zero);
         }
 
         TD inverse = one / (one + e);
@@ -56,7 +75,7 @@ internal readonly struct BceWithLogitsLoss : IPointwiseLoss
         TD nonNegative = TD.GreaterThanOrEqual(x, zero);
         TD sigmoid = TD.Select(nonNegative, inverse, small);
         TD sigmoidNegative = TD.Select(nonNegative, small, inverse);
-        return (loss, weight * (negative * sigmoid - positive * sigmoidNegative));
+        return (loss, weight * (negative * sigmoid - positive * sigmoidNegative), zero);
     }
 }
 
@@ -69,8 +88,13 @@ internal readonly struct BceLoss : IPointwiseLoss
     /// <summary>PyTorch's EPSILON of the backward pass: the float 1e-12, widened.</summary>
     private const double Epsilon = (double)1e-12f;
 
+    public static bool HasTargetDerivative => false;
+
+    public static bool SumsInOrder => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (TD Loss, TD Derivative) Evaluate<TD>(TD x, TD t, TD weight, TD posWeight, bool derivative)
+    public static (TD Loss, TD Derivative, TD TargetDerivative) Evaluate<TD>(
+        TD x, TD t, TD weight, TD posWeight, bool derivative, bool targetDerivative)
         where TD : unmanaged, IDoubleBlock<TD>
     {
         TD one = TD.Create(1.0);
@@ -78,9 +102,10 @@ internal readonly struct BceLoss : IPointwiseLoss
         TD logX = TD.Max(VectorMath.Log(x), floor);
         TD logOneMinusX = TD.Max(VectorMath.Log1P(-x), floor);
         TD loss = -weight * (t * logX + (one - t) * logOneMinusX);
+        TD zero = TD.Create(0.0);
         return derivative
-            ? (loss, weight * (x - t) / TD.Max(x * (one - x), TD.Create(Epsilon)))
-            : (loss, TD.Create(0.0));
+            ? (loss, weight * (x - t) / TD.Max(x * (one - x), TD.Create(Epsilon)), zero)
+            : (loss, zero, zero);
     }
 }
 
@@ -91,10 +116,15 @@ internal readonly struct BceLoss : IPointwiseLoss
 /// </summary>
 internal readonly struct KlDivLoss : IPointwiseLoss
 {
+    public static bool HasTargetDerivative => false;
+
+    public static bool SumsInOrder => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (TD Loss, TD Derivative) Evaluate<TD>(TD x, TD t, TD weight, TD posWeight, bool derivative)
+    public static (TD Loss, TD Derivative, TD TargetDerivative) Evaluate<TD>(
+        TD x, TD t, TD weight, TD posWeight, bool derivative, bool targetDerivative)
         where TD : unmanaged, IDoubleBlock<TD> =>
-        (TD.Select(TD.Equal(t, TD.Create(0.0)), ZeroTarget(x), t * (VectorMath.Log(t) - x)), -t);
+        (TD.Select(TD.Equal(t, TD.Create(0.0)), ZeroTarget(x), t * (VectorMath.Log(t) - x)), derivative ? -t : TD.Create(0.0), TD.Create(0.0));
 
     /// <summary>What a zero target contributes: 0 (0·log 0 = 0) whatever the input, infinite included; a NaN input stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -109,12 +139,18 @@ internal readonly struct KlDivLoss : IPointwiseLoss
 /// </summary>
 internal readonly struct KlDivLogTargetLoss : IPointwiseLoss
 {
+    public static bool HasTargetDerivative => false;
+
+    public static bool SumsInOrder => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (TD Loss, TD Derivative) Evaluate<TD>(TD x, TD t, TD weight, TD posWeight, bool derivative)
+    public static (TD Loss, TD Derivative, TD TargetDerivative) Evaluate<TD>(
+        TD x, TD t, TD weight, TD posWeight, bool derivative, bool targetDerivative)
         where TD : unmanaged, IDoubleBlock<TD>
     {
         TD p = VectorMath.Exp(t);
-        return (TD.Select(TD.Equal(p, TD.Create(0.0)), KlDivLoss.ZeroTarget(x), p * (t - x)), -p);
+        TD zero = TD.Create(0.0);
+        return (TD.Select(TD.Equal(p, zero), KlDivLoss.ZeroTarget(x), p * (t - x)), derivative ? -p : zero, zero);
     }
 }
 
@@ -163,6 +199,9 @@ internal interface IPointwiseOutputs
 
     /// <summary>The gradient too: the upstream gradient (per element) or the reduction's scale times ∂ℓ/∂x.</summary>
     static abstract bool Gradient { get; }
+
+    /// <summary>The gradient with respect to the target too (reduced calls of a loss whose target is a variable): the scale times ∂ℓ/∂t.</summary>
+    static abstract bool TargetGradient { get; }
 }
 
 /// <summary>The reduced loss only.</summary>
@@ -171,6 +210,8 @@ internal readonly struct SumOnly : IPointwiseOutputs
     public static bool PerElement => false;
 
     public static bool Gradient => false;
+
+    public static bool TargetGradient => false;
 }
 
 /// <summary>The reduced loss and the gradient scaled by the reduction.</summary>
@@ -179,6 +220,28 @@ internal readonly struct SumWithGradient : IPointwiseOutputs
     public static bool PerElement => false;
 
     public static bool Gradient => true;
+
+    public static bool TargetGradient => false;
+}
+
+/// <summary>The reduced loss and the gradient with respect to the target, scaled by the reduction.</summary>
+internal readonly struct SumWithTargetGradient : IPointwiseOutputs
+{
+    public static bool PerElement => false;
+
+    public static bool Gradient => false;
+
+    public static bool TargetGradient => true;
+}
+
+/// <summary>The reduced loss and both gradients, scaled by the reduction.</summary>
+internal readonly struct SumWithBothGradients : IPointwiseOutputs
+{
+    public static bool PerElement => false;
+
+    public static bool Gradient => true;
+
+    public static bool TargetGradient => true;
 }
 
 /// <summary>The per-element losses only.</summary>
@@ -187,6 +250,8 @@ internal readonly struct PerElementOnly : IPointwiseOutputs
     public static bool PerElement => true;
 
     public static bool Gradient => false;
+
+    public static bool TargetGradient => false;
 }
 
 /// <summary>The per-element losses and the vector-Jacobian product with the upstream gradient.</summary>
@@ -195,6 +260,8 @@ internal readonly struct PerElementWithGradient : IPointwiseOutputs
     public static bool PerElement => true;
 
     public static bool Gradient => true;
+
+    public static bool TargetGradient => false;
 }
 
 /// <summary>
@@ -257,6 +324,7 @@ internal unsafe struct PointwiseJob
     public byte* Destination;
     public byte* GradOutput;
     public byte* Gradient;
+    public byte* TargetGradient;
     public int Length;
     public CyclicWeight Weight;
     public CyclicWeight PosWeight;
@@ -277,7 +345,9 @@ internal unsafe struct PointwiseJob
 /// calling thread). The sum of the losses is compensated: plain lane sums of <see cref="BlockedSum.BlockLength"/>
 /// blocks, Neumaier across them, the lanes of a chunk added in <see cref="IDoubleBlock{TSelf}.Sum"/>'s fixed order, and
 /// the chunks' partial sums combined in chunk order; chunks start at multiples of eight elements, so lane i always holds
-/// the elements i mod 8, and the result is the same, bit for bit, at every width and every thread count.
+/// the elements i mod 8, and the result is the same, bit for bit, at every width and every thread count. A loss that
+/// <see cref="IPointwiseLoss.SumsInOrder"/> is reduced in one chunk, its terms computed a block at a time and added one
+/// by one in element order (Neumaier).
 /// </summary>
 internal static unsafe class Pointwise<T>
     where T : IFloatingPointIeee754<T>
@@ -285,8 +355,10 @@ internal static unsafe class Pointwise<T>
     /// <summary>
     /// With <paramref name="perElement"/>, writes one loss per element into <paramref name="destination"/> and scales
     /// each derivative by <paramref name="gradOutput"/>; otherwise returns Σ ℓᵢ / divisor and scales derivatives by
-    /// 1 / divisor. An empty <paramref name="gradient"/> skips the gradient. Weights apply cyclically (element i uses
-    /// weight[i mod length]). Arguments are validated.
+    /// 1 / divisor. An empty <paramref name="gradient"/> skips the gradient; a non-empty
+    /// <paramref name="targetGradient"/> (reduced calls of a loss with <see cref="IPointwiseLoss.HasTargetDerivative"/>
+    /// only) receives ∂ℓ/∂t scaled by 1 / divisor. Weights apply cyclically (element i uses weight[i mod length]).
+    /// Arguments are validated.
     /// </summary>
     public static double Run<TLoss>(
         ReadOnlySpan<T> input,
@@ -297,10 +369,13 @@ internal static unsafe class Pointwise<T>
         double divisor,
         Span<T> destination,
         ReadOnlySpan<T> gradOutput,
-        Span<T> gradient)
+        Span<T> gradient,
+        Span<T> targetGradient = default)
         where TLoss : IPointwiseLoss
     {
         bool withGradient = !gradient.IsEmpty;
+        bool withTargetGradient = !targetGradient.IsEmpty;
+        Debug.Assert(!withTargetGradient || (TLoss.HasTargetDerivative && !perElement), "a target gradient is a reduced call's, of a loss that has one");
         if (input.IsEmpty)
         {
             return perElement ? 0.0 : 0.0 / divisor;
@@ -309,7 +384,8 @@ internal static unsafe class Pointwise<T>
         var job = new PointwiseJob { Length = input.Length, Scale = 1.0 / divisor };
         double* weightPattern = stackalloc double[CyclicWeight.PatternLength(weight.Length)];
         double* posWeightPattern = stackalloc double[CyclicWeight.PatternLength(posWeight.Length)];
-        (job.BlocksPerChunk, int chunks) = ChunkDriver.Split((int)(((long)input.Length + 7) / 8), 8);
+        int blocks = (int)(((long)input.Length + 7) / 8);
+        (job.BlocksPerChunk, int chunks) = TLoss.SumsInOrder && !perElement ? (blocks, 1) : ChunkDriver.Split(blocks, 8);
         double* partials = stackalloc double[chunks];
         job.Partials = partials;
         fixed (byte* x = &AsBytes(input))
@@ -319,19 +395,23 @@ internal static unsafe class Pointwise<T>
         fixed (byte* d = &AsBytes((ReadOnlySpan<T>)destination))
         fixed (byte* go = &AsBytes(gradOutput))
         fixed (byte* g = &AsBytes((ReadOnlySpan<T>)gradient))
+        fixed (byte* tg = &AsBytes((ReadOnlySpan<T>)targetGradient))
         {
             job.Input = x;
             job.Target = t;
             job.Destination = d;
             job.GradOutput = go;
             job.Gradient = g;
+            job.TargetGradient = tg;
             job.Weight = CyclicWeight.Of<T>(w, weight.Length, weightPattern);
             job.PosWeight = CyclicWeight.Of<T>(pw, posWeight.Length, posWeightPattern);
-            delegate*<void*, int, void> body = (perElement, withGradient) switch
+            delegate*<void*, int, void> body = (perElement, withGradient, withTargetGradient) switch
             {
-                (false, false) => Body<TLoss, SumOnly>(),
-                (false, true) => Body<TLoss, SumWithGradient>(),
-                (true, false) => Body<TLoss, PerElementOnly>(),
+                (false, false, false) => Body<TLoss, SumOnly>(),
+                (false, true, false) => Body<TLoss, SumWithGradient>(),
+                (false, false, true) => Body<TLoss, SumWithTargetGradient>(),
+                (false, true, true) => Body<TLoss, SumWithBothGradients>(),
+                (true, false, _) => Body<TLoss, PerElementOnly>(),
                 _ => Body<TLoss, PerElementWithGradient>(),
             };
             ChunkDriver.For(chunks, body, &job);
@@ -380,6 +460,7 @@ internal static unsafe class Pointwise<T>
         byte* destination = job.Destination;
         byte* gradOutput = job.GradOutput;
         byte* gradient = job.Gradient;
+        byte* targetGradient = job.TargetGradient;
         double* weightPattern = job.Weight.Pattern;
         byte* weightValues = job.Weight.Values;
         int weightLength = job.Weight.Length;
@@ -397,6 +478,7 @@ internal static unsafe class Pointwise<T>
         // The compensated total lives in memory, joined once per BlockLength blocks out of line (see BlockedSum.AddTo).
         double* totals = stackalloc double[BlockedSum.TotalDoubles];
         new Span<double>(totals, BlockedSum.TotalDoubles).Clear();
+        CompensatedSum inOrder = default;
         int i = start;
         while (i < end)
         {
@@ -413,10 +495,14 @@ internal static unsafe class Pointwise<T>
                 weightOffset = weightOffset + 8 >= weightPeriod ? weightOffset + 8 - weightPeriod : weightOffset + 8;
                 posWeightOffset = posWeightOffset + 8 >= posWeightPeriod ? posWeightOffset + 8 - posWeightPeriod : posWeightOffset + 8;
 
-                (TD loss, TD derivative) = TLoss.Evaluate(x, t, w, pw, TOutputs.Gradient);
+                (TD loss, TD derivative, TD targetDerivative) = TLoss.Evaluate(x, t, w, pw, TOutputs.Gradient, TOutputs.TargetGradient);
                 if (TOutputs.PerElement)
                 {
                     Elements<T>.StoreBlock(loss, destination + at, lanes);
+                }
+                else if (TLoss.SumsInOrder)
+                {
+                    AddInOrder(ref inOrder, loss, Math.Min(lanes, 8));
                 }
                 else
                 {
@@ -428,9 +514,14 @@ internal static unsafe class Pointwise<T>
                     TD upstream = TOutputs.PerElement ? Elements<T>.LoadBlock<TD>(gradOutput + at, lanes) : scale;
                     Elements<T>.StoreBlock(upstream * derivative, gradient + at, lanes);
                 }
+
+                if (TOutputs.TargetGradient)
+                {
+                    Elements<T>.StoreBlock(scale * targetDerivative, targetGradient + at, lanes);
+                }
             }
 
-            if (!TOutputs.PerElement)
+            if (!TOutputs.PerElement && !TLoss.SumsInOrder)
             {
                 BlockedSum.AddTo(totals, block);
             }
@@ -438,7 +529,20 @@ internal static unsafe class Pointwise<T>
 
         if (!TOutputs.PerElement)
         {
-            job.Partials[chunk] = BlockedSum.SumOf<TD>(totals);
+            job.Partials[chunk] = TLoss.SumsInOrder ? inOrder.Value : BlockedSum.SumOf<TD>(totals);
+        }
+    }
+
+    /// <summary>The first <paramref name="lanes"/> terms of a block, added one by one in element order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddInOrder<TD>(ref CompensatedSum sum, TD terms, int lanes)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        Eight staged = default;
+        TD.Store(terms, (double*)Unsafe.AsPointer(ref staged[0]));
+        for (int k = 0; k < lanes; k++)
+        {
+            sum.Add(staged[k]);
         }
     }
 

@@ -145,6 +145,40 @@ internal static class VectorMath
     }
 
     /// <summary>
+    /// log(p / q) for double lanes with p &gt; 0 and q ≥ 0 (+∞ at q = 0), within a few ulps of the result itself, also
+    /// where it is near 0 (p ≈ q): there, within a factor of 2, p − q is exact (Sterbenz) and log(1 + (p − q)/q) keeps
+    /// the relative accuracy that log p − log q loses by cancellation; elsewhere log of the ratio, or, where the ratio
+    /// leaves the normal range (overflows, or underflows to a subnormal or 0), log p − log q, which does not cancel there.
+    /// Lanes with p ≤ 0 or NaN give an unspecified value: callers select them away.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TD LogRatio<TD>(TD p, TD q)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TD zero = TD.Create(0.0);
+        TD one = TD.Create(1.0);
+        TD ratio = p / q;
+        TD near = TD.GreaterThanOrEqual(ratio, TD.Create(0.5)) & TD.GreaterThanOrEqual(TD.Create(2.0), ratio);
+
+        // One logarithm per lane: of u + d = 1 + (p − q)/q (Log1P's split) near 1, of the ratio elsewhere.
+        TD y = (p - q) / q;
+        TD u = one + y;
+        TD d = y - (u - one);
+        TD result = LogOf(TD.Select(near, u, ratio), TD.Select(near, d, zero), withLow: true);
+        result = TD.Select(near & TD.Equal(u, one), y, result);
+
+        // A ratio outside the normal range from finite, non-zero p and q: almost never, so tested once per block.
+        TD outside = TD.LessThan(zero, q)
+            & (TD.LessThan(ratio, TD.Create(SmallestNormal)) | TD.Equal(ratio, TD.Create(double.PositiveInfinity)));
+        if (TD.MaskBits(outside) != 0)
+        {
+            result = TD.Select(outside, Log(p) - Log(q), result);
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// log(x + low) for |low| at most half an ulp of x (<paramref name="withLow"/>; else low is ignored), with x's
     /// special values: 0 → −∞, +∞ → +∞, negative or NaN → NaN.
     /// </summary>
