@@ -171,7 +171,7 @@ public static partial class Functional
 
             CrossEntropyPartial partial = partials[n];
             RowStatistics s = RowStatistics.OfMerged(partial.LogSumExp, partial.LogitSum, classes, partial.ArgMax);
-            CrossEntropyRow row = LossRows.DetailOf(job, s, new LossRows.Finish(job, s, partial.TargetLogit - s.Max, 1.0), t);
+            CrossEntropyRow row = LossRows.DetailOf(job, s, partial.TargetLogit - s.Max, 1.0, t);
             if (!rows.IsEmpty)
             {
                 rows[n] = row;

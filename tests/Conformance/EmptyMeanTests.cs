@@ -73,9 +73,10 @@ public sealed class EmptyMeanTests
         var data = new TheoryData<EmptyMean, int>();
         foreach (EmptyMean emptyMean in new[] { EmptyMean.NaN, EmptyMean.Zero })
         {
-            // 4 classes (the small-class float rows), 20 classes (the long-row float path).
+            // 4 and 20 classes (the small-class rows, in lane tiles), 40 classes (the long-row float path).
             data.Add(emptyMean, 4);
             data.Add(emptyMean, 20);
+            data.Add(emptyMean, 40);
         }
 
         return data;

@@ -154,23 +154,15 @@ internal readonly struct KlDivLogTargetLoss : IPointwiseLoss
     }
 }
 
-/// <summary>The zero-coefficient rule shared by the losses, and an accurate log(1 + x).</summary>
+/// <summary>The zero-coefficient rule shared by the losses, and log(1 + x) for one value.</summary>
 internal static class Zero
 {
     /// <summary>
-    /// log(1 + x) with full relative accuracy for small |x| (.NET's <c>double.LogP1</c> is log(x + 1), which loses it):
-    /// with u = 1 + x rounded, log(u)·x/(u − 1) corrects the rounding of u (Goldberg, 1991).
+    /// log(1 + x) for one value: <see cref="VectorMath.Log1P{TD}"/> on one lane, so that a scalar log1p is, bit for bit,
+    /// a lane of the vector one (within 1 ulp, accurate for tiny x; −1 gives −∞, below −1 NaN, +∞ gives +∞).
     /// </summary>
-    public static double Log1P(double x)
-    {
-        double u = 1.0 + x;
-        if (u == 1.0)
-        {
-            return x;
-        }
-
-        return double.IsInfinity(u) ? u : double.Log(u) * x / (u - 1.0);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Log1P(double x) => VectorMath.Log1P(Double1.Create(x)).Value;
 
     /// <summary>
     /// coefficient · value, except that a zero coefficient times an infinity is 0 (the limit, as 0·log 0 = 0: a term

@@ -35,61 +35,45 @@ internal readonly unsafe struct LaneTile
 /// <summary>The statistic pass and the gradient writer of <see cref="LaneTile"/>s: the lane-wise forms of <see cref="RowStatisticsPass.Exact{T, TD}"/> and <see cref="RowGradient.Exact{T, TD}"/>.</summary>
 internal static unsafe class LaneTilePass
 {
-    /// <summary>The statistics of each lane's row, written to <paramref name="statistics"/>[0 .. Lanes).</summary>
+    /// <summary>The statistics of each lane's row (lanes past <see cref="LaneTile.Lanes"/> hold no position).</summary>
     /// <param name="tile">The logits.</param>
     /// <param name="coefficients">The coefficients of the linear term (class weights are the same for every lane).</param>
     /// <param name="targets">For probability coefficients, the target probabilities in the tile's layout.</param>
     /// <param name="cap">The soft cap, or 0.</param>
     /// <param name="findArgMax">Whether to find each lane's prediction (else <see cref="RowStatistics.ArgMax"/> is −1, as in the row walk).</param>
-    /// <param name="statistics">Eight results.</param>
-    public static void Statistics<T, TD>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax, RowStatistics* statistics)
+    public static LaneStatistics<TD> Statistics<T, TD>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        if (cap == 0.0)
-        {
-            Statistics<T, TD, NoSoftCap>(tile, coefficients, targets, cap, findArgMax, statistics);
-        }
-        else
-        {
-            Statistics<T, TD, SoftCapped>(tile, coefficients, targets, cap, findArgMax, statistics);
-        }
+        return cap == 0.0
+            ? Statistics<T, TD, NoSoftCap>(tile, coefficients, targets, cap, findArgMax)
+            : Statistics<T, TD, SoftCapped>(tile, coefficients, targets, cap, findArgMax);
     }
 
     /// <summary>The loop's remaining type arguments, one flag at a time: the linear term, then the prediction.</summary>
-    private static void Statistics<T, TD, TCap>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax, RowStatistics* statistics)
+    private static LaneStatistics<TD> Statistics<T, TD, TCap>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
     {
-        if (coefficients.Kind == CoefficientKind.None)
-        {
-            Statistics<T, TD, TCap, NoLinearTerm>(tile, coefficients, targets, cap, findArgMax, statistics);
-        }
-        else
-        {
-            Statistics<T, TD, TCap, WithLinearTerm>(tile, coefficients, targets, cap, findArgMax, statistics);
-        }
+        return coefficients.Kind == CoefficientKind.None
+            ? Statistics<T, TD, TCap, NoLinearTerm>(tile, coefficients, targets, cap, findArgMax)
+            : Statistics<T, TD, TCap, WithLinearTerm>(tile, coefficients, targets, cap, findArgMax);
     }
 
-    private static void Statistics<T, TD, TCap, TLinear>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax, RowStatistics* statistics)
+    private static LaneStatistics<TD> Statistics<T, TD, TCap, TLinear>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, bool findArgMax)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
         where TLinear : ILinearTerm
     {
-        if (findArgMax)
-        {
-            Statistics<T, TD, TCap, TLinear, Predicted>(tile, coefficients, targets, cap, statistics);
-        }
-        else
-        {
-            Statistics<T, TD, TCap, TLinear, NoPrediction>(tile, coefficients, targets, cap, statistics);
-        }
+        return findArgMax
+            ? Statistics<T, TD, TCap, TLinear, Predicted>(tile, coefficients, targets, cap)
+            : Statistics<T, TD, TCap, TLinear, NoPrediction>(tile, coefficients, targets, cap);
     }
 
     [MethodImpl(Compile.HotLoop)]
-    private static void Statistics<T, TD, TCap, TLinear, TPrediction>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap, RowStatistics* statistics)
+    private static LaneStatistics<TD> Statistics<T, TD, TCap, TLinear, TPrediction>(in LaneTile tile, in Coefficients coefficients, byte* targets, double cap)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
         where TCap : ISoftCap
@@ -147,25 +131,15 @@ internal static unsafe class LaneTilePass
             }
         }
 
-        Eight max = default, others = default, counts = default, linears = default, sums = default, arguments = default;
-        TD.Store(m, Pointer(ref max));
-        TD.Store(BlockedSum.Total(TD.Load(totals), TD.Load(totals + 8)), Pointer(ref others));
-        TD.Store(count, Pointer(ref counts));
-        TD.Store(BlockedSum.Total(TD.Load(totals + Totals), TD.Load(totals + Totals + 8)), Pointer(ref linears));
-        TD.Store(BlockedSum.Total(TD.Load(totals + 2 * Totals), TD.Load(totals + 2 * Totals + 8)), Pointer(ref sums));
-        TD.Store(argMax, Pointer(ref arguments));
-        for (int k = 0; k < lanes; k++)
+        return new LaneStatistics<TD>
         {
-            statistics[k] = new RowStatistics
-            {
-                Max = max[k],
-                SumOthers = others[k],
-                MaxCount = (int)counts[k],
-                Linear = linears[k],
-                CoefficientSum = sums[k],
-                ArgMax = TPrediction.On ? (int)arguments[k] : -1,
-            };
-        }
+            Max = m,
+            SumOthers = BlockedSum.Total(TD.Load(totals), TD.Load(totals + 8)),
+            MaxCount = count,
+            Linear = BlockedSum.Total(TD.Load(totals + Totals), TD.Load(totals + Totals + 8)),
+            CoefficientSum = BlockedSum.Total(TD.Load(totals + 2 * Totals), TD.Load(totals + 2 * Totals + 8)),
+            ArgMax = TPrediction.On ? argMax : TD.Create(-1.0),
+        };
     }
 
     /// <summary>

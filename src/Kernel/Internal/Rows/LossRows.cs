@@ -92,39 +92,45 @@ internal unsafe struct LossRowsJob
 
 /// <summary>
 /// The loss pipeline for contiguous rows: per row, the statistic pass (<see cref="RowStatisticsPass"/>), the finish
-/// (<see cref="Finish"/>), the gradient (<see cref="RowGradient"/>) and the outputs; rows in fixed chunks over threads
+/// (<see cref="Finish{TD}"/>), the gradient (<see cref="RowGradient"/>) and the outputs; rows in fixed chunks over threads
 /// (<see cref="ChunkDriver"/>), chunk sums combined in order.
 /// </summary>
 internal static unsafe class LossRows
 {
-    /// <summary>The loss of one counted row, from its statistics.</summary>
-    public readonly struct Finish
+    /// <summary>The loss of counted positions, one per lane, from their statistics (a row is one <see cref="Double1"/> lane).</summary>
+    public readonly struct Finish<TD>
+        where TD : unmanaged, IDoubleBlock<TD>
     {
         /// <summary>w[t]·(log S − (x[t] − m)) = w[t]·(lse − x[t]); 0 when w[t] is 0, whatever the logits.</summary>
-        public readonly double Target;
+        public readonly TD Target;
 
         /// <summary>K·log S − Σ a·(x − m) (0 without a linear term).</summary>
-        public readonly double Linear;
+        public readonly TD Linear;
 
-        /// <summary>The row's loss: (1 − ε)·Target + (ε/C)·Linear for index targets, Linear for probability targets.</summary>
-        public readonly double Loss;
+        /// <summary>The loss: (1 − ε)·Target + (ε/C)·Linear for index targets, Linear for probability targets.</summary>
+        public readonly TD Loss;
 
-        /// <summary>The row's log-sum-exp, m + log S (its logarithm taken once, here).</summary>
-        public readonly double LogSumExp;
+        /// <summary>The log-sum-exp, m + log S (its logarithm taken once, here).</summary>
+        public readonly TD LogSumExp;
 
-        public Finish(in LossRowsJob job, in RowStatistics s, double shiftedTarget, double weight)
+        /// <summary>λ·lse², or exactly 0 without a z-loss (whatever lse is).</summary>
+        public readonly TD ZLoss;
+
+        public Finish(in LossRowsJob job, in LaneStatistics<TD> s, TD shiftedTarget, TD weight)
         {
-            double logSum = s.LogSum;
-            LogSumExp = RowStatistics.LogSumExpOf(s.Max, logSum);
+            TD zero = TD.Create(0.0);
+            TD logSum = s.LogSum;
+            LogSumExp = LaneStatistics<TD>.LogSumExpOf(s.Max, logSum);
+            ZLoss = job.ZScale > 0.0 ? TD.Create(job.ZScale) * LogSumExp * LogSumExp : zero;
             if (job.Kind == TargetKind.Index)
             {
                 Target = Zero.Term(weight, logSum - shiftedTarget);
-                Linear = job.Smoothing ? s.CoefficientSum * logSum - s.Linear : 0.0;
-                Loss = job.Smoothing ? Zero.Term(job.Keep, Target) + job.Spread * Linear : Target;
+                Linear = job.Smoothing ? s.CoefficientSum * logSum - s.Linear : zero;
+                Loss = job.Smoothing ? Zero.Term(TD.Create(job.Keep), Target) + TD.Create(job.Spread) * Linear : Target;
             }
             else
             {
-                Target = 0.0;
+                Target = zero;
                 Linear = s.CoefficientSum * logSum - s.Linear;
                 Loss = Linear;
             }
@@ -165,17 +171,9 @@ internal static unsafe class LossRows
     {
         ref LossRowsJob job = ref Unsafe.AsRef<LossRowsJob>(state);
         (int first, int last) = job.Shape.ChunkUnits(chunk);
-        ChunkSums sums = default;
-        if (job.Shape.Walk == Walk.Rows)
-        {
-            Rows<T, TF, TD>(ref job, first, last, ref sums);
-        }
-        else
-        {
-            Tiles<T, TD>(ref job, first, last, ref sums);
-        }
-
-        job.Partials[chunk] = sums.ToPartial();
+        job.Partials[chunk] = job.Shape.Walk == Walk.Rows
+            ? Rows<T, TF, TD>(ref job, first, last)
+            : Tiles<T, TD>(ref job, first, last);
     }
 
     /// <summary>The coefficients a[c] of the job's rows.</summary>
@@ -185,8 +183,8 @@ internal static unsafe class LossRows
             : job.Smoothing ? new Coefficients(job.Weight == null ? CoefficientKind.Uniform : CoefficientKind.Weights, job.Weight, 0.0, 0.0)
             : default;
 
-    /// <summary>Contiguous rows [first, last), one at a time: statistics, epilogue, gradient.</summary>
-    private static void Rows<T, TF, TD>(ref LossRowsJob job, int first, int last, ref ChunkSums sums)
+    /// <summary>Contiguous rows [first, last), one at a time: statistics, epilogue (a row as a lane), gradient; returns their sums.</summary>
+    private static LossPartial Rows<T, TF, TD>(ref LossRowsJob job, int first, int last)
         where T : IFloatingPointIeee754<T>
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
@@ -205,6 +203,8 @@ internal static unsafe class LossRows
             stash = null;
         }
 
+        LaneSums<Double1> sums = default;
+        Double1 counted = Double1.Equal(Double1.Create(0.0), Double1.Create(0.0));
         for (int row = first; row < last; row++)
         {
             byte* x = job.Input + row * rowBytes;
@@ -228,25 +228,29 @@ internal static unsafe class LossRows
             RowStatistics s = job.Fast
                 ? RowStatisticsPass.Fast<TF, TD>((float*)x, classes, job.Smoothing, (float*)g, job.Predict, (float*)(row + 1 < last ? x + rowBytes : x))
                 : RowStatisticsPass.Exact<T, TD>(x, classes, coefficients, targetRow, job.Cap, job.Predict, stash);
-            GradientFactors factors = Epilogue<T>(ref job, row, t, weight, xt - s.Max, s, ref sums);
+            GradientFactors<Double1> factors = Epilogue<T, Double1>(
+                ref job, row, 1, Double1.Create(t), counted, Double1.Create(weight), Double1.Create(xt - s.Max), LaneStatistics<Double1>.Of(s), ref sums);
             if (g == null)
             {
                 continue;
             }
 
+            double factor = factors.Factor.Value, coefficientScale = factors.CoefficientScale.Value, targetTerm = factors.TargetTerm.Value;
             if (job.Fast)
             {
-                RowGradient.Fast<TF, TD>((float*)g, classes, factors.Factor, factors.CoefficientScale, t, factors.TargetTerm);
+                RowGradient.Fast<TF, TD>((float*)g, classes, factor, coefficientScale, t, targetTerm);
             }
             else
             {
-                RowGradient.Exact<T, TD>(x, g, classes, s.Max, job.Cap, coefficients, targetRow, factors.Factor, factors.CoefficientScale, t, factors.TargetTerm, stash);
+                RowGradient.Exact<T, TD>(x, g, classes, s.Max, job.Cap, coefficients, targetRow, factor, coefficientScale, t, targetTerm, stash);
             }
         }
+
+        return sums.ToPartial(1);
     }
 
-    /// <summary>Tiles [first, last) of eight positions (<see cref="Walk.Transposed"/> or <see cref="Walk.Strided"/>).</summary>
-    private static void Tiles<T, TD>(ref LossRowsJob job, int first, int last, ref ChunkSums sums)
+    /// <summary>Tiles [first, last) of eight positions (<see cref="Walk.Transposed"/> or <see cref="Walk.Strided"/>), a position per lane; returns their sums.</summary>
+    private static LossPartial Tiles<T, TD>(ref LossRowsJob job, int first, int last)
         where T : IFloatingPointIeee754<T>
         where TD : unmanaged, IDoubleBlock<TD>
     {
@@ -258,7 +262,7 @@ internal static unsafe class LossRows
         byte* stagedLogits = stackalloc byte[transposed ? WalkShape.TileBytes : 0];
         byte* stagedTargets = stackalloc byte[transposed && !index ? WalkShape.TileBytes : 0];
         byte* stagedGradient = stackalloc byte[transposed && job.Gradient != null ? WalkShape.TileBytes : 0];
-        RowStatistics* statistics = stackalloc RowStatistics[8];
+        LaneSums<TD> sums = default;
         for (int unit = first; unit < last; unit++)
         {
             (int position0, int lanes, nint offset, nint classStride) = job.Shape.Tile(unit, size);
@@ -273,33 +277,43 @@ internal static unsafe class LossRows
 
             var tile = new LaneTile(transposed ? stagedLogits : job.Input + offset, classStride, classes, lanes);
             byte* targets = index ? null : transposed ? stagedTargets : job.Probabilities + offset;
-            LaneTilePass.Statistics<T, TD>(tile, coefficients, targets, job.Cap, job.Predict, statistics);
-            Eight max = default, factor = default, coefficientScale = default, target = default, targetTerm = default, ignored = default;
+            LaneStatistics<TD> statistics = LaneTilePass.Statistics<T, TD>(tile, coefficients, targets, job.Cap, job.Predict);
+
+            // Per lane: the target, whether the position counts, its weight and its target logit (an ignored lane, or
+            // one past the tile, reads no weight and no logit).
+            Eight target = default, ignored = default, weight = default, targetLogit = default;
+            for (int k = 0; k < 8; k++)
+            {
+                int t = k < lanes && index ? job.Index[position0 + k] : -1;
+                target[k] = t;
+                bool counts = k < lanes && !(index && t == job.IgnoreIndex);
+                ignored[k] = counts ? 0.0 : 1.0;
+                weight[k] = counts ? WeightOf<T>(job, t) : 0.0;
+                targetLogit[k] = counts && index ? RowStatisticsPass.Cap(Elements<T>.Read(tile.Start + t * classStride, k), job.Cap) : 0.0;
+            }
+
+            TD counted = TD.Equal(TD.Load(LaneTilePass.Pointer(ref ignored)), TD.Create(0.0));
+            GradientFactors<TD> factors = Epilogue<T, TD>(
+                ref job, position0, lanes, TD.Load(LaneTilePass.Pointer(ref target)), counted, TD.Load(LaneTilePass.Pointer(ref weight)),
+                TD.Load(LaneTilePass.Pointer(ref targetLogit)) - statistics.Max, statistics, ref sums);
             for (int k = 0; k < lanes; k++)
             {
-                int position = position0 + k;
-                int t = index ? job.Index[position] : -1;
-                target[k] = t;
-                if (index && t == job.IgnoreIndex)
+                if (ignored[k] != 0.0)
                 {
-                    IgnoredOutputs<T>(ref job, position);
-                    ignored[k] = 1.0;
-                    continue;
+                    IgnoredOutputs<T>(ref job, position0 + k);
                 }
-
-                RowStatistics s = statistics[k];
-                double xt = index ? RowStatisticsPass.Cap(Elements<T>.Read(tile.Start + t * classStride, k), job.Cap) : 0.0;
-                GradientFactors factors = Epilogue<T>(ref job, position, t, WeightOf<T>(job, t), xt - s.Max, s, ref sums);
-                max[k] = s.Max;
-                factor[k] = factors.Factor;
-                coefficientScale[k] = factors.CoefficientScale;
-                targetTerm[k] = factors.TargetTerm;
             }
 
             if (job.Gradient == null)
             {
                 continue;
             }
+
+            Eight max = default, factor = default, coefficientScale = default, targetTerm = default;
+            TD.Store(statistics.Max, LaneTilePass.Pointer(ref max));
+            TD.Store(factors.Factor, LaneTilePass.Pointer(ref factor));
+            TD.Store(factors.CoefficientScale, LaneTilePass.Pointer(ref coefficientScale));
+            TD.Store(factors.TargetTerm, LaneTilePass.Pointer(ref targetTerm));
 
             byte* gradient = transposed ? stagedGradient : job.Gradient + offset;
             LaneTilePass.Gradient<T, TD>(tile, gradient, coefficients, targets, job.Cap, ref max, ref factor, ref coefficientScale, ref target, ref targetTerm, ref ignored);
@@ -308,57 +322,159 @@ internal static unsafe class LossRows
                 WalkShape.Transpose<T>(job.Gradient + offset, stagedGradient, classes, lanes, toTile: false);
             }
         }
+
+        return sums.ToPartial(8);
     }
 
     private static double WeightOf<T>(in LossRowsJob job, int target)
         where T : IFloatingPointIeee754<T> =>
         job.Kind == TargetKind.Index && job.Weight != null ? Elements<T>.Read(job.Weight, target) : 1.0;
 
-    /// <summary>The factors of <see cref="RowGradient"/>: f = s·A / S, s′ and s·b.</summary>
-    private readonly record struct GradientFactors(double Factor, double CoefficientScale, double TargetTerm);
+    /// <summary>The factors of <see cref="RowGradient"/>, per lane: f = s·A / S, s′ and s·b.</summary>
+    private readonly record struct GradientFactors<TD>(TD Factor, TD CoefficientScale, TD TargetTerm)
+        where TD : unmanaged, IDoubleBlock<TD>;
 
     /// <summary>
-    /// What follows a counted position's statistics, whichever walk produced them: the finish, the per-position
-    /// outputs, the chunk's sums, and the gradient's factors (s the upstream gradient or the reduction's scale,
-    /// A = K + 2λ·lse the total coefficient, b the target's own coefficient).
+    /// What follows the statistics of up to eight positions (position0, position0 + 1, ...; one per lane, a row being
+    /// one <see cref="Double1"/> lane), whichever walk produced them: the finish, the per-position outputs, the sums of
+    /// the <paramref name="counted"/> lanes, and the gradient's factors (s the upstream gradient or the reduction's
+    /// scale, A = K + 2λ·lse the total coefficient, b the target's own coefficient). Lanes not counted (ignored, or past
+    /// <paramref name="lanes"/>) add nothing; their per-position outputs are written over by the ignored-position rule.
     /// </summary>
-    private static GradientFactors Epilogue<T>(ref LossRowsJob job, int position, int t, double weight, double shiftedTarget, in RowStatistics s, ref ChunkSums sums)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static GradientFactors<TD> Epilogue<T, TD>(
+        ref LossRowsJob job, int position0, int lanes, TD target, TD counted, TD weight, TD shiftedTarget, in LaneStatistics<TD> s, ref LaneSums<TD> sums)
         where T : IFloatingPointIeee754<T>
+        where TD : unmanaged, IDoubleBlock<TD>
     {
-        var finish = new Finish(job, s, shiftedTarget, weight);
-        double lse = finish.LogSumExp;
-        double zLoss = ZLoss(job, lse);
+        var finish = new Finish<TD>(job, s, shiftedTarget, weight);
         if (job.PerRow != null)
         {
-            Elements<T>.Write(job.PerRow, position, finish.Loss);
+            Elements<T>.StoreBlock(finish.Loss, job.PerRow + (nint)position0 * Elements<T>.Size, lanes);
         }
 
         if (job.Details != null)
         {
-            job.Details[position] = DetailOf(job, s, finish, t);
+            DetailsOf(finish, s.ArgMax, target, lanes, job.Details + position0);
         }
 
-        sums.Add(finish, zLoss, s.ArgMax == t && t >= 0);
+        TD correct = TD.Equal(s.ArgMax, target) & TD.GreaterThanOrEqual(target, TD.Create(0.0));
+        sums.Add(counted, finish, correct);
         if (job.Gradient == null)
         {
             return default;
         }
 
         bool index = job.Kind == TargetKind.Index;
-        double scale = job.GradOutput != null ? Elements<T>.Read(job.GradOutput, position) : job.Scale;
-        double a = index ? (job.Smoothing ? job.Keep * weight + job.Spread * s.CoefficientSum : weight) : s.CoefficientSum;
+        TD scale = job.GradOutput != null
+            ? Elements<T>.LoadBlock<TD>(job.GradOutput + (nint)position0 * Elements<T>.Size, lanes)
+            : TD.Create(job.Scale);
+        TD a = index ? (job.Smoothing ? TD.Create(job.Keep) * weight + TD.Create(job.Spread) * s.CoefficientSum : weight) : s.CoefficientSum;
         if (job.ZScale > 0.0)
         {
-            a += 2.0 * job.ZScale * lse;
+            a += TD.Create(2.0 * job.ZScale) * finish.LogSumExp;
         }
 
-        return new GradientFactors(
+        return new GradientFactors<TD>(
             scale * a / s.SumExp,
-            index ? scale * job.Spread : scale,
-            index ? scale * (job.Smoothing ? job.Keep * weight : weight) : 0.0);
+            index ? scale * TD.Create(job.Spread) : scale,
+            index ? scale * (job.Smoothing ? TD.Create(job.Keep) * weight : weight) : TD.Create(0.0));
     }
 
-    /// <summary>The running sums of a chunk (compensated), in position order.</summary>
+    /// <summary>The detailed results of <paramref name="lanes"/> counted positions: lse, the loss with its z-loss λ·lse², the prediction and whether it is the target.</summary>
+    private static void DetailsOf<TD>(in Finish<TD> finish, TD argMax, TD target, int lanes, CrossEntropyRow* details)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        Eight lse = default, loss = default, z = default, predicted = default, targets = default;
+        TD.Store(finish.LogSumExp, LaneTilePass.Pointer(ref lse));
+        TD.Store(finish.Loss + finish.ZLoss, LaneTilePass.Pointer(ref loss));
+        TD.Store(finish.ZLoss, LaneTilePass.Pointer(ref z));
+        TD.Store(argMax, LaneTilePass.Pointer(ref predicted));
+        TD.Store(target, LaneTilePass.Pointer(ref targets));
+        for (int k = 0; k < lanes; k++)
+        {
+            details[k] = new CrossEntropyRow(lse[k], loss[k], z[k], (int)predicted[k], predicted[k] == targets[k]);
+        }
+    }
+
+    /// <summary>
+    /// The detailed result of one counted row known by its statistics (the shards' merged rows): the finish of
+    /// <see cref="Epilogue{T, TD}"/>, as a lane.
+    /// </summary>
+    public static CrossEntropyRow DetailOf(in LossRowsJob job, in RowStatistics s, double shiftedTarget, double weight, int target)
+    {
+        LaneStatistics<Double1> lane = LaneStatistics<Double1>.Of(s);
+        var finish = new Finish<Double1>(job, lane, Double1.Create(shiftedTarget), Double1.Create(weight));
+        CrossEntropyRow row = default;
+        DetailsOf(finish, lane.ArgMax, Double1.Create(target), 1, &row);
+        return row;
+    }
+
+    /// <summary>
+    /// The running sums of a chunk, per lane, compensated (Neumaier, lane by lane): a row walk's in row order in one
+    /// <see cref="Double1"/> lane, a tile walk's per lane, the lanes joined in a fixed order at the end.
+    /// </summary>
+    private struct LaneSums<TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        private TD _target, _targetError;
+        private TD _linear, _linearError;
+        private TD _z, _zError;
+        private TD _loss, _lossError;
+        private long _correct;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(TD counted, in Finish<TD> finish, TD correct)
+        {
+            Add(ref _target, ref _targetError, finish.Target, counted);
+            Add(ref _linear, ref _linearError, finish.Linear, counted);
+            Add(ref _z, ref _zError, finish.ZLoss, TD.Select(TD.Equal(finish.ZLoss, TD.Create(0.0)), TD.Create(0.0), counted));
+            Add(ref _loss, ref _lossError, finish.Loss + finish.ZLoss, counted);
+            _correct += System.Numerics.BitOperations.PopCount(TD.MaskBits(correct & counted));
+        }
+
+        /// <summary>The partial of the first <paramref name="lanes"/> lanes (1 for a row walk, 8 for tiles), lane by lane in order.</summary>
+        public readonly LossPartial ToPartial(int lanes) => new()
+        {
+            Target = Join(_target, _targetError, lanes),
+            Linear = Join(_linear, _linearError, lanes),
+            Z = Join(_z, _zError, lanes),
+            Loss = Join(_loss, _lossError, lanes),
+            Correct = _correct,
+        };
+
+        /// <summary><see cref="CompensatedSum.Add"/> in the lanes of <paramref name="counted"/>; the others keep their sums.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Add(ref TD sum, ref TD error, TD value, TD counted)
+        {
+            TD t = sum + value;
+            TD e = TD.Select(TD.GreaterThanOrEqual(TD.Abs(sum), TD.Abs(value)), (sum - t) + value, (value - t) + sum);
+            error = TD.Select(counted, error + e, error);
+            sum = TD.Select(counted, t, sum);
+        }
+
+        private static double Join(TD sum, TD error, int lanes)
+        {
+            Eight sums = default, errors = default;
+            TD.Store(sum, LaneTilePass.Pointer(ref sums));
+            TD.Store(error, LaneTilePass.Pointer(ref errors));
+            if (lanes == 1)
+            {
+                // CompensatedSum.Value: the plain sum where it is not finite (the error is then NaN).
+                return double.IsFinite(sums[0]) ? sums[0] + errors[0] : sums[0];
+            }
+
+            CompensatedSum total = default;
+            for (int k = 0; k < lanes; k++)
+            {
+                total.Add(double.IsFinite(sums[k]) ? sums[k] + errors[k] : sums[k]);
+            }
+
+            return total.Value;
+        }
+    }
+
+    /// <summary>The partials of the chunks, combined in chunk order (compensated).</summary>
     private struct ChunkSums
     {
         private CompensatedSum _target;
@@ -366,19 +482,6 @@ internal static unsafe class LossRows
         private CompensatedSum _z;
         private CompensatedSum _loss;
         private long _correct;
-
-        public void Add(in Finish finish, double zLoss, bool correct)
-        {
-            _target.Add(finish.Target);
-            _linear.Add(finish.Linear);
-            if (zLoss != 0.0)
-            {
-                _z.Add(zLoss);
-            }
-
-            _loss.Add(finish.Loss + zLoss);
-            _correct += correct ? 1 : 0;
-        }
 
         public void Add(in LossPartial partial)
         {
@@ -392,17 +495,6 @@ internal static unsafe class LossRows
         public readonly LossPartial ToPartial() =>
             new() { Target = _target.Value, Linear = _linear.Value, Z = _z.Value, Loss = _loss.Value, Correct = _correct };
     }
-
-    /// <summary>A counted row's detailed result: lse, the loss with its z-loss λ·lse², the prediction and whether it is the target.</summary>
-    public static CrossEntropyRow DetailOf(in LossRowsJob job, in RowStatistics s, in Finish finish, int target)
-    {
-        double lse = finish.LogSumExp;
-        double zLoss = ZLoss(job, lse);
-        return new CrossEntropyRow(lse, finish.Loss + zLoss, zLoss, s.ArgMax, s.ArgMax == target);
-    }
-
-    /// <summary>λ·lse², or exactly 0 without a z-loss (whatever lse is).</summary>
-    public static double ZLoss(in LossRowsJob job, double lse) => job.ZScale > 0.0 ? job.ZScale * lse * lse : 0.0;
 
     /// <summary>The ignored-position rule: loss 0 and a detailed result marked ignored (the walks give it a zero gradient), nothing summed.</summary>
     private static void IgnoredOutputs<T>(ref LossRowsJob job, int row)

@@ -50,7 +50,12 @@ internal static unsafe class NormalizerRows
     }
 
     /// <summary>log Σ exp(z) of the row's statistics: m + log S, or m when m is ±∞ (a row of −∞ gives −∞, one holding +∞ and no NaN gives +∞).</summary>
-    public static double LogSumExp(in RowStatistics s) => double.IsInfinity(s.Max) ? s.Max : s.Max + s.LogSum;
+    public static double LogSumExp(in RowStatistics s) => LogSumExp(LaneStatistics<Double1>.Of(s)).Value;
+
+    /// <summary><see cref="LogSumExp(in RowStatistics)"/> lane by lane.</summary>
+    private static TD LogSumExp<TD>(in LaneStatistics<TD> s)
+        where TD : unmanaged, IDoubleBlock<TD> =>
+        TD.Select(TD.Equal(TD.Abs(s.Max), TD.Create(double.PositiveInfinity)), s.Max, s.Max + s.LogSum);
 
     private static void Chunk<T, TD>(void* state, int chunk)
         where T : IFloatingPointIeee754<T>
@@ -91,7 +96,6 @@ internal static unsafe class NormalizerRows
         bool transposed = job.Shape.Walk == Walk.Transposed;
         byte* staged = stackalloc byte[transposed ? WalkShape.TileBytes : 0];
         byte* stagedOutput = stackalloc byte[transposed && job.Kind != Normalizer.LogSumExp ? WalkShape.TileBytes : 0];
-        RowStatistics* statistics = stackalloc RowStatistics[8];
         for (int unit = first; unit < last; unit++)
         {
             (int position0, int lanes, nint offset, nint classStride) = job.Shape.Tile(unit, size);
@@ -101,26 +105,15 @@ internal static unsafe class NormalizerRows
             }
 
             var tile = new LaneTile(transposed ? staged : job.Input + offset, classStride, classes, lanes);
-            LaneTilePass.Statistics<T, TD>(tile, default, null, 0.0, findArgMax: false, statistics);
-            Eight max = default, scales = default;
-            for (int k = 0; k < lanes; k++)
-            {
-                if (job.Kind == Normalizer.LogSumExp)
-                {
-                    Elements<T>.Write(job.Output, position0 + k, LogSumExp(statistics[k]));
-                }
-
-                max[k] = statistics[k].Max;
-                scales[k] = job.Kind == Normalizer.Softmax ? statistics[k].SumExp : statistics[k].LogSum;
-            }
-
+            LaneStatistics<TD> statistics = LaneTilePass.Statistics<T, TD>(tile, default, null, 0.0, findArgMax: false);
             if (job.Kind == Normalizer.LogSumExp)
             {
+                Elements<T>.StoreBlock(LogSumExp(statistics), job.Output + (nint)position0 * size, lanes);
                 continue;
             }
 
-            TD m = TD.Load(LaneTilePass.Pointer(ref max));
-            TD scale = TD.Load(LaneTilePass.Pointer(ref scales));
+            TD m = statistics.Max;
+            TD scale = job.Kind == Normalizer.Softmax ? statistics.SumExp : statistics.LogSum;
             byte* output = transposed ? stagedOutput : job.Output + offset;
             for (int c = 0; c < classes; c++)
             {

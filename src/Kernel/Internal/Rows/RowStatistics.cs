@@ -160,7 +160,7 @@ internal struct RowStatistics
     /// log S as log1p((count − 1) + Σ others): the small terms are never added to the maximum's 1 before the logarithm,
     /// so a confident row's loss keeps its full relative precision. NaN for rows holding NaN or +∞, or only −∞.
     /// </summary>
-    public readonly double LogSum => Zero.Log1P((MaxCount - 1) + SumOthers);
+    public readonly double LogSum => LaneStatistics<Double1>.Of(this).LogSum.Value;
 
     /// <summary>
     /// The statistics of a row known only through its merged log-sum-exp state (m, S) and Σ z (shards): the count of
@@ -176,11 +176,50 @@ internal struct RowStatistics
         ArgMax = argMax,
     };
 
-    /// <summary>log Σ exp(x) = m + log S; −∞ for a row of −∞ (every exponential is 0).</summary>
-    public readonly double LogSumExp => LogSumExpOf(Max, LogSum);
+}
+
+/// <summary>
+/// <see cref="RowStatistics"/> of up to eight positions, one per lane (the lane tiles' form), or of one row through
+/// <see cref="Double1"/>: the finish of a row is written once, over lanes, and a row is a lane.
+/// </summary>
+internal struct LaneStatistics<TD>
+    where TD : unmanaged, IDoubleBlock<TD>
+{
+    public TD Max;
+    public TD SumOthers;
+    public TD MaxCount;
+    public TD Linear;
+    public TD CoefficientSum;
+
+    /// <summary>As a double; −1 when not asked for.</summary>
+    public TD ArgMax;
+
+    /// <summary>S = Σ_c exp(x[c] − m).</summary>
+    public readonly TD SumExp => MaxCount + SumOthers;
+
+    /// <summary>
+    /// log S as log1p((count − 1) + Σ others): the small terms are never added to the maximum's 1 before the logarithm,
+    /// so a confident row's loss keeps its full relative precision. NaN for rows holding NaN or +∞, or only −∞.
+    /// </summary>
+    public readonly TD LogSum => VectorMath.Log1P((MaxCount - TD.Create(1.0)) + SumOthers);
 
     /// <summary>m + log S from a log S already taken (a logarithm per row, not two); −∞ for a row of −∞.</summary>
-    public static double LogSumExpOf(double max, double logSum) => double.IsNegativeInfinity(max) ? double.NegativeInfinity : max + logSum;
+    public static TD LogSumExpOf(TD max, TD logSum)
+    {
+        TD negativeInfinity = TD.Create(double.NegativeInfinity);
+        return TD.Select(TD.Equal(max, negativeInfinity), negativeInfinity, max + logSum);
+    }
+
+    /// <summary>One row's statistics as a lane.</summary>
+    public static LaneStatistics<Double1> Of(in RowStatistics s) => new()
+    {
+        Max = Double1.Create(s.Max),
+        SumOthers = Double1.Create(s.SumOthers),
+        MaxCount = Double1.Create(s.MaxCount),
+        Linear = Double1.Create(s.Linear),
+        CoefficientSum = Double1.Create(s.CoefficientSum),
+        ArgMax = Double1.Create(s.ArgMax),
+    };
 }
 
 /// <summary>

@@ -25,7 +25,7 @@ internal enum Walk
 internal readonly struct WalkShape
 {
     /// <summary>Contiguous rows of at most this many classes are walked eight at a time, transposed.</summary>
-    public const int SmallClassLimit = 16;
+    public const int SmallClassLimit = 32;
 
     /// <summary>Bytes of one transposed tile: up to <see cref="SmallClassLimit"/> classes × 8 lanes of at most 8 bytes.</summary>
     public const int TileBytes = SmallClassLimit * 8 * sizeof(double);
