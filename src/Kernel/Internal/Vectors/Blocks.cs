@@ -80,8 +80,8 @@ internal unsafe interface IDoubleBlock<TSelf>
     static abstract TSelf Pow2(TSelf k);
 
     /// <summary>
-    /// y·2ⁿ for integral lanes n in [−1077, 1025] and y in [½, 2], rounded once (AVX-512's vscalefpd, or the product by
-    /// 2ʰ then by 2ⁿ⁻ʰ, h = ⌊n/2⌋, whose first product is exact: the same bits either way).
+    /// y·2ⁿ for integral lanes n in [−1077, 1025] and y in [½, 2], rounded once, by AVX-512's vscalefpd: only where
+    /// <see cref="HasScaleInstruction"/> (elsewhere <see cref="VectorMath"/> multiplies by two powers of two).
     /// </summary>
     static abstract TSelf ScaleB(TSelf y, TSelf n);
 
@@ -151,8 +151,8 @@ internal unsafe interface IFloatBlock<TSelf, TDouble>
     static abstract TSelf Pow2(TSelf k);
 
     /// <summary>
-    /// y·2ⁿ for integral lanes n in [−150, 0] and y in [½, 2], rounded once (AVX-512's vscalefps, or the product by 2ʰ
-    /// then by 2ⁿ⁻ʰ, h = ⌊n/2⌋, whose first product is exact: the same bits either way).
+    /// y·2ⁿ for integral lanes n in [−150, 0] and y in [½, 2], rounded once, by AVX-512's vscalefps: only where
+    /// <see cref="HasScaleInstruction"/> (elsewhere <see cref="VectorMath"/> multiplies by two powers of two).
     /// </summary>
     static abstract TSelf ScaleB(TSelf y, TSelf n);
 

@@ -146,13 +146,7 @@ internal readonly unsafe struct Double128 : IDoubleBlock<Double128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double128 ScaleB(Double128 y, Double128 n)
     {
-        if (Avx512F.VL.IsSupported)
-        {
-            return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b), Avx512F.VL.Scale(y._c, n._c), Avx512F.VL.Scale(y._d, n._d));
-        }
-
-        Double128 h = Floor(n * Create(0.5));
-        return y * Pow2(h) * Pow2(n - h);
+        return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b), Avx512F.VL.Scale(y._c, n._c), Avx512F.VL.Scale(y._d, n._d));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -272,13 +266,7 @@ internal readonly unsafe struct Float128 : IFloatBlock<Float128, Double128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 ScaleB(Float128 y, Float128 n)
     {
-        if (Avx512F.VL.IsSupported)
-        {
-            return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b), Avx512F.VL.Scale(y._c, n._c), Avx512F.VL.Scale(y._d, n._d));
-        }
-
-        Float128 h = Floor(n * Create(0.5f));
-        return y * Pow2(h) * Pow2(n - h);
+        return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b), Avx512F.VL.Scale(y._c, n._c), Avx512F.VL.Scale(y._d, n._d));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -122,13 +122,7 @@ internal readonly unsafe struct Double256 : IDoubleBlock<Double256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double256 ScaleB(Double256 y, Double256 n)
     {
-        if (Avx512F.VL.IsSupported)
-        {
-            return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b));
-        }
-
-        Double256 h = Floor(n * Create(0.5));
-        return y * Pow2(h) * Pow2(n - h);
+        return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -236,13 +230,7 @@ internal readonly unsafe struct Float256 : IFloatBlock<Float256, Double256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 ScaleB(Float256 y, Float256 n)
     {
-        if (Avx512F.VL.IsSupported)
-        {
-            return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b));
-        }
-
-        Float256 h = Floor(n * Create(0.5f));
-        return y * Pow2(h) * Pow2(n - h);
+        return new(Avx512F.VL.Scale(y._a, n._a), Avx512F.VL.Scale(y._b, n._b));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

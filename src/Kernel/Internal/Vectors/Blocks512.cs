@@ -117,13 +117,7 @@ internal readonly unsafe struct Double512 : IDoubleBlock<Double512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double512 ScaleB(Double512 y, Double512 n)
     {
-        if (Avx512F.IsSupported)
-        {
-            return new(Avx512F.Scale(y._v, n._v));
-        }
-
-        Double512 h = Floor(n * Create(0.5));
-        return y * Pow2(h) * Pow2(n - h);
+        return new(Avx512F.Scale(y._v, n._v));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -213,13 +207,7 @@ internal readonly unsafe struct Float512 : IFloatBlock<Float512, Double512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float512 ScaleB(Float512 y, Float512 n)
     {
-        if (Avx512F.IsSupported)
-        {
-            return new(Avx512F.Scale(y._v, n._v));
-        }
-
-        Float512 h = Floor(n * Create(0.5f));
-        return y * Pow2(h) * Pow2(n - h);
+        return new(Avx512F.Scale(y._v, n._v));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

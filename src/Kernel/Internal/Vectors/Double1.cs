@@ -116,13 +116,7 @@ internal readonly unsafe struct Double1 : IDoubleBlock<Double1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Double1 ScaleB(Double1 y, Double1 n)
     {
-        if (Avx512F.VL.IsSupported)
-        {
-            return new(Avx512F.VL.Scale(y._v, n._v));
-        }
-
-        Double1 h = Floor(n * Create(0.5));
-        return y * Pow2(h) * Pow2(n - h);
+        return new(Avx512F.VL.Scale(y._v, n._v));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

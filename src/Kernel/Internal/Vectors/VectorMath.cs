@@ -79,7 +79,17 @@ internal static class VectorMath
             return TF.ScaleB(y, n);
         }
 
-        return TF.AnyAbsGreaterThan(n, TF.Create(125f)) ? TF.ScaleB(y, n) : TF.AddExponent(y, t);
+        return TF.AnyAbsGreaterThan(n, TF.Create(125f)) ? ScaleByTwoPowers<TF, TD>(y, n) : TF.AddExponent(y, t);
+    }
+
+    /// <summary>y·2ⁿ as y·2ʰ·2ⁿ⁻ʰ, h = ⌊n/2⌋: the first product is exact, so the result is rounded once, as by vscalefps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TF ScaleByTwoPowers<TF, TD>(TF y, TF n)
+        where TF : unmanaged, IFloatBlock<TF, TD>
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TF h = TF.Floor(n * TF.Create(0.5f));
+        return y * TF.Pow2(h) * TF.Pow2(n - h);
     }
 
     /// <summary>
@@ -116,7 +126,16 @@ internal static class VectorMath
             return TD.ScaleB(y, n);
         }
 
-        return TD.AnyAbsGreaterThan(n, TD.Create(1021.0)) ? TD.ScaleB(y, n) : TD.AddExponent(y, t);
+        return TD.AnyAbsGreaterThan(n, TD.Create(1021.0)) ? ScaleByTwoPowers(y, n) : TD.AddExponent(y, t);
+    }
+
+    /// <summary>y·2ⁿ as y·2ʰ·2ⁿ⁻ʰ, h = ⌊n/2⌋: the first product is exact, so the result is rounded once, as by vscalefpd.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD ScaleByTwoPowers<TD>(TD y, TD n)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        TD h = TD.Floor(n * TD.Create(0.5));
+        return y * TD.Pow2(h) * TD.Pow2(n - h);
     }
 
     /// <summary>
