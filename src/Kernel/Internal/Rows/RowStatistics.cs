@@ -560,14 +560,17 @@ internal static unsafe class RowStatisticsPass
         // the loop, so that no running sum is live across a call (the JIT would keep it in memory).
         double* edges = stackalloc double[32];
         new System.Span<double>(edges, 32).Clear();
+        System.Diagnostics.Debug.Assert(count >= 16, "the fast pass serves rows longer than a block");
         if (skip < wholeBlocks)
         {
-            EdgeBlock<TF, TD>(x, skip << 4, 16, first, max, uniformLinear, exponentials, edges);
+            EdgeBlock<TF, TD>(x, skip << 4, 0, first, max, uniformLinear, exponentials, edges);
         }
 
         if ((count & 15) != 0)
         {
-            EdgeBlock<TF, TD>(x, wholeBlocks << 4, count & 15, first, max, uniformLinear, exponentials, edges);
+            // The partial last block read as the row's last sixteen classes, of which the first 16 − (count mod 16)
+            // are the last whole block's.
+            EdgeBlock<TF, TD>(x, count - 16, 16 - (count & 15), first, max, uniformLinear, exponentials, edges);
         }
 
         TF m = TF.Create(max);
@@ -657,7 +660,8 @@ internal static unsafe class RowStatisticsPass
 
         if (i < count)
         {
-            m1 = TF.MaxNative(m1, LoadPartialFloats<TF, TD>(x + i, count - i));
+            // The row's last sixteen classes (the row has at least sixteen): those counted twice change no maximum.
+            m1 = TF.MaxNative(m1, TF.Load(x + count - 16));
         }
 
         return TF.MaxAcross(TF.MaxNative(TF.MaxNative(m0, m1), TF.MaxNative(m2, m3)));
@@ -706,48 +710,43 @@ internal static unsafe class RowStatisticsPass
     }
 
     /// <summary>
-    /// One block of the fast pass outside its loop: <paramref name="lanes"/> logits at <paramref name="i"/> (the rest
-    /// −∞), their exponentials stored, and their contributions to the lane sums added to
-    /// <paramref name="contributions"/> (16 exponentials, then 16 shifted logits) in double, with the exponential of
-    /// class <paramref name="first"/> left out when it is exp(0) = 1.
+    /// One block of the fast pass outside its loop: the sixteen classes from <paramref name="i"/>, of which lanes
+    /// [<paramref name="from"/>, 16) are this block's (the lanes below belong to the last whole block and count as −∞,
+    /// whose exponential is 0); their exponentials stored (the lanes below keep what they hold), and their
+    /// contributions to the lane sums added to <paramref name="contributions"/> (16 exponentials, then 16 shifted
+    /// logits) in double, with the exponential of class <paramref name="first"/> left out when it is exp(0) = 1.
+    /// Whole vectors, no staging: the row is at least sixteen classes long.
     /// </summary>
     [MethodImpl(Compile.HotLoop)]
-    private static void EdgeBlock<TF, TD>(float* x, int i, int lanes, int first, float max, bool uniformLinear, float* exponentials, double* contributions)
+    private static void EdgeBlock<TF, TD>(float* x, int i, int from, int first, float max, bool uniformLinear, float* exponentials, double* contributions)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        float* logits = stackalloc float[16];
-        float* staged = stackalloc float[16];
-        for (int k = 0; k < 16; k++)
-        {
-            logits[k] = k < lanes ? x[i + k] : float.NegativeInfinity;
-        }
-
-        TF v = TF.Load(logits);
-        TF.Store(VectorMath.ExpNonPositive<TF, TD>(v - TF.Create(max)), staged);
+        TF lane = TF.LaneIndices;
+        TF others = TF.LessThan(lane, TF.Create(from));
+        TF m = TF.Create(max);
+        TF raw = TF.Load(x + i);
+        TF v = TF.Select(others, TF.Create(float.NegativeInfinity), raw);
+        TF shifted = v - m;
+        TF e = VectorMath.ExpNonPositive<TF, TD>(shifted);
         if (exponentials != null)
         {
-            for (int k = 0; k < lanes; k++)
-            {
-                exponentials[i + k] = staged[k];
-            }
+            TF.Store(TF.Select(others, TF.Load(exponentials + i), e), exponentials + i);
         }
 
-        int at = first - i;
-        if ((uint)at < (uint)lanes && logits[at] - max == 0f)
-        {
-            staged[at] = 0f;
-        }
-
-        (TD low, TD high) = TF.Widen(TF.Load(staged));
+        // The first maximum's exp(0) = 1 is counted apart (RowStatistics.MaxCount); not where x − m is not 0 (m = +∞).
+        TF firstMaximum = TF.Equal(lane, TF.Create(first - i));
+        e = TF.Select(firstMaximum, TF.Select(TF.Equal(shifted, TF.Create(0f)), TF.Create(0f), e), e);
+        (TD low, TD high) = TF.Widen(e);
         TD.Store(TD.Load(contributions) + low, contributions);
         TD.Store(TD.Load(contributions + 8) + high, contributions + 8);
         if (uniformLinear)
         {
-            for (int k = 0; k < lanes; k++)
-            {
-                contributions[16 + k] += (double)logits[k] - max;
-            }
+            // (double)x − m in double, 0 in the other block's lanes (their logit taken as m).
+            TD md = TD.Create(max);
+            (TD xLow, TD xHigh) = TF.Widen(TF.Select(others, m, raw));
+            TD.Store(TD.Load(contributions + 16) + (xLow - md), contributions + 16);
+            TD.Store(TD.Load(contributions + 24) + (xHigh - md), contributions + 24);
         }
     }
 

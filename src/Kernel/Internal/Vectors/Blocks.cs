@@ -117,6 +117,9 @@ internal unsafe interface IFloatBlock<TSelf, TDouble>
 {
     static abstract TSelf Create(float value);
 
+    /// <summary>0, 1, ..., 15: each lane's index.</summary>
+    static abstract TSelf LaneIndices { get; }
+
     static abstract TSelf Load(float* source);
 
     static abstract void Store(TSelf value, float* destination);

@@ -191,6 +191,16 @@ internal readonly unsafe struct Float128 : IFloatBlock<Float128, Double128>
         return new(v, v, v, v);
     }
 
+    public static Float128 LaneIndices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            Vector128<float> i = Vector128<float>.Indices;
+            return new(i, i + Vector128.Create(4f), i + Vector128.Create(8f), i + Vector128.Create(12f));
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float128 Load(float* source) =>
         new(Vector128.Load(source), Vector128.Load(source + 4), Vector128.Load(source + 8), Vector128.Load(source + 12));

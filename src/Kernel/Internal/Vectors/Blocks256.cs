@@ -164,6 +164,12 @@ internal readonly unsafe struct Float256 : IFloatBlock<Float256, Double256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Create(float value) => new(Vector256.Create(value), Vector256.Create(value));
 
+    public static Float256 LaneIndices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Vector256<float>.Indices, Vector256<float>.Indices + Vector256.Create(8f));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float256 Load(float* source) => new(Vector256.Load(source), Vector256.Load(source + 8));
 

@@ -152,6 +152,12 @@ internal readonly unsafe struct Float512 : IFloatBlock<Float512, Double512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float512 Create(float value) => new(Vector512.Create(value));
 
+    public static Float512 LaneIndices
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Vector512<float>.Indices);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Float512 Load(float* source) => new(Vector512.Load(source));
 
