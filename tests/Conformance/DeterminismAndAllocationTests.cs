@@ -142,6 +142,50 @@ public sealed class DeterminismAndAllocationTests
         }
     }
 
+    /// <summary>
+    /// The fast pass's edge blocks (the block of the first maximum, and the partial last block read as the row's last
+    /// sixteen classes) write the right exponentials whichever block holds the maximum, in place or not: the
+    /// in-place gradient is the out-of-place one bit for bit, the loss is the loss-only call's, and the gradient is the
+    /// float64 gradient within 1e-6 (a block left at 0 or holding logits would be off by about 1/C or more).
+    /// </summary>
+    [Theory]
+    [InlineData(33, 16)]    // maximum in the last whole block, one class in the partial block
+    [InlineData(40, 31)]    // maximum at the end of the last whole block, which the partial block overlaps
+    [InlineData(40, 35)]    // maximum in the partial block
+    [InlineData(47, 0)]     // maximum in the first block
+    [InlineData(1005, 991)] // maximum in the last whole block of a long row
+    public void FastPassEdgeBlocks_InPlaceGradient_IsOutOfPlace_BitForBit(int classes, int maximumAt)
+    {
+        const int Rows = 3;
+        var random = new Random(classes + maximumAt);
+        float[] x = new float[Rows * classes];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(random.NextDouble() * 6 - 3);
+        }
+
+        int[] y = [maximumAt, (maximumAt + 1) % classes, classes - 1];
+        for (int r = 0; r < Rows; r++)
+        {
+            x[(r * classes) + maximumAt] = 5f;
+        }
+
+        float[] outOfPlace = new float[x.Length];
+        float loss = Functional.CrossEntropyWithGradient<float>(x, y, outOfPlace, classes);
+        float[] inPlace = (float[])x.Clone();
+        float lossInPlace = Functional.CrossEntropyWithGradientInPlace<float>(inPlace, y, classes);
+        Assert.Equal(BitConverter.SingleToInt32Bits(loss), BitConverter.SingleToInt32Bits(lossInPlace));
+        Assert.Equal(outOfPlace.Select(BitConverter.SingleToInt32Bits), inPlace.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(loss, Functional.CrossEntropy<float>(x, y, classes));
+
+        double[] gradient = new double[x.Length];
+        Functional.CrossEntropyWithGradient<double>(x.Select(v => (double)v).ToArray(), y, gradient, classes);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.True(Math.Abs(outOfPlace[i] - gradient[i]) <= 1e-6, $"gradient [{i}]: {outOfPlace[i]} vs {gradient[i]}");
+        }
+    }
+
     [Fact]
     public void MaxDegreeOfParallelism_BelowOne_IsRefused()
     {

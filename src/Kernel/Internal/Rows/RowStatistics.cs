@@ -561,16 +561,17 @@ internal static unsafe class RowStatisticsPass
         double* edges = stackalloc double[32];
         new System.Span<double>(edges, 32).Clear();
         System.Diagnostics.Debug.Assert(count >= 16, "the fast pass serves rows longer than a block");
-        if (skip < wholeBlocks)
-        {
-            EdgeBlock<TF, TD>(x, skip << 4, 0, first, max, uniformLinear, exponentials, edges);
-        }
-
         if ((count & 15) != 0)
         {
             // The partial last block read as the row's last sixteen classes, of which the first 16 − (count mod 16)
-            // are the last whole block's.
+            // are the last whole block's. First: where the gradient buffer keeps the exponentials, it writes 0 over
+            // the last whole block's, which that block (the loop's, or the next edge block) writes after it.
             EdgeBlock<TF, TD>(x, count - 16, 16 - (count & 15), first, max, uniformLinear, exponentials, edges);
+        }
+
+        if (skip < wholeBlocks)
+        {
+            EdgeBlock<TF, TD>(x, skip << 4, 0, first, max, uniformLinear, exponentials, edges);
         }
 
         TF m = TF.Create(max);
@@ -712,7 +713,8 @@ internal static unsafe class RowStatisticsPass
     /// <summary>
     /// One block of the fast pass outside its loop: the sixteen classes from <paramref name="i"/>, of which lanes
     /// [<paramref name="from"/>, 16) are this block's (the lanes below belong to the last whole block and count as −∞,
-    /// whose exponential is 0); their exponentials stored (the lanes below keep what they hold), and their
+    /// whose exponential is 0); their exponentials stored (the lanes below keep their logits in place, and get 0 in a
+    /// separate buffer), and their
     /// contributions to the lane sums added to <paramref name="contributions"/> (16 exponentials, then 16 shifted
     /// logits) in double, with the exponential of class <paramref name="first"/> left out when it is exp(0) = 1.
     /// Whole vectors, no staging: the row is at least sixteen classes long.
@@ -731,7 +733,9 @@ internal static unsafe class RowStatisticsPass
         TF e = VectorMath.ExpNonPositive<TF, TD>(shifted);
         if (exponentials != null)
         {
-            TF.Store(TF.Select(others, TF.Load(exponentials + i), e), exponentials + i);
+            // In place, the other block's lanes keep their logits (the loop has not read them yet); in a separate
+            // buffer their 0 is written over later, so the buffer is not read (it may not be in cache).
+            TF.Store(exponentials == x && from > 0 ? TF.Select(others, TF.Load(exponentials + i), e) : e, exponentials + i);
         }
 
         // The first maximum's exp(0) = 1 is counted apart (RowStatistics.MaxCount); not where x − m is not 0 (m = +∞).
