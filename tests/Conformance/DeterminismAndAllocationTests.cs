@@ -186,6 +186,37 @@ public sealed class DeterminismAndAllocationTests
         }
     }
 
+    /// <summary>
+    /// The fast pass finds the first maximal class in its maximum pass (each lane keeps the block where it last rose):
+    /// the prediction is the first of tied maxima wherever they lie (the same lane in a later block, another running
+    /// maximum, the overlapping last sixteen classes), and the loss counts each tie's exp(0) = 1 but once apart.
+    /// </summary>
+    [Theory]
+    [InlineData(33, new[] { 20, 32 })]        // a tie in the partial block, which overlaps the last whole block
+    [InlineData(40, new[] { 31, 35 })]        // the first in the overlapped lanes, the second in the partial block
+    [InlineData(40, new[] { 36 })]            // only in the partial block
+    [InlineData(100, new[] { 70, 6, 99 })]    // the first in the first block, ties in other running maxima
+    [InlineData(1000, new[] { 999, 516, 580 })] // a tie in the same lane and running maximum, 64 classes on, and the last class
+    public void FastPass_PredictsTheFirstOfTiedMaxima(int classes, int[] maxima)
+    {
+        var random = new Random(classes);
+        float[] x = Enumerable.Range(0, classes).Select(_ => (float)(random.NextDouble() * 6 - 3)).ToArray();
+        foreach (int at in maxima)
+        {
+            x[at] = 4.5f;
+        }
+
+        int first = maxima.Min();
+        var rows = new CrossEntropyRow[1];
+        CrossEntropySummary summary = Functional.CrossEntropyDetailed<float>(x, [first], classes, rows: rows);
+        Assert.Equal(first, rows[0].Predicted);
+        Assert.True(rows[0].Correct);
+
+        // log S = log1p((ties − 1) + Σ others) against the double row: the float pass is within its documented bound.
+        double exact = Functional.CrossEntropy<double>(x.Select(v => (double)v).ToArray(), [first], classes);
+        Assert.True(Math.Abs(summary.Loss - exact) <= 1e-6 * (1 + Math.Abs(exact)), $"loss {summary.Loss} vs {exact}");
+    }
+
     [Fact]
     public void MaxDegreeOfParallelism_BelowOne_IsRefused()
     {

@@ -548,8 +548,15 @@ internal static unsafe class RowStatisticsPass
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        float max = MaxOf<TF, TD>(x, count);
-        int first = FirstEqual<TF, TD>(x, count, max);
+        // Below 2²⁴ classes the maximum pass also finds the first maximum (its positions are exact in float); beyond,
+        // a second scan does.
+        (float max, int first) = count < FirstTrackedLimit
+            ? MaxOf<TF, TD, Predicted>(x, count)
+            : (MaxOf<TF, TD, NoPrediction>(x, count).Max, -1);
+        if (count >= FirstTrackedLimit)
+        {
+            first = FirstEqual<TF, TD>(x, count, max);
+        }
 
         // The whole blocks but the one holding the first maximum (skip = wholeBlocks when it lies in the partial block).
         int wholeBlocks = count >> 4;
@@ -634,38 +641,88 @@ internal static unsafe class RowStatisticsPass
         };
     }
 
+    /// <summary>Rows shorter than this have their first maximum found by the maximum pass (positions exact in float).</summary>
+    private const int FirstTrackedLimit = 1 << 24;
+
     /// <summary>
     /// The row maximum with the machine's own maximum instruction (a NaN it may pass over still reaches the sums, as
-    /// NaN − m, and the caller's NaN rescan).
+    /// NaN − m, and the caller's NaN rescan) and, with <typeparamref name="TFirst"/> on, the first class equal to it
+    /// (−1 if none: a NaN maximum). Each lane of each of the four running maxima keeps the block where it last rose
+    /// strictly; the first maximal class rises its lane to the maximum, and no later equal class moves it, so the
+    /// smallest position among the lanes that end at the maximum is the first. (With a NaN in the row the position
+    /// does not matter: the sums are NaN and the caller rescans for the NaN.)
     /// </summary>
     [MethodImpl(Compile.HotLoop)]
-    private static float MaxOf<TF, TD>(float* x, int count)
+    private static (float Max, int First) MaxOf<TF, TD, TFirst>(float* x, int count)
         where TF : unmanaged, IFloatBlock<TF, TD>
         where TD : unmanaged, IDoubleBlock<TD>
+        where TFirst : IPrediction
     {
         TF negativeInfinity = TF.Create(float.NegativeInfinity);
         TF m0 = negativeInfinity, m1 = negativeInfinity, m2 = negativeInfinity, m3 = negativeInfinity;
+        TF p0 = default, p1 = default, p2 = default, p3 = default;
+        TF at = TF.Create(0f);
+        TF step = TF.Create(16f);
         int i = 0;
         for (; i <= count - 64; i += 64)
         {
-            m0 = TF.MaxNative(m0, TF.Load(x + i));
-            m1 = TF.MaxNative(m1, TF.Load(x + i + 16));
-            m2 = TF.MaxNative(m2, TF.Load(x + i + 32));
-            m3 = TF.MaxNative(m3, TF.Load(x + i + 48));
+            TF v0 = TF.Load(x + i), v1 = TF.Load(x + i + 16), v2 = TF.Load(x + i + 32), v3 = TF.Load(x + i + 48);
+            if (TFirst.On)
+            {
+                p0 = TF.Select(TF.LessThan(m0, v0), at, p0);
+                p1 = TF.Select(TF.LessThan(m1, v1), at + step, p1);
+                p2 = TF.Select(TF.LessThan(m2, v2), at + TF.Create(32f), p2);
+                p3 = TF.Select(TF.LessThan(m3, v3), at + TF.Create(48f), p3);
+                at += TF.Create(64f);
+            }
+
+            m0 = TF.MaxNative(m0, v0);
+            m1 = TF.MaxNative(m1, v1);
+            m2 = TF.MaxNative(m2, v2);
+            m3 = TF.MaxNative(m3, v3);
         }
 
         for (; i <= count - 16; i += 16)
         {
-            m0 = TF.MaxNative(m0, TF.Load(x + i));
+            TF v = TF.Load(x + i);
+            if (TFirst.On)
+            {
+                p0 = TF.Select(TF.LessThan(m0, v), at, p0);
+                at += step;
+            }
+
+            m0 = TF.MaxNative(m0, v);
         }
 
         if (i < count)
         {
-            // The row's last sixteen classes (the row has at least sixteen): those counted twice change no maximum.
-            m1 = TF.MaxNative(m1, TF.Load(x + count - 16));
+            // The row's last sixteen classes (the row has at least sixteen): those counted twice change no maximum,
+            // and a position they give is still that class's own.
+            TF v = TF.Load(x + count - 16);
+            if (TFirst.On)
+            {
+                p1 = TF.Select(TF.LessThan(m1, v), TF.Create(count - 16), p1);
+            }
+
+            m1 = TF.MaxNative(m1, v);
         }
 
-        return TF.MaxAcross(TF.MaxNative(TF.MaxNative(m0, m1), TF.MaxNative(m2, m3)));
+        float max = TF.MaxAcross(TF.MaxNative(TF.MaxNative(m0, m1), TF.MaxNative(m2, m3)));
+        if (!TFirst.On)
+        {
+            return (max, -1);
+        }
+
+        // The smallest position among the lanes at the maximum, as −max(−position); −∞ where no lane is.
+        TF m = TF.Create(max);
+        TF lanes = TF.LaneIndices;
+        TF none = negativeInfinity;
+        TF zero = TF.Create(0f);
+        TF best = TF.MaxNative(
+            TF.MaxNative(TF.Select(TF.Equal(m0, m), zero - (p0 + lanes), none), TF.Select(TF.Equal(m1, m), zero - (p1 + lanes), none)),
+            TF.MaxNative(TF.Select(TF.Equal(m2, m), zero - (p2 + lanes), none), TF.Select(TF.Equal(m3, m), zero - (p3 + lanes), none)));
+        float negatedFirst = TF.MaxAcross(best);
+        return (max, float.IsNegativeInfinity(negatedFirst) ? -1 : (int)-negatedFirst);
     }
 
     /// <summary>The first index whose element equals <paramref name="value"/>, or −1 (a NaN value equals nothing).</summary>
