@@ -26,9 +26,9 @@ namespace Xent;
 /// <b>Precision.</b> Every term is computed in double (float elements are widened exactly), eight classes at a time on
 /// the engine of the element-wise losses, with the library's own logarithm (within 1 ulp); ln(p/q) is taken as
 /// ln(1 + (p − q)/q) where p and q are within a factor of 2 of each other (exact p − q), so KL of nearly equal
-/// distributions keeps its relative accuracy. The terms are summed per vector lane in blocks joining a compensated
-/// total, the lanes in a fixed order, chunks of about 32 K classes over threads combined in chunk order: the same bits
-/// at every vector width and thread count. The sum, in nats, is divided once by ln b; a gradient in base b is the
+/// distributions keeps its relative accuracy. The terms are added one by one in class order with compensated
+/// summation, on the calling thread, so that a class with p = 0 changes no measure, not even by a rounding: the same
+/// bits at every vector width. The sum, in nats, is divided once by ln b; a gradient in base b is the
 /// gradient in nats times 1 / ln b. A float result is the double result rounded once. <see cref="Nats"/>
 /// (<see cref="Math.E"/>) is taken as e itself: ln b is then exactly 1.
 /// </para>

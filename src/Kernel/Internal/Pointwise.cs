@@ -154,16 +154,9 @@ internal readonly struct KlDivLogTargetLoss : IPointwiseLoss
     }
 }
 
-/// <summary>The zero-coefficient rule shared by the losses, and log(1 + x) for one value.</summary>
+/// <summary>The zero-coefficient rule shared by the losses.</summary>
 internal static class Zero
 {
-    /// <summary>
-    /// log(1 + x) for one value: <see cref="VectorMath.Log1P{TD}"/> on one lane, so that a scalar log1p is, bit for bit,
-    /// a lane of the vector one (within 1 ulp, accurate for tiny x; −1 gives −∞, below −1 NaN, +∞ gives +∞).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Log1P(double x) => VectorMath.Log1P(Double1.Create(x)).Value;
-
     /// <summary>
     /// coefficient · value, except that a zero coefficient times an infinity is 0 (the limit, as 0·log 0 = 0: a term
     /// that does not take part contributes nothing, whichever sign its infinite log-probability carries after a

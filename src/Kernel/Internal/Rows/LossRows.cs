@@ -246,7 +246,7 @@ internal static unsafe class LossRows
             }
         }
 
-        return sums.ToPartial(1);
+        return sums.ToPartial();
     }
 
     /// <summary>Tiles [first, last) of eight positions (<see cref="Walk.Transposed"/> or <see cref="Walk.Strided"/>), a position per lane; returns their sums.</summary>
@@ -323,7 +323,7 @@ internal static unsafe class LossRows
             }
         }
 
-        return sums.ToPartial(8);
+        return sums.ToPartial();
     }
 
     private static double WeightOf<T>(in LossRowsJob job, int target)
@@ -433,13 +433,13 @@ internal static unsafe class LossRows
             _correct += System.Numerics.BitOperations.PopCount(TD.MaskBits(correct & counted));
         }
 
-        /// <summary>The partial of the first <paramref name="lanes"/> lanes (1 for a row walk, 8 for tiles), lane by lane in order.</summary>
-        public readonly LossPartial ToPartial(int lanes) => new()
+        /// <summary>The chunk's partial: the lanes joined in lane order (lanes never counted hold 0 and change nothing).</summary>
+        public readonly LossPartial ToPartial() => new()
         {
-            Target = Join(_target, _targetError, lanes),
-            Linear = Join(_linear, _linearError, lanes),
-            Z = Join(_z, _zError, lanes),
-            Loss = Join(_loss, _lossError, lanes),
+            Target = Join(_target, _targetError),
+            Linear = Join(_linear, _linearError),
+            Z = Join(_z, _zError),
+            Loss = Join(_loss, _lossError),
             Correct = _correct,
         };
 
@@ -453,19 +453,15 @@ internal static unsafe class LossRows
             sum = TD.Select(counted, t, sum);
         }
 
-        private static double Join(TD sum, TD error, int lanes)
+        /// <summary>Each lane's compensated value (its plain sum where that is not finite: the error is then NaN), added in lane order.</summary>
+        private static double Join(TD sum, TD error)
         {
+            // A Double1 stores its one lane; the others stay 0.
             Eight sums = default, errors = default;
             TD.Store(sum, LaneTilePass.Pointer(ref sums));
             TD.Store(error, LaneTilePass.Pointer(ref errors));
-            if (lanes == 1)
-            {
-                // CompensatedSum.Value: the plain sum where it is not finite (the error is then NaN).
-                return double.IsFinite(sums[0]) ? sums[0] + errors[0] : sums[0];
-            }
-
             CompensatedSum total = default;
-            for (int k = 0; k < lanes; k++)
+            for (int k = 0; k < 8; k++)
             {
                 total.Add(double.IsFinite(sums[k]) ? sums[k] + errors[k] : sums[k]);
             }

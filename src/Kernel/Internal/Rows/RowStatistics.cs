@@ -550,11 +550,15 @@ internal static unsafe class RowStatisticsPass
     {
         // Below 2²⁴ classes the maximum pass also finds the first maximum (its positions are exact in float); beyond,
         // a second scan does.
-        (float max, int first) = count < FirstTrackedLimit
-            ? MaxOf<TF, TD, Predicted>(x, count)
-            : (MaxOf<TF, TD, NoPrediction>(x, count).Max, -1);
-        if (count >= FirstTrackedLimit)
+        float max;
+        int first;
+        if (count < FirstTrackedLimit)
         {
+            (max, first) = MaxOf<TF, TD, Predicted>(x, count);
+        }
+        else
+        {
+            max = MaxOf<TF, TD, NoPrediction>(x, count).Max;
             first = FirstEqual<TF, TD>(x, count, max);
         }
 
@@ -811,10 +815,6 @@ internal static unsafe class RowStatisticsPass
         }
     }
 
-    /// <summary>Bits [0, lanes) of a float block's 16 set (all 16 for a full block).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint LaneMask(int lanes) => lanes >= 16 ? 0xFFFFu : (1u << lanes) - 1;
-
     /// <summary>
     /// Eight logits (fewer when <paramref name="lanes"/> &lt; 8: the others are −∞, whose exponential is 0), soft-capped
     /// when <paramref name="cap"/> is not 0.
@@ -872,23 +872,7 @@ internal static unsafe class RowStatisticsPass
         where TD : unmanaged, IDoubleBlock<TD> =>
         lanes >= 16 ? TF.Load(source) : LoadPartialFloats<TF, TD>(source, lanes);
 
-    /// <summary>Stores lanes [0, lanes) of a float block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreFloats<TF, TD>(TF value, float* destination, int lanes)
-        where TF : unmanaged, IFloatBlock<TF, TD>
-        where TD : unmanaged, IDoubleBlock<TD>
-    {
-        if (lanes >= 16)
-        {
-            TF.Store(value, destination);
-        }
-        else
-        {
-            StorePartialFloats<TF, TD>(value, destination, lanes);
-        }
-    }
-
-    // The partial forms stage through the stack, which keeps them out of the hot loops they are called from.
+    // The partial form stages through the stack, which keeps it out of the hot loop it is called from.
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static TF LoadPartialFloats<TF, TD>(float* source, int lanes)
         where TF : unmanaged, IFloatBlock<TF, TD>
@@ -901,18 +885,5 @@ internal static unsafe class RowStatisticsPass
         }
 
         return TF.Load(staged);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StorePartialFloats<TF, TD>(TF value, float* destination, int lanes)
-        where TF : unmanaged, IFloatBlock<TF, TD>
-        where TD : unmanaged, IDoubleBlock<TD>
-    {
-        float* staged = stackalloc float[16];
-        TF.Store(value, staged);
-        for (int k = 0; k < lanes; k++)
-        {
-            destination[k] = staged[k];
-        }
     }
 }
