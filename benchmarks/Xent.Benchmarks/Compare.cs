@@ -966,8 +966,8 @@ public static class Compare
         Tensor target = Own(Torch(targets, rows, classes), owned);
         return new Built(LossCases(
             "kl", $"{rows}x{classes}", dtype,
-            () => D(Functional.KlDiv<T>(new ReadOnlySpan<T>(logProbabilities), targets, KlDivReduction.BatchMean, batchSize: rows)),
-            () => D(Functional.KlDivWithGradient<T>(new ReadOnlySpan<T>(logProbabilities), targets, gradient, KlDivReduction.BatchMean, batchSize: rows)),
+            () => D(Functional.KlDiv<T>(new ReadOnlySpan<T>(logProbabilities), targets, Reduction.BatchMean, batchSize: rows)),
+            () => D(Functional.KlDivWithGradient<T>(new ReadOnlySpan<T>(logProbabilities), targets, gradient, Reduction.BatchMean, batchSize: rows)),
             gradient, leaf, input, x => F.kl_div(x, target, log_target: false, reduction: nn.Reduction.Sum) / rows), owned);
     }
 

@@ -9,19 +9,19 @@ namespace Xent;
 /// <summary>
 /// The KL-divergence loss, PyTorch's <c>torch.nn.KLDivLoss</c>: with input xᵢ = log qᵢ and target tᵢ,
 /// ℓᵢ = tᵢ·(log tᵢ − xᵢ) (0 where tᵢ = 0), or exp(tᵢ)·(tᵢ − xᵢ) with <see cref="LogTarget"/>; reduced as
-/// <see cref="Reduction"/> says (<see cref="KlDivReduction.BatchMean"/>, the true KL divergence per sample, divides by
-/// the size of dimension 0). An immutable record; values are computed by <see cref="Functional.KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, KlDivReduction, bool, int)"/>.
+/// <see cref="Reduction"/> says (<see cref="Reduction.BatchMean"/>, the true KL divergence per sample, divides by
+/// the size of dimension 0). An immutable record; values are computed by <see cref="Functional.KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, bool, int)"/>.
 /// </summary>
-/// <remarks>As in PyTorch the default reduction is <see cref="KlDivReduction.Mean"/>, which divides by the number of elements, not of samples.</remarks>
+/// <remarks>As in PyTorch the default reduction is <see cref="Reduction.Mean"/>, which divides by the number of elements, not of samples.</remarks>
 public sealed record KlDivLoss : ElementwiseLoss
 {
-    private readonly KlDivReduction _reduction;
+    private readonly Reduction _reduction;
 
     /// <summary>Creates the loss with PyTorch's options and defaults.</summary>
-    /// <param name="reduction">PyTorch <c>reduction</c>: <see cref="KlDivReduction.Mean"/> (default), <see cref="KlDivReduction.Sum"/>, <see cref="KlDivReduction.BatchMean"/> or <see cref="KlDivReduction.None"/>.</param>
+    /// <param name="reduction">PyTorch <c>reduction</c>: <see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/>, <see cref="Reduction.BatchMean"/> or <see cref="Reduction.None"/>.</param>
     /// <param name="logTarget">PyTorch <c>log_target</c>: whether targets are log-probabilities (default false).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is not a defined value.</exception>
-    public KlDivLoss(KlDivReduction reduction = KlDivReduction.Mean, bool logTarget = false)
+    public KlDivLoss(Reduction reduction = Reduction.Mean, bool logTarget = false)
     {
         Reduction = reduction;
         LogTarget = logTarget;
@@ -29,24 +29,24 @@ public sealed record KlDivLoss : ElementwiseLoss
 
     /// <summary>How the element losses are combined (PyTorch <c>reduction</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to an undefined value.</exception>
-    public KlDivReduction Reduction
+    public Reduction Reduction
     {
         get => _reduction;
         init => _reduction = Enum.IsDefined(value)
             ? value
-            : throw new ArgumentOutOfRangeException("reduction", value, $"Reduction must be None, Mean, Sum or BatchMean; got {(int)value}.");
+            : throw new ArgumentOutOfRangeException("reduction", value, $"Reduction must be None, Mean, Sum or BatchMean.");
     }
 
     /// <summary>Whether targets are log-probabilities (PyTorch <c>log_target</c>).</summary>
     public bool LogTarget { get; init; }
 
-    private protected override bool Reduces => Reduction != KlDivReduction.None;
+    private protected override bool Reduces => Reduction != Reduction.None;
 
     private protected override T Reduced<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, Span<T> gradient)
     {
         // PyTorch's batchmean divides by input.size(0); the facade's inputs have at least one dimension.
         int batchSize = shape.Length == 0 ? 1 : (int)shape[0];
-        if (Reduction == KlDivReduction.BatchMean && batchSize == 0)
+        if (Reduction == Reduction.BatchMean && batchSize == 0)
         {
             // An empty batch: Σ over nothing divided by 0, as PyTorch (NaN); the kernel refuses a zero batch size.
             return T.NaN;

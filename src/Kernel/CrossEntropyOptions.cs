@@ -42,7 +42,7 @@ public sealed record CrossEntropyOptions
             if (value is not (Reduction.Mean or Reduction.Sum))
             {
                 throw new ArgumentOutOfRangeException(nameof(Reduction), value,
-                    $"Reduction must be Mean or Sum (per-row losses come from the rows span); got {value}.");
+                    "Reduction must be Mean or Sum (per-row losses come from the rows span).");
             }
 
             _reduction = value;
@@ -59,7 +59,7 @@ public sealed record CrossEntropyOptions
             if (!(value >= 0.0 && value <= 1.0))
             {
                 throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), value,
-                    $"Label smoothing must be between 0.0 and 1.0; got {Str(value)}.");
+                    "Label smoothing must be between 0.0 and 1.0.");
             }
 
             _labelSmoothing = value;
@@ -79,7 +79,7 @@ public sealed record CrossEntropyOptions
             if (!(value >= 0.0 && double.IsFinite(value)))
             {
                 throw new ArgumentOutOfRangeException(nameof(ZLossScale), value,
-                    $"The z-loss scale must be finite and at least 0; got {Str(value)}.");
+                    "The z-loss scale must be finite and at least 0.");
             }
 
             _zLossScale = value;
@@ -99,7 +99,7 @@ public sealed record CrossEntropyOptions
             if (!(value >= 0.0 && double.IsFinite(value)))
             {
                 throw new ArgumentOutOfRangeException(nameof(SoftCap), value,
-                    $"The soft cap must be finite and positive, or 0 for none; got {Str(value)}.");
+                    "The soft cap must be finite and positive, or 0 for none.");
             }
 
             _softCap = value;
@@ -115,7 +115,7 @@ public sealed record CrossEntropyOptions
         {
             if (value is not (EmptyMean.NaN or EmptyMean.Zero))
             {
-                throw new ArgumentOutOfRangeException(nameof(EmptyMean), value, $"EmptyMean must be NaN or Zero; got {value}.");
+                throw new ArgumentOutOfRangeException(nameof(EmptyMean), value, "EmptyMean must be NaN or Zero.");
             }
 
             _emptyMean = value;

@@ -468,12 +468,12 @@ public static partial class Functional
         return new PerElementLossWithGradient<T>(losses, gradient);
     }
 
-    /// <inheritdoc cref="KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, KlDivReduction, bool, int)"/>
+    /// <inheritdoc cref="KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, bool, int)"/>
     /// <returns>The reduced loss, as the span overload returns it; nothing is allocated.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]
     public static T KlDiv<T>(
-        T[] input, T[] target, KlDivReduction reduction = KlDivReduction.Mean, bool logTarget = false, int batchSize = 0)
+        T[] input, T[] target, Reduction reduction = Reduction.Mean, bool logTarget = false, int batchSize = 0)
         where T : IFloatingPointIeee754<T> =>
         KlDiv(In(input), In(target), reduction, logTarget, batchSize);
 
@@ -491,12 +491,12 @@ public static partial class Functional
         return losses;
     }
 
-    /// <inheritdoc cref="KlDivWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, KlDivReduction, bool, int)"/>
+    /// <inheritdoc cref="KlDivWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Reduction, bool, int)"/>
     /// <returns>The reduced loss, bit for bit the loss-only value, and ∂L/∂input in a new array of n values, allocated by this call.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]
     public static LossWithGradient<T> KlDivWithGradient<T>(
-        T[] input, T[] target, KlDivReduction reduction = KlDivReduction.Mean, bool logTarget = false, int batchSize = 0)
+        T[] input, T[] target, Reduction reduction = Reduction.Mean, bool logTarget = false, int batchSize = 0)
         where T : IFloatingPointIeee754<T>
     {
         var x = In(input);

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using Xent.Internal;
 
 namespace Xent;
@@ -13,11 +14,12 @@ public static partial class Functional
     /// <see cref="Reduction.Mean"/> returns Σ ℓᵢ / n, <see cref="Reduction.Sum"/> Σ ℓᵢ.
     /// </summary>
     /// <param name="input">Logits x, any shape, row-major; n elements (empty allowed).</param>
-    /// <param name="target">Targets t, the input's shape, usually in [0, 1] (not checked, as PyTorch).</param>
+    /// <param name="target">Targets t, the input's shape, each in [0, 1] (checked: stricter than PyTorch, which accepts any target here; see docs/semantics.md).</param>
     /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="BinaryCrossEntropyWithLogitsPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, ReadOnlySpan{T}, ReadOnlySpan{T})"/>.</param>
     /// <param name="weight">PyTorch <c>weight</c>: empty (all ones), n values, or the size of the last dimension, broadcast along it (element i uses weight[i mod length]).</param>
     /// <param name="posWeight">PyTorch <c>pos_weight</c>, the weight of positive examples: empty (all ones) or the size of the last dimension, broadcast along it.</param>
     /// <returns>The reduced loss, computed in double and rounded once to <typeparamref name="T"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1] or NaN (the first one is named with its index and value).</exception>
     /// <exception cref="ArgumentException"><paramref name="reduction"/> is <see cref="Reduction.None"/> or undefined; <paramref name="target"/> is not the input's length; a weight's length does not divide n.</exception>
     /// <remarks>
     /// Stable for every finite logit (x = ±1e4 gives 1e4, not ∞ or NaN). A zero coefficient (tᵢ = 1 for the negative
@@ -28,7 +30,7 @@ public static partial class Functional
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, Reduction reduction = Reduction.Mean, ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
         where T : IFloatingPointIeee754<T>
     {
-        ValidateBinary(input, target, weight, posWeight);
+        ValidateBinaryWithLogits(input, target, weight, posWeight);
         ValidateScalarReduction(reduction);
         return T.CreateTruncating(Pointwise<T>.Run<BceWithLogitsLoss>(input, target, weight, posWeight, false, Divisor(reduction, input.Length), default, default, default));
     }
@@ -47,7 +49,7 @@ public static partial class Functional
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> destination, ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
         where T : IFloatingPointIeee754<T>
     {
-        ValidateBinary(input, target, weight, posWeight);
+        ValidateBinaryWithLogits(input, target, weight, posWeight);
         ValidatePointwiseOutputs(true, destination, false, default, default, input, target, weight, posWeight);
         Pointwise<T>.Run<BceWithLogitsLoss>(input, target, weight, posWeight, true, double.NaN, destination, default, default);
     }
@@ -70,7 +72,7 @@ public static partial class Functional
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> gradient, Reduction reduction = Reduction.Mean, ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
         where T : IFloatingPointIeee754<T>
     {
-        ValidateBinary(input, target, weight, posWeight);
+        ValidateBinaryWithLogits(input, target, weight, posWeight);
         ValidateScalarReduction(reduction);
         ValidatePointwiseOutputs(false, default, true, gradient, default, input, target, weight, posWeight);
         return T.CreateTruncating(Pointwise<T>.Run<BceWithLogitsLoss>(input, target, weight, posWeight, false, Divisor(reduction, input.Length), default, default, gradient[..input.Length]));
@@ -93,7 +95,7 @@ public static partial class Functional
         ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
         where T : IFloatingPointIeee754<T>
     {
-        ValidateBinary(input, target, weight, posWeight);
+        ValidateBinaryWithLogits(input, target, weight, posWeight);
         ValidateGradOutput(gradOutput, input.Length);
         ValidatePointwiseOutputs(true, destination, true, gradient, gradOutput, input, target, weight, posWeight);
         Pointwise<T>.Run<BceWithLogitsLoss>(input, target, weight, posWeight, true, double.NaN, destination, gradOutput, gradient[..input.Length]);
@@ -109,7 +111,7 @@ public static partial class Functional
     /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="BinaryCrossEntropyPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, ReadOnlySpan{T})"/>.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
     /// <returns>The reduced loss.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">An input value is outside [0, 1] or NaN (PyTorch refuses them too).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target or an input value is outside [0, 1] or NaN (PyTorch refuses them too); targets are checked first.</exception>
     /// <exception cref="ArgumentException"><paramref name="reduction"/> is <see cref="Reduction.None"/> or undefined; <paramref name="target"/> is not the input's length; the weight's length does not divide n.</exception>
     /// <remarks>log(1 − x) is computed as log1p(−x), accurate for small x. An empty input gives NaN for the mean.</remarks>
     public static T BinaryCrossEntropy<T>(
@@ -181,6 +183,39 @@ public static partial class Functional
 
     private static double Divisor(Reduction reduction, int count) => reduction == Reduction.Mean ? count : 1.0;
 
+    /// <summary>The checks of BCE with logits: <see cref="ValidateBinary{T}"/>, then every target in [0, 1].</summary>
+    private static void ValidateBinaryWithLogits<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> weight, ReadOnlySpan<T> posWeight)
+        where T : IFloatingPointIeee754<T>
+    {
+        ValidateBinary(input, target, weight, posWeight);
+        ValidateBinaryTargets(target);
+    }
+
+    /// <summary>
+    /// Every target of a binary cross entropy is a probability: in [0, 1] and not NaN (libtorch refuses others for BCE
+    /// with "all elements of target should be between 0 and 1"; Xent refuses them for BCE with logits too, see
+    /// docs/semantics.md). The first bad element is named with its index and value.
+    /// </summary>
+    private static void ValidateBinaryTargets<T>(ReadOnlySpan<T> target)
+        where T : IFloatingPointIeee754<T>
+    {
+        // Min and max propagate NaN, so one vectorized pass of each settles the common case of valid targets.
+        if (target.IsEmpty || (TensorPrimitives.Min(target) >= T.Zero && TensorPrimitives.Max(target) <= T.One))
+        {
+            return;
+        }
+
+        for (int i = 0; i < target.Length; i++)
+        {
+            T t = target[i];
+            if (!(t >= T.Zero && t <= T.One))
+            {
+                throw new ArgumentOutOfRangeException(nameof(target), t,
+                    $"target[{i}] is {t}; binary cross entropy needs targets in [0, 1] (probabilities of the positive class; NaN is refused).");
+            }
+        }
+    }
+
     private static void ValidateBinary<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> weight, ReadOnlySpan<T> posWeight)
     {
         if (target.Length != input.Length)
@@ -207,6 +242,7 @@ public static partial class Functional
         where T : IFloatingPointIeee754<T>
     {
         ValidateBinary(input, target, weight, default);
+        ValidateBinaryTargets(target);
         for (int i = 0; i < input.Length; i++)
         {
             T x = input[i];

@@ -91,7 +91,7 @@ public static partial class Functional
         ClassLayout layout = ClassLayout.Create(input.Length, classes, inner);
         if (target.Length != input.Length)
         {
-            ThrowHelper.ProbabilityTargetShapeMismatch(target.Length, input.Length);
+            ThrowHelper.ProbabilityTargetShapeMismatch(target.Length, input.Length, layout.Positions);
         }
 
         ValidateWeight(weight, classes);

@@ -133,8 +133,8 @@ public sealed class ArrayOverloadTests
             Scalar(nameof(Functional.BinaryCrossEntropyWithLogits), Logits, Binary, Reduction.Sum, ElementWeight, PosWeight));
         Assert.Equal(Functional.BinaryCrossEntropy<double>(Probability, Binary, Reduction.Sum, ElementWeight),
             Scalar(nameof(Functional.BinaryCrossEntropy), Probability, Binary, Reduction.Sum, ElementWeight));
-        Assert.Equal(Functional.KlDiv<double>(Logits, Probability, KlDivReduction.BatchMean, true, 2),
-            Scalar(nameof(Functional.KlDiv), Logits, Probability, KlDivReduction.BatchMean, true, 2));
+        Assert.Equal(Functional.KlDiv<double>(Logits, Probability, Reduction.BatchMean, true, 2),
+            Scalar(nameof(Functional.KlDiv), Logits, Probability, Reduction.BatchMean, true, 2));
 
         Assert.Equal(Span(d => Functional.BinaryCrossEntropyWithLogitsPerElement<double>(Logits, Binary, d, ElementWeight, PosWeight), 6),
             Functional.BinaryCrossEntropyWithLogitsPerElement(Logits, Binary, weight: ElementWeight, posWeight: PosWeight));
@@ -148,8 +148,8 @@ public sealed class ArrayOverloadTests
         AssertSame(loss, gradient, Functional.BinaryCrossEntropyWithLogitsWithGradient(Logits, Binary, Reduction.Sum, ElementWeight, PosWeight));
         loss = Functional.BinaryCrossEntropyWithGradient<double>(Probability, Binary, gradient, Reduction.Sum, ElementWeight);
         AssertSame(loss, gradient, Functional.BinaryCrossEntropyWithGradient(Probability, Binary, Reduction.Sum, ElementWeight));
-        loss = Functional.KlDivWithGradient<double>(Logits, Probability, gradient, KlDivReduction.BatchMean, true, 2);
-        AssertSame(loss, gradient, Functional.KlDivWithGradient(Logits, Probability, KlDivReduction.BatchMean, true, 2));
+        loss = Functional.KlDivWithGradient<double>(Logits, Probability, gradient, Reduction.BatchMean, true, 2);
+        AssertSame(loss, gradient, Functional.KlDivWithGradient(Logits, Probability, Reduction.BatchMean, true, 2));
 
         double[] losses = new double[6];
         Functional.BinaryCrossEntropyWithLogitsPerElementWithGradient<double>(Logits, Binary, ElementGradOutput, losses, gradient, ElementWeight, PosWeight);

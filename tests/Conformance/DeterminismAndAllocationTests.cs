@@ -104,7 +104,7 @@ public sealed class DeterminismAndAllocationTests
                 AddD(Functional.BinaryCrossEntropyWithLogits<double>(xd, td, Reduction.Sum));
                 values.Add(BitConverter.SingleToInt32Bits(Functional.BinaryCrossEntropyWithGradient<float>(probability, t, gradient, Reduction.Sum, weight)));
                 Add(gradient);
-                AddD(Functional.KlDivWithGradient<double>(xd, td, gradientD, KlDivReduction.BatchMean, batchSize: rows));
+                AddD(Functional.KlDivWithGradient<double>(xd, td, gradientD, Reduction.BatchMean, batchSize: rows));
                 foreach (double g in gradientD)
                 {
                     AddD(g);
@@ -112,7 +112,7 @@ public sealed class DeterminismAndAllocationTests
                 Functional.KlDivPerElementWithGradient<float>(x, x, t, perElement, gradient, logTarget: true);
                 Add(perElement);
                 Add(gradient);
-                values.Add(BitConverter.SingleToInt32Bits(Functional.KlDiv<float>(x, t, KlDivReduction.Sum)));
+                values.Add(BitConverter.SingleToInt32Bits(Functional.KlDiv<float>(x, t, Reduction.Sum)));
 
                 // The information measures run on the same engine: t and the probabilities are valid distributions.
                 values.Add(BitConverter.SingleToInt32Bits(Information.EntropyWithGradient<float>(t, gradient, Information.Bits)));

@@ -9,6 +9,9 @@ namespace Xent.Conformance;
 /// <summary>Example-based tests of the facade for what the golden file does not cover: options, overloads, layouts and messages.</summary>
 public sealed class FacadeTests
 {
+    /// <summary>The reductions of cross entropy and NLL (BatchMean belongs to the KL divergence alone).</summary>
+    private static readonly Reduction[] CrossEntropyReductions = [Reduction.None, Reduction.Mean, Reduction.Sum];
+
     // 3 × 4 logits with distinct values per row.
     private static readonly double[] Logits =
     [
@@ -137,7 +140,7 @@ public sealed class FacadeTests
         var denseProbabilities = new ReadOnlyTensorSpan<double>(Probabilities, [3, 4]);
         var targets = new ReadOnlyTensorSpan<int>(Targets, [3]);
 
-        foreach (Reduction reduction in Enum.GetValues<Reduction>())
+        foreach (Reduction reduction in CrossEntropyReductions)
         {
             var ce = new CrossEntropyLoss(reduction, [1.0, 0.5, 2.0, 1.5], labelSmoothing: 0.2);
             AssertSameResult(ce.Forward(dense, targets), ce.Forward(slice, targets));
@@ -160,7 +163,7 @@ public sealed class FacadeTests
         Tensor<int> target = Tensor.Create(Targets, [3]);
         Tensor<float> probabilityTarget = Tensor.Create(probabilities, [3, 4]);
 
-        foreach (Reduction reduction in Enum.GetValues<Reduction>())
+        foreach (Reduction reduction in CrossEntropyReductions)
         {
             var ce = new CrossEntropyLoss(reduction, labelSmoothing: 0.1);
             AssertSameResult(ce.Forward<float>(logits, [3, 4], Targets), ce.Forward(input, target));
@@ -316,7 +319,7 @@ public sealed class FacadeTests
         int[] targetsBefore = [.. targets];
         double[] weightBefore = [.. weight];
 
-        foreach (Reduction reduction in Enum.GetValues<Reduction>())
+        foreach (Reduction reduction in CrossEntropyReductions)
         {
             new CrossEntropyLoss(reduction, weight, labelSmoothing: 0.3).Forward<double>(logits, [3, 4], targets);
             new CrossEntropyLoss(reduction, weight, labelSmoothing: 0.3).Forward<double>(logits, [3, 4], probabilities);

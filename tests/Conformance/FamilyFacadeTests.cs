@@ -30,7 +30,7 @@ public sealed class FamilyFacadeTests
         Assert.Equal("labelSmoothing", e.ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => loss with { Reduction = (Reduction)7 });
         Assert.Throws<ArgumentException>(() => loss with { Weight = [] });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KlDivLoss() with { Reduction = (KlDivReduction)9 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KlDivLoss() with { Reduction = (Reduction)9 });
 
         Assert.Equal(-1, (new Softmax(1) with { Dim = -1 }).Dim);
         Assert.True((new KlDivLoss() with { LogTarget = true }).LogTarget);
@@ -48,7 +48,7 @@ public sealed class FamilyFacadeTests
         Assert.Equal(new BceWithLogitsLoss(posWeight: [3.0]), new BceWithLogitsLoss(posWeight: [3.0]));
         Assert.NotEqual(new BceWithLogitsLoss(weight: [3.0]), new BceWithLogitsLoss(posWeight: [3.0]));
         Assert.Equal(new BceLoss(Reduction.None), new BceLoss(Reduction.None));
-        Assert.Equal(new KlDivLoss(KlDivReduction.BatchMean, true), new KlDivLoss(KlDivReduction.BatchMean, true));
+        Assert.Equal(new KlDivLoss(Reduction.BatchMean, true), new KlDivLoss(Reduction.BatchMean, true));
         Assert.Equal(new Softmax(1), new Softmax(1));
     }
 
@@ -57,7 +57,7 @@ public sealed class FamilyFacadeTests
     {
         Assert.Equal("BceWithLogitsLoss(reduction: Mean, weight: none, posWeight: [2, 0.5])", new BceWithLogitsLoss(posWeight: [2.0, 0.5]).ToString());
         Assert.Equal("BceLoss(reduction: Sum, weight: [1, 3])", new BceLoss(Reduction.Sum, [1.0, 3.0]).ToString());
-        Assert.Equal("KlDivLoss(reduction: BatchMean, logTarget: true)", new KlDivLoss(KlDivReduction.BatchMean, logTarget: true).ToString());
+        Assert.Equal("KlDivLoss(reduction: BatchMean, logTarget: true)", new KlDivLoss(Reduction.BatchMean, logTarget: true).ToString());
         Assert.Equal("Softmax(dim: -1)", new Softmax(-1).ToString());
         Assert.Equal("LogSoftmax(dim: 1)", new LogSoftmax(1).ToString());
     }
@@ -138,8 +138,8 @@ public sealed class FamilyFacadeTests
         var input = Tensor.Create(q.Select(v => Math.Log(v)).ToArray(), [2, 3]);
         var target = Tensor.Create(p, [2, 3]);
 
-        double sum = new KlDivLoss(KlDivReduction.Sum).Forward(input, target).Value;
-        double batchMean = new KlDivLoss(KlDivReduction.BatchMean).Forward(input, target).Value;
+        double sum = new KlDivLoss(Reduction.Sum).Forward(input, target).Value;
+        double batchMean = new KlDivLoss(Reduction.BatchMean).Forward(input, target).Value;
         double mean = new KlDivLoss().Forward(input, target).Value;
         Assert.Equal(sum / 2, batchMean, 15);
         Assert.Equal(sum / 6, mean, 15);

@@ -215,11 +215,11 @@ public static class HalfKernel
                     return new HalfAnswer(losses, gradInput);
                 }
 
-                KlDivReduction klReduction = golden.Reduction switch
+                Reduction klReduction = golden.Reduction switch
                 {
-                    "sum" => KlDivReduction.Sum,
-                    "batchmean" => KlDivReduction.BatchMean,
-                    _ => KlDivReduction.Mean,
+                    "sum" => Reduction.Sum,
+                    "batchmean" => Reduction.BatchMean,
+                    _ => Reduction.Mean,
                 };
                 Half loss = Functional.KlDivWithGradient<Half>(input, target, gradInput, klReduction, logTarget, shape[0]);
                 Assert.Equal(Functional.KlDiv<Half>(input, target, klReduction, logTarget, shape[0]), loss);

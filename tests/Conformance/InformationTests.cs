@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Numerics;
 using Xunit;
 
@@ -336,13 +337,16 @@ public sealed class InformationTests
     [InlineData(double.NegativeInfinity)]
     public void LogBase_MustBeFiniteAndGreaterThanOne(double logBase)
     {
-        string got = $"got {logBase.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.";
+        // The value is reported once, by the runtime's "Actual value was" line (not also in the sentence).
+        string got = $"Actual value was {logBase}.";
         void Check(Action action)
         {
             var e = Assert.Throws<ArgumentOutOfRangeException>(action);
             Assert.Equal("logBase", e.ParamName);
             Assert.StartsWith("The logarithm base must be finite and greater than 1", e.Message);
+            Assert.Equal(logBase, (double)e.ActualValue!);
             Assert.Contains(got, e.Message);
+            Assert.Single(e.Message.Split("Actual value was").Skip(1));
         }
 
         Check(() => Information.Entropy<double>(P, logBase));

@@ -141,7 +141,7 @@ public sealed class LargeVocabularyTests
         double[] gradient = Filled<double>(6);
 
         AssertRefused<ArgumentOutOfRangeException>(
-            () => Functional.CrossEntropyDetailed<double>(Input, Targets, 0, null, rows), "classes", "at least one class", "got 0");
+            () => Functional.CrossEntropyDetailed<double>(Input, Targets, 0, null, rows), "classes", "at least one class", "Actual value was 0.");
         AssertRefused<ArgumentException>(
             () => Functional.CrossEntropyDetailed<double>(Input, Targets, 4, null, rows), "input", "6 elements", "4 classes");
         AssertRefused<ArgumentException>(
@@ -193,14 +193,14 @@ public sealed class LargeVocabularyTests
     {
         foreach (double value in new[] { -1.0, -double.Epsilon, double.NaN, double.PositiveInfinity, double.NegativeInfinity })
         {
-            string shown = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            string shown = $"Actual value was {value}."; // the value is reported once, by the runtime
             AssertRefused<ArgumentOutOfRangeException>(() => _ = new CrossEntropyOptions { SoftCap = value }, "SoftCap", "soft cap", shown);
             AssertRefused<ArgumentOutOfRangeException>(() => _ = new CrossEntropyOptions { ZLossScale = value }, "ZLossScale", "z-loss scale", shown);
         }
 
         foreach (double value in new[] { -0.1, 1.0000001, double.NaN, double.PositiveInfinity })
         {
-            string shown = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            string shown = $"Actual value was {value}."; // the value is reported once, by the runtime
             AssertRefused<ArgumentOutOfRangeException>(() => _ = new CrossEntropyOptions { LabelSmoothing = value }, "LabelSmoothing", "between 0.0 and 1.0", shown);
         }
 
@@ -227,9 +227,9 @@ public sealed class LargeVocabularyTests
         double[] shard = [-1.0, 2.0, 0.25, -0.75];
         CrossEntropyPartial[] partials = SentinelPartials(2);
         AssertRefused<ArgumentOutOfRangeException>(
-            () => Functional.CrossEntropyShard<double>(shard, Targets, partials, 0, 0, 2), "classes", "got 0");
+            () => Functional.CrossEntropyShard<double>(shard, Targets, partials, 0, 0, 2), "classes", "Actual value was 0.");
         AssertRefused<ArgumentOutOfRangeException>(
-            () => Functional.CrossEntropyShard<double>(shard, Targets, partials, 3, 1, 0), "shardClasses", "got 0");
+            () => Functional.CrossEntropyShard<double>(shard, Targets, partials, 3, 1, 0), "shardClasses", "Actual value was 0.");
         AssertRefused<ArgumentOutOfRangeException>(
             () => Functional.CrossEntropyShard<double>(shard, Targets, partials, 3, 2, 2), "shardOffset", "[2, 4)", "3 classes");
         AssertRefused<ArgumentOutOfRangeException>(
@@ -271,7 +271,7 @@ public sealed class LargeVocabularyTests
         double[] gradient = Filled<double>(4);
 
         AssertRefused<ArgumentOutOfRangeException>(
-            () => Functional.CrossEntropyFromPartials(merged, Targets, 0, Rich, rows), "classes", "got 0");
+            () => Functional.CrossEntropyFromPartials(merged, Targets, 0, Rich, rows), "classes", "Actual value was 0.");
         AssertRefused<ArgumentException>(
             () => Functional.CrossEntropyFromPartials(merged.AsSpan(0, 1), Targets, 3, Rich, rows), "partials", "(2)", "got 1");
         AssertRefused<ArgumentOutOfRangeException>(
@@ -291,7 +291,7 @@ public sealed class LargeVocabularyTests
         AssertRefused<ArgumentOutOfRangeException>(
             () => Functional.CrossEntropyShardGradient<double>(right, Targets, merged, gradient, 3, 2, 2, Rich), "shardOffset", "[2, 4)");
         AssertRefused<ArgumentOutOfRangeException>(
-            () => Functional.CrossEntropyShardGradient<double>(right, Targets, merged, gradient, 3, 1, 0, Rich), "shardClasses", "got 0");
+            () => Functional.CrossEntropyShardGradient<double>(right, Targets, merged, gradient, 3, 1, 0, Rich), "shardClasses", "Actual value was 0.");
         AssertRefused<ArgumentException>(
             () => Functional.CrossEntropyShardGradient<double>(right, [2], merged.AsSpan(0, 1), gradient, 3, 1, 2, Rich), "shard", "holds 4");
         AssertRefused<ArgumentOutOfRangeException>(

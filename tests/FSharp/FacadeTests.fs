@@ -77,7 +77,7 @@ let ``binary cross entropy and KL divergence through the facade`` () =
     // KL divergence per sample: rows of the target are distributions, the input holds log-probabilities.
     let p = [| 0.7f; 0.2f; 0.1f; 0.0f; 0.5f; 0.5f |]
     let logQ = Functional.LogSoftmax(logits, classes = 3)
-    let kl = KlDivLoss(reduction = KlDivReduction.BatchMean).ForwardWithGradient(logQ, shape, p)
+    let kl = KlDivLoss(reduction = Reduction.BatchMean).ForwardWithGradient(logQ, shape, p)
     let byRow =
         Array.zip p logQ
         |> Array.chunkBySize 3

@@ -145,8 +145,8 @@ let ``binary cross entropy and KL divergence from arrays`` () =
     let p = [| 0.7f; 0.2f; 0.1f; 0.0f |]
     let logQ = Functional.LogSoftmax(logits, classes = 4)
     let kl = Array.map2 (fun (p: float32) (lq: float32) -> if p = 0.0f then 0.0 else float p * (log (float p) - float lq)) p logQ |> Array.sum
-    close 1e-6 kl (Functional.KlDiv(logQ, p, reduction = KlDivReduction.Sum))
-    let withGradient = Functional.KlDivWithGradient(logQ, p, reduction = KlDivReduction.BatchMean, batchSize = 1)
+    close 1e-6 kl (Functional.KlDiv(logQ, p, reduction = Reduction.Sum))
+    let withGradient = Functional.KlDivWithGradient(logQ, p, reduction = Reduction.BatchMean, batchSize = 1)
     close 1e-6 kl withGradient.Loss
     allClose 0.0 (p |> Array.map (fun p -> -(float p))) withGradient.Gradient
 

@@ -129,10 +129,10 @@ public class BinaryProperties
         double[] p = SoftmaxRows(c.Targets, c.LastDimension);
         var kl = new double[c.Count];
         Functional.KlDivPerElement<double>(logQ, p, kl);
-        double klSum = Functional.KlDiv<double>(logQ, p, KlDivReduction.Sum);
+        double klSum = Functional.KlDiv<double>(logQ, p, Reduction.Sum);
         Tolerance.AssertClose(kl.Sum(), klSum, Tol.Double.WithFloor(1e-15 * kl.Sum(Math.Abs)), $"KL sum of {c}");
-        Tolerance.AssertClose(klSum / c.Count, Functional.KlDiv<double>(logQ, p, KlDivReduction.Mean), Tol.Double, $"KL mean of {c}");
-        Tolerance.AssertClose(klSum / c.Rows, Functional.KlDiv<double>(logQ, p, KlDivReduction.BatchMean, batchSize: c.Rows), Tol.Double, $"KL batchmean of {c}");
+        Tolerance.AssertClose(klSum / c.Count, Functional.KlDiv<double>(logQ, p, Reduction.Mean), Tol.Double, $"KL mean of {c}");
+        Tolerance.AssertClose(klSum / c.Rows, Functional.KlDiv<double>(logQ, p, Reduction.BatchMean, batchSize: c.Rows), Tol.Double, $"KL batchmean of {c}");
     }
 
     /// <summary>
@@ -149,12 +149,12 @@ public class BinaryProperties
 
         double[] logQ = LogSoftmaxRows(c);
         double[] p = SoftmaxRows(c.Targets, c.LastDimension);
-        double klValue = Functional.KlDiv<double>(logQ, p, KlDivReduction.BatchMean, batchSize: c.Rows);
+        double klValue = Functional.KlDiv<double>(logQ, p, Reduction.BatchMean, batchSize: c.Rows);
         double scale = logQ.Select(v => Math.Abs(v)).Max();
         Tolerance.AssertAtLeast(klValue, 0.0, new Tol(0, 1e-12 * Math.Max(1, scale)), $"KL of {c}");
 
         double[] logP = p.Select(v => Math.Log(v)).ToArray();
-        double self = Functional.KlDiv<double>(logP, p, KlDivReduction.BatchMean, batchSize: c.Rows);
+        double self = Functional.KlDiv<double>(logP, p, Reduction.BatchMean, batchSize: c.Rows);
         Tolerance.AssertClose(0.0, self, new Tol(0, 1e-15), $"KL(p‖p) of {c}");
     }
 
@@ -167,8 +167,8 @@ public class BinaryProperties
         double[] logP = p.Select(v => Math.Log(v)).ToArray();
         var g1 = new double[c.Count];
         var g2 = new double[c.Count];
-        double a = Functional.KlDivWithGradient<double>(logQ, p, g1, KlDivReduction.Sum);
-        double b = Functional.KlDivWithGradient<double>(logQ, logP, g2, KlDivReduction.Sum, logTarget: true);
+        double a = Functional.KlDivWithGradient<double>(logQ, p, g1, Reduction.Sum);
+        double b = Functional.KlDivWithGradient<double>(logQ, logP, g2, Reduction.Sum, logTarget: true);
         Tolerance.AssertClose(a, b, Tol.Double.WithFloor(1e-13 * Math.Max(1, logQ.Sum(Math.Abs))), $"value of {c}");
         Tolerance.AssertAllClose(g1, g2, Tol.Double, $"gradient of {c}");
     }
@@ -194,8 +194,8 @@ public class BinaryProperties
             (x, g) => Functional.BinaryCrossEntropyWithGradient<double>(x, c.Targets, g, Reduction.Sum, c.Weight), "BCE");
 
         double[] p = SoftmaxRows(c.Targets, c.LastDimension);
-        Check(c.Logits, x => Functional.KlDiv<double>(x, p, KlDivReduction.BatchMean, batchSize: c.Rows),
-            (x, g) => Functional.KlDivWithGradient<double>(x, p, g, KlDivReduction.BatchMean, batchSize: c.Rows), "KL");
+        Check(c.Logits, x => Functional.KlDiv<double>(x, p, Reduction.BatchMean, batchSize: c.Rows),
+            (x, g) => Functional.KlDivWithGradient<double>(x, p, g, Reduction.BatchMean, batchSize: c.Rows), "KL");
 
         void Check(double[] x, Func<double[], double> f, Func<double[], double[], double> withGradient, string what)
         {

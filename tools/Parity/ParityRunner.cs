@@ -249,12 +249,12 @@ public static class ParityRunner
         };
     }
 
-    private static KlDivReduction ParseKlReduction(GoldenCase golden) => golden.Reduction switch
+    private static Reduction ParseKlReduction(GoldenCase golden) => golden.Reduction switch
     {
-        null or "mean" => KlDivReduction.Mean,
-        "sum" => KlDivReduction.Sum,
-        "none" => KlDivReduction.None,
-        "batchmean" => KlDivReduction.BatchMean,
+        null or "mean" => Reduction.Mean,
+        "sum" => Reduction.Sum,
+        "none" => Reduction.None,
+        "batchmean" => Reduction.BatchMean,
         _ => throw new FormatException($"{golden.Id}: reduction '{golden.Reduction}' has no counterpart for kl_div."),
     };
 

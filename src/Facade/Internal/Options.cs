@@ -88,9 +88,11 @@ internal static class OptionChecks
 {
     public static Reduction Reduction(Reduction reduction)
     {
-        if (!Enum.IsDefined(reduction))
+        if (reduction is not (Xent.Reduction.None or Xent.Reduction.Mean or Xent.Reduction.Sum))
         {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, $"Reduction must be None, Mean or Sum; got {(int)reduction}.");
+            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, reduction == Xent.Reduction.BatchMean
+                ? "Reduction.BatchMean is defined for the KL divergence only (KlDivLoss); this loss takes None, Mean or Sum."
+                : "Reduction must be None, Mean or Sum.");
         }
 
         return reduction;
@@ -100,7 +102,7 @@ internal static class OptionChecks
     {
         if (!Enum.IsDefined(emptyMean))
         {
-            throw new ArgumentOutOfRangeException(nameof(emptyMean), emptyMean, $"EmptyMean must be NaN or Zero; got {(int)emptyMean}.");
+            throw new ArgumentOutOfRangeException(nameof(emptyMean), emptyMean, "EmptyMean must be NaN or Zero.");
         }
 
         return emptyMean;

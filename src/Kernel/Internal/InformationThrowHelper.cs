@@ -30,7 +30,7 @@ internal static class InformationThrowHelper
     [DoesNotReturn]
     public static void LogBaseOutOfRange(double logBase) =>
         throw new ArgumentOutOfRangeException("logBase", logBase,
-            $"The logarithm base must be finite and greater than 1 (Information.Nats = e, Information.Bits = 2); got {Str(logBase)}.");
+            $"The logarithm base must be finite and greater than 1 (Information.Nats = e, Information.Bits = 2).");
 
     [DoesNotReturn]
     public static void NegativeProbability<T>(string paramName, int index, T value)

@@ -4,7 +4,11 @@ using System.Globalization;
 
 namespace Xent.Internal;
 
-/// <summary>Throw helpers whose names read as the condition that failed.</summary>
+/// <summary>
+/// Throw helpers whose names read as the condition that failed. An <see cref="ArgumentOutOfRangeException"/> carries
+/// the value it refuses as its <see cref="ArgumentOutOfRangeException.ActualValue"/>, which the runtime prints once
+/// ("Actual value was …"); its message states the rule without repeating the value.
+/// </summary>
 internal static class ThrowHelper
 {
     private static string Str(double value) => value.ToString("R", CultureInfo.InvariantCulture);
@@ -12,12 +16,12 @@ internal static class ThrowHelper
     [DoesNotReturn]
     public static void ClassesNotPositive(int classes, string paramName = "classes") =>
         throw new ArgumentOutOfRangeException(paramName, classes,
-            $"The class dimension must hold at least one class; got {classes}.");
+            "The class dimension must hold at least one class.");
 
     [DoesNotReturn]
     public static void InnerNotPositive(int inner) =>
         throw new ArgumentOutOfRangeException(nameof(inner), inner,
-            $"The number of positions per class (inner, the product of the dimensions after the class dimension) must be at least 1; got {inner}.");
+            $"The number of positions per class (inner, the product of the dimensions after the class dimension) must be at least 1.");
 
     [DoesNotReturn]
     public static void InputLengthNotWholeRows(int length, int classes, int inner, string paramName = "input") =>
@@ -32,9 +36,12 @@ internal static class ThrowHelper
             "target");
 
     [DoesNotReturn]
-    public static void ProbabilityTargetShapeMismatch(int targetLength, int inputLength) =>
+    public static void ProbabilityTargetShapeMismatch(int targetLength, int inputLength, int positions) =>
         throw new ArgumentException(
-            $"A probability target must have the input's shape: input has {inputLength} elements but target has {targetLength}.",
+            $"A probability target must have the input's shape: input has {inputLength} elements but target has {targetLength}."
+            + (targetLength == positions
+                ? " That is one value per position: class indices must be passed as integers (int, long, byte, ushort), not as floating-point values."
+                : string.Empty),
             "target");
 
     [DoesNotReturn]
@@ -46,12 +53,12 @@ internal static class ThrowHelper
     [DoesNotReturn]
     public static void LabelSmoothingOutOfRange(double labelSmoothing) =>
         throw new ArgumentOutOfRangeException("labelSmoothing", labelSmoothing,
-            $"Label smoothing must be between 0.0 and 1.0; got {Str(labelSmoothing)}.");
+            "Label smoothing must be between 0.0 and 1.0.");
 
     [DoesNotReturn]
     public static void TargetOutOfRange(int target, int classes, int position) =>
         throw new ArgumentOutOfRangeException("target", target,
-            $"Target {target} is out of bounds for {classes} classes (at position {position}).");
+            $"Target {target} at position {position} is out of bounds for {classes} classes: targets are 0-based class indices in [0, {classes}), or the ignore index.");
 
     [DoesNotReturn]
     public static void DestinationTooShort(int destinationLength, int required) =>
@@ -72,13 +79,15 @@ internal static class ThrowHelper
     [DoesNotReturn]
     public static void ReductionHasNoScalar(Reduction reduction) =>
         throw new ArgumentException(
-            $"Reduction {reduction} has no scalar result; pass Reduction.Mean or Reduction.Sum, or call the PerElement variant with a destination.",
+            reduction == Reduction.BatchMean
+                ? "Reduction.BatchMean is defined for the KL divergence only; pass Reduction.Mean or Reduction.Sum."
+                : $"Reduction {reduction} has no scalar result; pass Reduction.Mean or Reduction.Sum, or call the PerElement variant with a destination.",
             "reduction");
 
     [DoesNotReturn]
     public static void EmptyMeanUndefined(EmptyMean emptyMean) =>
         throw new ArgumentOutOfRangeException("emptyMean", emptyMean,
-            $"EmptyMean must be NaN or Zero; got {(int)emptyMean}.");
+            "EmptyMean must be NaN or Zero.");
 
     [DoesNotReturn]
     public static void GradientTooShort(int gradientLength, int required) =>
