@@ -8,7 +8,7 @@ namespace Xent;
 /// where it is, the target's logit if the target falls in the shard, and the sum of its logits (for label smoothing).
 /// Partials of disjoint shards merge (<see cref="Merge(CrossEntropyPartial, CrossEntropyPartial)"/>) into the partial
 /// of their union; once every shard is merged, the row's loss, z-loss, prediction and gradient follow exactly as from
-/// the whole row (<see cref="Functional.CrossEntropyFromPartials(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>, <see cref="Functional.CrossEntropyShardGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{CrossEntropyPartial}, Span{T}, int, int, int, CrossEntropyOptions?, double)"/>).
+/// the whole row (<see cref="Functional.CrossEntropyFromPartials{T, TLabel}(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{int})"/>, <see cref="Functional.CrossEntropyShardGradient{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, ReadOnlySpan{CrossEntropyPartial}, Span{T}, int, int, int, CrossEntropyOptions{T}?, ReadOnlySpan{T})"/>).
 /// </summary>
 /// <remarks>
 /// <para><c>default</c> is the empty partial (no class seen) and the identity of the merge. Merging is commutative bit
@@ -21,7 +21,7 @@ public readonly record struct CrossEntropyPartial
 {
     private readonly int _argMaxPlusOne;
 
-    /// <summary>Creates a partial from its parts (normally written by <see cref="Functional.CrossEntropyShard{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions?)"/>).</summary>
+    /// <summary>Creates a partial from its parts (normally written by <see cref="Functional.CrossEntropyShard{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions{T}?)"/>).</summary>
     /// <param name="logSumExp">The mergeable log-sum-exp of the shard's logits.</param>
     /// <param name="maxLogit">The largest logit of the shard (NaN if it holds one); ignored when <paramref name="argMax"/> is −1.</param>
     /// <param name="argMax">The global class index of the largest logit (the first one), or −1 for an empty shard.</param>

@@ -73,7 +73,11 @@ public static partial class Functional
                 $"result must hold one log-sum-exp per position ({layout.Positions}); got {result.Length}.", nameof(result));
         }
 
-        ValidateGradOutput(gradOutput, layout.Positions);
+        if (gradOutput.Length != layout.Positions)
+        {
+            ThrowHelper.GradOutputLengthMismatch(gradOutput.Length, layout.Positions);
+        }
+
         ValidateInPlaceGradient(input, gradInput, nameof(input));
         if (gradInput[..input.Length].Overlaps(result) || gradInput[..input.Length].Overlaps(gradOutput))
         {

@@ -8,179 +8,130 @@ namespace Xent;
 public static partial class Functional
 {
     /// <summary>
-    /// Binary cross entropy of logits, reduced to a scalar (PyTorch <c>F.binary_cross_entropy_with_logits</c>):
-    /// ℓᵢ = −w[i]·(pw[i]·tᵢ·log σ(xᵢ) + (1 − tᵢ)·log(1 − σ(xᵢ))), computed as
-    /// w[i]·(pw[i]·tᵢ·softplus(−xᵢ) + (1 − tᵢ)·softplus(xᵢ)) with softplus(z) = max(z, 0) + log1p(exp(−|z|));
-    /// <see cref="Reduction.Mean"/> returns Σ ℓᵢ / n, <see cref="Reduction.Sum"/> Σ ℓᵢ.
+    /// Binary cross entropy of logits (PyTorch <c>F.binary_cross_entropy_with_logits(input, target, weight,
+    /// pos_weight=posWeight, reduction)</c>): ℓᵢ = −w[i]·(pw[i]·tᵢ·log σ(xᵢ) + (1 − tᵢ)·log(1 − σ(xᵢ))), computed as
+    /// w[i]·(pw[i]·tᵢ·softplus(−xᵢ) + (1 − tᵢ)·softplus(xᵢ)) with softplus(z) = max(z, 0) + log1p(exp(−|z|)), and what
+    /// else the caller asks for from the same pass: the gradient ∂L/∂xᵢ = s·w[i]·((1 − tᵢ)·σ(xᵢ) − pw[i]·tᵢ·σ(−xᵢ)) and
+    /// the per-element losses.
     /// </summary>
+    /// <typeparam name="T">float, double or Half; computed in double.</typeparam>
     /// <param name="input">Logits x, any shape, row-major; n elements (empty allowed).</param>
     /// <param name="target">Targets t, the input's shape, each in [0, 1] (checked: stricter than PyTorch, which accepts any target here; see docs/semantics.md).</param>
-    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="BinaryCrossEntropyWithLogitsPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, ReadOnlySpan{T}, ReadOnlySpan{T})"/>.</param>
+    /// <param name="reduction"><see cref="Reduction.Mean"/> (default, Σ ℓᵢ / n), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/> (the per-element losses into <paramref name="losses"/>; the return value is then Σ ℓᵢ).</param>
     /// <param name="weight">PyTorch <c>weight</c>: empty (all ones), n values, or the size of the last dimension, broadcast along it (element i uses weight[i mod length]).</param>
     /// <param name="posWeight">PyTorch <c>pos_weight</c>, the weight of positive examples: empty (all ones) or the size of the last dimension, broadcast along it.</param>
-    /// <returns>The reduced loss, computed in double and rounded once to <typeparamref name="T"/>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1] or NaN (the first one is named with its index and value).</exception>
-    /// <exception cref="ArgumentException"><paramref name="reduction"/> is <see cref="Reduction.None"/> or undefined; <paramref name="target"/> is not the input's length; a weight's length does not divide n.</exception>
+    /// <param name="gradient">Empty, or at least n values: receives ∂L/∂x, with s = 1 / n (Mean), 1 (Sum) or the element's upstream gradient (None), times <paramref name="gradOutput"/> for Mean and Sum.</param>
+    /// <param name="losses">Empty, or at least n values: receives each ℓᵢ, whatever the reduction.</param>
+    /// <param name="gradOutput">The upstream gradient, only with a gradient: empty (1) or one value for Mean and Sum; empty (all ones) or n values for None.</param>
+    /// <returns>The loss as the reduction says (Σ ℓᵢ for None), computed in double and rounded once to <typeparamref name="T"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A target is outside [0, 1] or NaN (the first one is named with its index and value); <paramref name="reduction"/> is BatchMean or undefined.</exception>
+    /// <exception cref="ArgumentException"><paramref name="target"/> is not the input's length; a weight's length does not divide n; an output is too short or overlaps an input or the other output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length. Nothing is written when an exception is thrown.</exception>
     /// <remarks>
-    /// Stable for every finite logit (x = ±1e4 gives 1e4, not ∞ or NaN). A zero coefficient (tᵢ = 1 for the negative
-    /// term, tᵢ = 0 or pw = 0 for the positive one) contributes 0 even at an infinite logit, where PyTorch gives NaN
-    /// (0·∞). NaN propagates. An empty input gives NaN for the mean and 0 for the sum.
+    /// Stable for every finite logit (x = ±1e4 gives 1e4, not ∞ or NaN); the gradient is finite for every logit. A zero
+    /// coefficient (tᵢ = 1 for the negative term, tᵢ = 0 or pw = 0 for the positive one) contributes 0 even at an infinite
+    /// logit, where PyTorch gives NaN (0·∞). NaN in a logit propagates. An empty input gives NaN for the mean and 0 for
+    /// the sum. Runs on up to <see cref="MaxDegreeOfParallelism"/> threads, the same bits at any count; allocates nothing.
     /// </remarks>
     public static T BinaryCrossEntropyWithLogits<T>(
-        ReadOnlySpan<T> input, ReadOnlySpan<T> target, Reduction reduction = Reduction.Mean, ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<T> target,
+        Reduction reduction = Reduction.Mean,
+        ReadOnlySpan<T> weight = default,
+        ReadOnlySpan<T> posWeight = default,
+        Span<T> gradient = default,
+        Span<T> losses = default,
+        ReadOnlySpan<T> gradOutput = default)
         where T : IFloatingPointIeee754<T>
     {
         ValidateBinaryWithLogits(input, target, weight, posWeight);
-        ValidateScalarReduction(reduction);
-        return T.CreateTruncating(Pointwise<T>.Run<BceWithLogitsLoss>(input, target, weight, posWeight, false, Divisor(reduction, input.Length), default, default, default));
+        OptionRules.Reduction(reduction, nameof(reduction));
+        var outputs = new ElementwiseOutputs<T>(input, target, weight, posWeight, reduction, gradient, losses, gradOutput);
+        return T.CreateTruncating(outputs.Run<BceWithLogitsLoss>(input, target, weight, posWeight, Divisor(reduction, input.Length)));
     }
 
     /// <summary>
-    /// Binary cross entropy of logits, one loss per element (PyTorch <c>reduction='none'</c>):
-    /// destination[i] = w[i]·(pw[i]·tᵢ·softplus(−xᵢ) + (1 − tᵢ)·softplus(xᵢ)).
+    /// Binary cross entropy of probabilities (PyTorch <c>F.binary_cross_entropy(input, target, weight, reduction)</c>):
+    /// ℓᵢ = −w[i]·(tᵢ·max(log xᵢ, −100) + (1 − tᵢ)·max(log(1 − xᵢ), −100)), the logarithms clamped at −100 as PyTorch
+    /// clamps them, so x = 0 or 1 gives at most 100·w; with the gradient ∂L/∂xᵢ = s·w[i]·(xᵢ − tᵢ) / max(xᵢ·(1 − xᵢ), ε)
+    /// (ε = PyTorch's 1e-12) and the per-element losses from the same pass.
     /// </summary>
-    /// <param name="input">Logits, n elements.</param>
-    /// <param name="target">Targets, n elements.</param>
-    /// <param name="destination">Receives n losses; must not overlap an input.</param>
+    /// <typeparam name="T">float, double or Half; computed in double.</typeparam>
+    /// <param name="input">Probabilities x in [0, 1] (for example σ of logits; prefer <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Span{T}, ReadOnlySpan{T})"/>, which is more accurate), n elements.</param>
+    /// <param name="target">Targets t, n elements, each in [0, 1].</param>
+    /// <param name="reduction"><see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/>, as for BCE with logits.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
-    /// <param name="posWeight">Empty or the last dimension's size (broadcast).</param>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>; also <paramref name="destination"/> is too short or overlaps an input.</exception>
-    public static void BinaryCrossEntropyWithLogitsPerElement<T>(
-        ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> destination, ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
-        where T : IFloatingPointIeee754<T>
-    {
-        ValidateBinaryWithLogits(input, target, weight, posWeight);
-        ValidatePointwiseOutputs(true, destination, false, default, default, input, target, weight, posWeight);
-        Pointwise<T>.Run<BceWithLogitsLoss>(input, target, weight, posWeight, true, double.NaN, destination, default, default);
-    }
-
-    /// <summary>
-    /// Binary cross entropy of logits and its gradient: returns the reduced loss of
-    /// <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/> and writes ∂L/∂xᵢ = w[i]·((1 − tᵢ)·σ(xᵢ) − pw[i]·tᵢ·σ(−xᵢ)),
-    /// divided by n for <see cref="Reduction.Mean"/> (without weights, σ(x) − t).
-    /// </summary>
-    /// <param name="input">Logits, n elements.</param>
-    /// <param name="target">Targets, n elements.</param>
-    /// <param name="gradient">Receives n values; must not overlap an input.</param>
-    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>.</param>
-    /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
-    /// <param name="posWeight">Empty or the last dimension's size (broadcast).</param>
-    /// <returns>The reduced loss, bit for bit that of <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>.</returns>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
-    /// <remarks>The gradient is finite for every logit, infinite ones included.</remarks>
-    public static T BinaryCrossEntropyWithLogitsWithGradient<T>(
-        ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> gradient, Reduction reduction = Reduction.Mean, ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
-        where T : IFloatingPointIeee754<T>
-    {
-        ValidateBinaryWithLogits(input, target, weight, posWeight);
-        ValidateScalarReduction(reduction);
-        ValidatePointwiseOutputs(false, default, true, gradient, default, input, target, weight, posWeight);
-        return T.CreateTruncating(Pointwise<T>.Run<BceWithLogitsLoss>(input, target, weight, posWeight, false, Divisor(reduction, input.Length), default, default, gradient[..input.Length]));
-    }
-
-    /// <summary>
-    /// Binary cross entropy of logits, one loss per element, and the vector-Jacobian product with an upstream gradient:
-    /// gradient[i] = gradOutput[i]·∂ℓᵢ/∂xᵢ.
-    /// </summary>
-    /// <param name="input">Logits, n elements.</param>
-    /// <param name="target">Targets, n elements.</param>
-    /// <param name="gradOutput">n upstream gradients.</param>
-    /// <param name="destination">Receives n losses.</param>
-    /// <param name="gradient">Receives n values.</param>
-    /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
-    /// <param name="posWeight">Empty or the last dimension's size (broadcast).</param>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>; also <paramref name="gradOutput"/> is not of length n, or an output is too short or overlaps another argument.</exception>
-    public static void BinaryCrossEntropyWithLogitsPerElementWithGradient<T>(
-        ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient,
-        ReadOnlySpan<T> weight = default, ReadOnlySpan<T> posWeight = default)
-        where T : IFloatingPointIeee754<T>
-    {
-        ValidateBinaryWithLogits(input, target, weight, posWeight);
-        ValidateGradOutput(gradOutput, input.Length);
-        ValidatePointwiseOutputs(true, destination, true, gradient, gradOutput, input, target, weight, posWeight);
-        Pointwise<T>.Run<BceWithLogitsLoss>(input, target, weight, posWeight, true, double.NaN, destination, gradOutput, gradient[..input.Length]);
-    }
-
-    /// <summary>
-    /// Binary cross entropy of probabilities, reduced to a scalar (PyTorch <c>F.binary_cross_entropy</c>):
-    /// ℓᵢ = −w[i]·(tᵢ·max(log xᵢ, −100) + (1 − tᵢ)·max(log(1 − xᵢ), −100)); the logarithms are clamped at −100 as
-    /// PyTorch clamps them, so x = 0 or 1 gives at most 100·w. Mean divides by n.
-    /// </summary>
-    /// <param name="input">Probabilities x in [0, 1] (for example σ of logits; prefer <see cref="BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>, which is more accurate), n elements.</param>
-    /// <param name="target">Targets t, n elements.</param>
-    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>; for <see cref="Reduction.None"/> call <see cref="BinaryCrossEntropyPerElement{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, ReadOnlySpan{T})"/>.</param>
-    /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
-    /// <returns>The reduced loss.</returns>
+    /// <param name="gradient">Empty, or at least n values: receives ∂L/∂x.</param>
+    /// <param name="losses">Empty, or at least n values: receives each ℓᵢ.</param>
+    /// <param name="gradOutput">The upstream gradient, as for BCE with logits.</param>
+    /// <returns>The loss as the reduction says (Σ ℓᵢ for None).</returns>
     /// <exception cref="ArgumentOutOfRangeException">A target or an input value is outside [0, 1] or NaN (PyTorch refuses them too); targets are checked first.</exception>
-    /// <exception cref="ArgumentException"><paramref name="reduction"/> is <see cref="Reduction.None"/> or undefined; <paramref name="target"/> is not the input's length; the weight's length does not divide n.</exception>
+    /// <exception cref="ArgumentException">As for BCE with logits.</exception>
     /// <remarks>log(1 − x) is computed as log1p(−x), accurate for small x. An empty input gives NaN for the mean.</remarks>
     public static T BinaryCrossEntropy<T>(
-        ReadOnlySpan<T> input, ReadOnlySpan<T> target, Reduction reduction = Reduction.Mean, ReadOnlySpan<T> weight = default)
+        ReadOnlySpan<T> input,
+        ReadOnlySpan<T> target,
+        Reduction reduction = Reduction.Mean,
+        ReadOnlySpan<T> weight = default,
+        Span<T> gradient = default,
+        Span<T> losses = default,
+        ReadOnlySpan<T> gradOutput = default)
         where T : IFloatingPointIeee754<T>
     {
         ValidateProbabilities(input, target, weight);
-        ValidateScalarReduction(reduction);
-        return T.CreateTruncating(Pointwise<T>.Run<BceLoss>(input, target, weight, default, false, Divisor(reduction, input.Length), default, default, default));
-    }
-
-    /// <summary>Binary cross entropy of probabilities, one loss per element: destination[i] = ℓᵢ as in <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>.</summary>
-    /// <param name="input">Probabilities in [0, 1], n elements.</param>
-    /// <param name="target">Targets, n elements.</param>
-    /// <param name="destination">Receives n losses; must not overlap an input.</param>
-    /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
-    /// <exception cref="ArgumentOutOfRangeException">An input value is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>; also <paramref name="destination"/> is too short or overlaps an input.</exception>
-    public static void BinaryCrossEntropyPerElement<T>(
-        ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> destination, ReadOnlySpan<T> weight = default)
-        where T : IFloatingPointIeee754<T>
-    {
-        ValidateProbabilities(input, target, weight);
-        ValidatePointwiseOutputs(true, destination, false, default, default, input, target, weight, default);
-        Pointwise<T>.Run<BceLoss>(input, target, weight, default, true, double.NaN, destination, default, default);
+        OptionRules.Reduction(reduction, nameof(reduction));
+        var outputs = new ElementwiseOutputs<T>(input, target, weight, default, reduction, gradient, losses, gradOutput);
+        return T.CreateTruncating(outputs.Run<BceLoss>(input, target, weight, default, Divisor(reduction, input.Length)));
     }
 
     /// <summary>
-    /// Binary cross entropy of probabilities and its gradient: the reduced loss of <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>
-    /// and ∂L/∂xᵢ = w[i]·(xᵢ − tᵢ) / max(xᵢ·(1 − xᵢ), 1e-12) (PyTorch's backward, with its ε), divided by n for the mean.
+    /// The outputs of an element-wise loss call (BCE with logits, BCE, KL divergence), checked once: the gradient and the
+    /// per-element losses (each empty or at least n long, overlapping no input and not each other) and the upstream
+    /// gradient (only with a gradient; n values or none for None, one or none otherwise).
     /// </summary>
-    /// <param name="input">Probabilities in [0, 1], n elements.</param>
-    /// <param name="target">Targets, n elements.</param>
-    /// <param name="gradient">Receives n values; must not overlap an input.</param>
-    /// <param name="reduction"><see cref="Reduction.Mean"/> (default) or <see cref="Reduction.Sum"/>.</param>
-    /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
-    /// <returns>The reduced loss.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">An input value is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>; also <paramref name="gradient"/> is too short or overlaps an input.</exception>
-    /// <remarks>At a saturated input (x = 0 or 1 with t on the other side) the gradient is ±1e12 (PyTorch's ε is the float 1e-12).</remarks>
-    public static T BinaryCrossEntropyWithGradient<T>(
-        ReadOnlySpan<T> input, ReadOnlySpan<T> target, Span<T> gradient, Reduction reduction = Reduction.Mean, ReadOnlySpan<T> weight = default)
+    private readonly ref struct ElementwiseOutputs<T>
         where T : IFloatingPointIeee754<T>
     {
-        ValidateProbabilities(input, target, weight);
-        ValidateScalarReduction(reduction);
-        ValidatePointwiseOutputs(false, default, true, gradient, default, input, target, weight, default);
-        return T.CreateTruncating(Pointwise<T>.Run<BceLoss>(input, target, weight, default, false, Divisor(reduction, input.Length), default, default, gradient[..input.Length]));
+        private readonly Span<T> _gradient;
+        private readonly Span<T> _losses;
+        private readonly ReadOnlySpan<T> _gradOutput;
+        private readonly bool _perElementUpstream;
+        private readonly double _upstream;
+
+        public ElementwiseOutputs(
+            ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> weight, ReadOnlySpan<T> posWeight, Reduction reduction,
+            Span<T> gradient, Span<T> losses, ReadOnlySpan<T> gradOutput)
+        {
+            int n = input.Length;
+            bool withGradient = !gradient.IsEmpty;
+            if (!gradOutput.IsEmpty && !withGradient)
+            {
+                throw new ArgumentException(
+                    "gradOutput is the upstream gradient of the loss: pass it with a gradient buffer, or leave it empty.", nameof(gradOutput));
+            }
+
+            int expected = reduction == Reduction.None ? n : 1;
+            if (!gradOutput.IsEmpty && gradOutput.Length != expected)
+            {
+                ThrowHelper.GradOutputLengthMismatch(gradOutput.Length, expected);
+            }
+
+            ValidatePointwiseOutputs(!losses.IsEmpty, losses, withGradient, gradient, gradOutput, input, target, weight, posWeight);
+            _gradient = withGradient ? gradient[..n] : default;
+            _losses = losses.IsEmpty ? default : losses[..n];
+            _gradOutput = gradOutput;
+            _perElementUpstream = reduction == Reduction.None && !gradOutput.IsEmpty;
+            _upstream = reduction != Reduction.None && !gradOutput.IsEmpty ? double.CreateTruncating(gradOutput[0]) : 1.0;
+        }
+
+        /// <summary>Runs the loss on the element-wise engine and returns Σ ℓᵢ / <paramref name="divisor"/>.</summary>
+        public double Run<TLoss>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> weight, ReadOnlySpan<T> posWeight, double divisor)
+            where TLoss : IPointwiseLoss =>
+            Pointwise<T>.Run<TLoss>(
+                input, target, weight, posWeight, !_losses.IsEmpty || _perElementUpstream, divisor, _losses,
+                _perElementUpstream ? _gradOutput : default, _gradient, default, _upstream);
     }
 
-    /// <summary>Binary cross entropy of probabilities, one loss per element, and the vector-Jacobian product gradient[i] = gradOutput[i]·∂ℓᵢ/∂xᵢ.</summary>
-    /// <param name="input">Probabilities in [0, 1], n elements.</param>
-    /// <param name="target">Targets, n elements.</param>
-    /// <param name="gradOutput">n upstream gradients.</param>
-    /// <param name="destination">Receives n losses.</param>
-    /// <param name="gradient">Receives n values.</param>
-    /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
-    /// <exception cref="ArgumentOutOfRangeException">An input value is outside [0, 1] or NaN.</exception>
-    /// <exception cref="ArgumentException">As <see cref="BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>; also <paramref name="gradOutput"/> is not of length n, or an output is too short or overlaps another argument.</exception>
-    public static void BinaryCrossEntropyPerElementWithGradient<T>(
-        ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient, ReadOnlySpan<T> weight = default)
-        where T : IFloatingPointIeee754<T>
-    {
-        ValidateProbabilities(input, target, weight);
-        ValidateGradOutput(gradOutput, input.Length);
-        ValidatePointwiseOutputs(true, destination, true, gradient, gradOutput, input, target, weight, default);
-        Pointwise<T>.Run<BceLoss>(input, target, weight, default, true, double.NaN, destination, gradOutput, gradient[..input.Length]);
-    }
-
+    /// <summary>The divisor of a reduction over n elements: n for Mean, 1 for Sum and None (whose scalar is Σ ℓ).</summary>
     private static double Divisor(Reduction reduction, int count) => reduction == Reduction.Mean ? count : 1.0;
 
     /// <summary>The checks of BCE with logits: <see cref="ValidateBinary{T}"/>, then every target in [0, 1].</summary>

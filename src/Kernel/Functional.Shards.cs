@@ -8,62 +8,21 @@ namespace Xent;
 
 public static partial class Functional
 {
-    /// <summary>
-    /// The partials of one shard of the classes (vocabulary-parallel training, or one chunk of a stream): for each row n,
-    /// the mergeable log-sum-exp of zₙⱼ over the shard's classes j ∈ [offset, offset + S), their largest value and its
-    /// global class index, zₙ,yₙ if yₙ falls in the shard, and Σⱼ zₙⱼ when label smoothing is on, with
-    /// zₙⱼ = cap·tanh(xₙⱼ / cap) (or xₙⱼ). Merge the partials of every shard
-    /// (<see cref="MergeCrossEntropyPartials(ReadOnlySpan{CrossEntropyPartial}, Span{CrossEntropyPartial})"/>), then finish with <see cref="CrossEntropyFromPartials(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/> and
-    /// <see cref="CrossEntropyShardGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{CrossEntropyPartial}, Span{T}, int, int, int, CrossEntropyOptions?, double)"/>: the results equal those of the whole row.
-    /// </summary>
-    /// <typeparam name="T">float, double or Half (any IEEE 754 type); computed in double.</typeparam>
-    /// <param name="shard">The shard's logits, (N, S) row-major: row n holds classes offset … offset + S − 1 of row n.</param>
-    /// <param name="target">The N global targets, in [0, <paramref name="classes"/>) or equal to the ignore index.</param>
-    /// <param name="partials">Receives one partial per row (N values); ignored rows get <see cref="CrossEntropyPartial.Empty"/>.</param>
-    /// <param name="classes">C, the size of the whole class dimension, at least 1.</param>
-    /// <param name="shardOffset">The global index of the shard's first class, in [0, C).</param>
-    /// <param name="shardClasses">S, the number of classes in the shard, at least 1, with offset + S ≤ C.</param>
-    /// <param name="options">The options (the soft cap, ignore index and label smoothing matter here); null for the defaults.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="shardClasses"/> is less than 1; the shard does not fit in [0, C); a target is out of range.</exception>
-    /// <exception cref="ArgumentException">The shard's length is not N × S; <paramref name="partials"/> is shorter than N.</exception>
-    public static void CrossEntropyShard<T>(
-        ReadOnlySpan<T> shard,
-        ReadOnlySpan<int> target,
-        Span<CrossEntropyPartial> partials,
-        int classes,
-        int shardOffset,
-        int shardClasses,
-        CrossEntropyOptions? options = null)
-        where T : IFloatingPointIeee754<T>
-    {
-        options ??= CrossEntropyOptions.Default;
-        ValidateShard(shard.Length, target, classes, shardOffset, shardClasses, options);
-        if (partials.Length < target.Length)
-        {
-            throw new ArgumentException($"Partials must hold one entry per row ({target.Length}); it holds {partials.Length}.", nameof(partials));
-        }
-
-        ShardPartials(shard, target, partials, shardOffset, shardClasses, options);
-    }
-
-    /// <summary>
-    /// Each counted row's partial from the row engine's exact statistic pass (in double): the log-sum-exp state (m, S),
-    /// the maximum and its global index, the target logit if the target is in the shard, and Σ z with smoothing.
-    /// </summary>
+    /// <summary>The partial of each row of a shard (<see cref="CrossEntropyPartial"/>), everything validated; ignored rows get the empty partial.</summary>
     private static unsafe void ShardPartials<T>(
-        ReadOnlySpan<T> shard, ReadOnlySpan<int> target, Span<CrossEntropyPartial> partials, int shardOffset, int shardClasses, CrossEntropyOptions options)
+        ReadOnlySpan<T> shard, Labels labels, int rows, Span<CrossEntropyPartial> partials, int shardOffset, int shardClasses, double labelSmoothing, double softCap)
         where T : IFloatingPointIeee754<T>
     {
-        bool smoothing = options.LabelSmoothing > 0.0;
+        bool smoothing = labelSmoothing > 0.0;
         ulong coverage = CrossEntropyPartial.CoverageOf(shardOffset, shardClasses);
         var coefficients = new Coefficients(smoothing ? CoefficientKind.Uniform : CoefficientKind.None, null, 0.0, 0.0);
         nint rowBytes = (nint)shardClasses * Elements<T>.Size;
         fixed (byte* x = &AsBytes(shard))
         {
-            for (int n = 0; n < target.Length; n++)
+            for (int n = 0; n < rows; n++)
             {
-                int t = target[n];
-                if (t == options.IgnoreIndex)
+                int t = labels.ClassOf(n);
+                if (t < 0)
                 {
                     partials[n] = default;
                     continue;
@@ -72,12 +31,12 @@ public static partial class Functional
                 byte* row = x + n * rowBytes;
                 RowStatistics s = Width.Bits switch
                 {
-                    512 => RowStatisticsPass.Exact<T, Double512>(row, shardClasses, coefficients, null, options.SoftCap, findArgMax: true),
-                    256 => RowStatisticsPass.Exact<T, Double256>(row, shardClasses, coefficients, null, options.SoftCap, findArgMax: true),
-                    _ => RowStatisticsPass.Exact<T, Double128>(row, shardClasses, coefficients, null, options.SoftCap, findArgMax: true),
+                    512 => RowStatisticsPass.Exact<T, Double512>(row, shardClasses, coefficients, null, softCap, findArgMax: true),
+                    256 => RowStatisticsPass.Exact<T, Double256>(row, shardClasses, coefficients, null, softCap, findArgMax: true),
+                    _ => RowStatisticsPass.Exact<T, Double128>(row, shardClasses, coefficients, null, softCap, findArgMax: true),
                 };
                 int local = t - shardOffset;
-                double targetLogit = (uint)local < (uint)shardClasses ? RowStatisticsPass.Cap(Elements<T>.Read(row, local), options.SoftCap) : 0.0;
+                double targetLogit = (uint)local < (uint)shardClasses ? RowStatisticsPass.Cap(Elements<T>.Read(row, local), softCap) : 0.0;
                 bool empty = double.IsNegativeInfinity(s.Max);
                 LogSumExpState state = empty ? default : new LogSumExpState(s.Max, s.SumExp);
                 double logitSum = !smoothing ? 0.0 : empty ? double.NegativeInfinity : s.Linear + shardClasses * s.Max;
@@ -115,163 +74,55 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// Finishes rows from their merged partials: lseₙ = mₙ + log sₙ, ℓₙ = (1 − ε)·(lseₙ − zₙ,yₙ) + ε·(lseₙ − Σⱼ zₙⱼ / C)
-    /// + λ·lseₙ², the z-loss, the prediction and whether it is right, reduced over the counted rows exactly as
-    /// <see cref="CrossEntropyDetailed{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>
-    /// reduces them.
-    /// </summary>
-    /// <param name="partials">One merged partial per row (N values), each covering all C classes (ignored rows: anything).</param>
-    /// <param name="target">The N global targets, in [0, C) or equal to the ignore index.</param>
-    /// <param name="classes">C, at least 1.</param>
-    /// <param name="options">The options; use the ones the shards were computed with. Null for the defaults.</param>
-    /// <param name="rows">Empty, or at least N entries that receive each row's results.</param>
-    /// <returns>The summary: reduced loss (z-loss included), reduced z-loss, counted rows, correct predictions, accuracy.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is less than 1; a target is out of range.</exception>
-    /// <exception cref="ArgumentException">The partials are not one per target; a counted row's partial does not cover each of the C classes exactly once (a shard is missing, merged twice, or overlaps another; checked by count and by <see cref="CrossEntropyPartial.Coverage"/>); <paramref name="rows"/> is too short.</exception>
-    /// <remarks>The sums run in row order on the calling thread; they equal the whole-row results to within a few double ulps.</remarks>
-    public static CrossEntropySummary CrossEntropyFromPartials(
-        ReadOnlySpan<CrossEntropyPartial> partials,
-        ReadOnlySpan<int> target,
-        int classes,
-        CrossEntropyOptions? options = null,
-        Span<CrossEntropyRow> rows = default)
-    {
-        options ??= CrossEntropyOptions.Default;
-        if (classes < 1)
-        {
-            ThrowHelper.ClassesNotPositive(classes);
-        }
-
-        long count = ValidateDetailed(target.Length, classes, target, options, rows);
-        ValidatePartials(partials, target, classes, options.IgnoreIndex);
-        var job = new LossRowsJob
-        {
-            Kind = TargetKind.Index,
-            Classes = classes,
-            Keep = 1.0 - options.LabelSmoothing,
-            Spread = options.LabelSmoothing / classes,
-            Smoothing = options.LabelSmoothing > 0.0,
-            ZScale = options.ZLossScale,
-        };
-        CompensatedSum loss = default;
-        CompensatedSum zLoss = default;
-        long correct = 0;
-        for (int n = 0; n < target.Length; n++)
-        {
-            int t = target[n];
-            if (t == options.IgnoreIndex)
-            {
-                if (!rows.IsEmpty)
-                {
-                    rows[n] = CrossEntropyRow.OfIgnored;
-                }
-
-                continue;
-            }
-
-            CrossEntropyPartial partial = partials[n];
-            RowStatistics s = RowStatistics.OfMerged(partial.LogSumExp, partial.LogitSum, classes, partial.ArgMax);
-            CrossEntropyRow row = LossRows.DetailOf(job, s, partial.TargetLogit - s.Max, 1.0, t);
-            if (!rows.IsEmpty)
-            {
-                rows[n] = row;
-            }
-
-            loss.Add(row.Loss);
-            zLoss.Add(row.ZLoss);
-            correct += row.Correct ? 1 : 0;
-        }
-
-        return Summarize(new DetailedSums(loss.Value, zLoss.Value, correct), count, options);
-    }
-
-    /// <summary>
-    /// One shard's part of the gradient, from the rows' merged partials: for j in the shard,
-    /// ∂L/∂xₙⱼ = g·s·(1 − (zₙⱼ / cap)²)·(exp(zₙⱼ − lseₙ)·(1 + 2λ·lseₙ) − ε / C − (1 − ε)·[j = yₙ]), with lseₙ from
-    /// the merged partial, s = 1 / n (mean over the n counted rows) or 1 (sum), g = <paramref name="gradOutput"/>;
-    /// ignored rows get 0. The shards' gradients, side by side, are the whole row's gradient.
-    /// </summary>
-    /// <typeparam name="T">float, double or Half (any IEEE 754 type); computed in double.</typeparam>
-    /// <param name="shard">The shard's logits, (N, S) row-major.</param>
-    /// <param name="target">The N global targets.</param>
-    /// <param name="partials">The N merged partials (every shard merged), as passed to <see cref="CrossEntropyFromPartials(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>.</param>
-    /// <param name="gradient">Receives the shard's gradient, (N, S) row-major; must not overlap <paramref name="shard"/>.</param>
-    /// <param name="classes">C, the size of the whole class dimension.</param>
-    /// <param name="shardOffset">The global index of the shard's first class.</param>
-    /// <param name="shardClasses">S, the number of classes in the shard.</param>
-    /// <param name="options">The options the partials were computed with; null for the defaults.</param>
-    /// <param name="gradOutput">g, the upstream gradient of the reduced loss (1 by default).</param>
-    /// <exception cref="ArgumentOutOfRangeException">As <see cref="CrossEntropyShard{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions?)"/>.</exception>
-    /// <exception cref="ArgumentException">As <see cref="CrossEntropyShard{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions?)"/> and <see cref="CrossEntropyFromPartials(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>; also <paramref name="gradient"/> is too short or overlaps <paramref name="shard"/>. Nothing is written when an exception is thrown.</exception>
-    public static void CrossEntropyShardGradient<T>(
-        ReadOnlySpan<T> shard,
-        ReadOnlySpan<int> target,
-        ReadOnlySpan<CrossEntropyPartial> partials,
-        Span<T> gradient,
-        int classes,
-        int shardOffset,
-        int shardClasses,
-        CrossEntropyOptions? options = null,
-        double gradOutput = 1.0)
-        where T : IFloatingPointIeee754<T>
-    {
-        options ??= CrossEntropyOptions.Default;
-        long count = ValidateShard(shard.Length, target, classes, shardOffset, shardClasses, options);
-        ValidatePartials(partials, target, classes, options.IgnoreIndex);
-        ValidateDetailedGradient(gradient, shard);
-        double scale = GradientScale(options, count, gradOutput);
-        ShardGradient(shard, target, partials, gradient, classes, shardOffset, shardClasses, options, scale);
-    }
-
-    /// <summary>
-    /// Each row's part of the gradient through the row engine's one gradient writer, with the merged state (M, S):
-    /// exp(z − M) ≤ 1 for every shard's logits, so no exponent overflows and no 0·∞ arises from a large lse.
+    /// The gradient of a shard's rows from their merged partials, everything validated: s·(softmax·(1 + 2λ·lse) − ε/C −
+    /// (1 − ε)·onehot) with s = <paramref name="scale"/>, or each row's upstream gradient when <paramref name="gradOutput"/>
+    /// holds one per row; ignored rows get 0.
     /// </summary>
     private static unsafe void ShardGradient<T>(
-        ReadOnlySpan<T> shard, ReadOnlySpan<int> target, ReadOnlySpan<CrossEntropyPartial> partials, Span<T> gradient,
-        int classes, int shardOffset, int shardClasses, CrossEntropyOptions options, double scale)
+        ReadOnlySpan<T> shard, Labels labels, int rows, ReadOnlySpan<CrossEntropyPartial> partials, Span<T> gradient,
+        int classes, int shardOffset, int shardClasses, double smoothing, double zLossScale, double softCap, double scale, ReadOnlySpan<T> gradOutput)
         where T : IFloatingPointIeee754<T>
     {
-        double smoothing = options.LabelSmoothing;
         var coefficients = new Coefficients(smoothing > 0.0 ? CoefficientKind.Uniform : CoefficientKind.None, null, 0.0, 0.0);
         nint rowBytes = (nint)shardClasses * Elements<T>.Size;
         fixed (byte* x = &AsBytes(shard))
         fixed (byte* gradientStart = &AsBytes((ReadOnlySpan<T>)gradient))
         {
-            for (int n = 0; n < target.Length; n++)
+            for (int n = 0; n < rows; n++)
             {
-                int t = target[n];
+                int t = labels.ClassOf(n);
                 byte* g = gradientStart + n * rowBytes;
-                if (t == options.IgnoreIndex)
+                if (t < 0)
                 {
                     new Span<byte>(g, (int)rowBytes).Clear();
                     continue;
                 }
 
                 LogSumExpState state = partials[n].LogSumExp;
-                double a = 1.0 + (options.ZLossScale > 0.0 ? 2.0 * options.ZLossScale * state.Value : 0.0);
-                double factor = scale * a / state.Sum;
-                double coefficientScale = scale * smoothing / classes;
-                double targetTerm = scale * (1.0 - smoothing);
+                double s = gradOutput.IsEmpty ? scale : double.CreateTruncating(gradOutput[n]);
+                double a = 1.0 + (zLossScale > 0.0 ? 2.0 * zLossScale * state.Value : 0.0);
+                double factor = s * a / state.Sum;
+                double coefficientScale = s * smoothing / classes;
+                double targetTerm = s * (1.0 - smoothing);
                 byte* row = x + n * rowBytes;
                 switch (Width.Bits)
                 {
                     case 512:
-                        RowGradient.Exact<T, Double512>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
+                        RowGradient.Exact<T, Double512>(row, g, shardClasses, state.Max, softCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
                         break;
                     case 256:
-                        RowGradient.Exact<T, Double256>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
+                        RowGradient.Exact<T, Double256>(row, g, shardClasses, state.Max, softCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
                         break;
                     default:
-                        RowGradient.Exact<T, Double128>(row, g, shardClasses, state.Max, options.SoftCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
+                        RowGradient.Exact<T, Double128>(row, g, shardClasses, state.Max, softCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
                         break;
                 }
             }
         }
     }
 
-    /// <summary>Validates a shard's geometry and the targets; returns the number of counted rows.</summary>
-    private static long ValidateShard(int shardLength, ReadOnlySpan<int> target, int classes, int shardOffset, int shardClasses, CrossEntropyOptions options)
+    /// <summary>The shard's sizes: C and S at least 1, [offset, offset + S) within [0, C), S values per row.</summary>
+    private static void ValidateShardLayout(int shardLength, int rows, int classes, int shardOffset, int shardClasses)
     {
         if (classes < 1)
         {
@@ -289,27 +140,26 @@ public static partial class Functional
                 $"The shard's classes [{shardOffset}, {(long)shardOffset + shardClasses}) must lie within the {classes} classes.");
         }
 
-        if ((long)target.Length * shardClasses != shardLength)
+        if ((long)rows * shardClasses != shardLength)
         {
             throw new ArgumentException(
-                $"The shard must hold {shardClasses} classes for each of the {target.Length} targets ({(long)target.Length * shardClasses} values); it holds {shardLength}.", "shard");
+                $"The shard must hold {shardClasses} classes for each of the {rows} targets ({(long)rows * shardClasses} values); it holds {shardLength}.", "shard");
         }
-
-        return CountTargets(target, classes, options.IgnoreIndex);
     }
 
-    private static void ValidatePartials(ReadOnlySpan<CrossEntropyPartial> partials, ReadOnlySpan<int> target, int classes, int ignoreIndex)
+    /// <summary>One partial per row, and each counted row's partial merged from every class exactly once.</summary>
+    private static void ValidatePartials(ReadOnlySpan<CrossEntropyPartial> partials, Labels labels, int rows, int classes)
     {
-        if (partials.Length != target.Length)
+        if (partials.Length != rows)
         {
             throw new ArgumentException(
-                $"Expected one partial per target ({target.Length}); got {partials.Length}.", nameof(partials));
+                $"Expected one partial per target ({rows}); got {partials.Length}.", nameof(partials));
         }
 
         ulong whole = CrossEntropyPartial.CoverageOf(0, classes);
         for (int n = 0; n < partials.Length; n++)
         {
-            if (target[n] == ignoreIndex)
+            if (labels.ClassOf(n) < 0)
             {
                 continue;
             }
@@ -327,6 +177,216 @@ public static partial class Functional
                     $"The partial of row {n} covers {classes} classes but not the classes 0 to {classes - 1} each once: a shard is missing and another was merged twice, or shards overlap.",
                     nameof(partials));
             }
+        }
+    }
+
+    /// <summary>
+    /// The first step of cross entropy over logits split by classes (a vocabulary sharded over devices, or computed in
+    /// chunks): for each row n, the <see cref="CrossEntropyPartial"/> of its <paramref name="shardClasses"/> classes
+    /// [offset, offset + S): their log-sum-exp state (max, Σ exp(z − max)), their largest logit and its class, the
+    /// target's logit when the target falls in the shard, and Σ z for label smoothing. Merge the partials of every shard
+    /// (<see cref="MergeCrossEntropyPartials(ReadOnlySpan{CrossEntropyPartial}, Span{CrossEntropyPartial})"/>), then finish
+    /// with <see cref="CrossEntropyFromPartials{T, TLabel}(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{int})"/>;
+    /// the gradient comes from <see cref="CrossEntropyShardGradient{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, ReadOnlySpan{CrossEntropyPartial}, Span{T}, int, int, int, CrossEntropyOptions{T}?, ReadOnlySpan{T})"/>.
+    /// </summary>
+    /// <typeparam name="T">float, double or Half; computed in double.</typeparam>
+    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
+    /// <param name="shard">The shard's logits, (N, S) row-major: row n holds classes [offset, offset + S) of row n.</param>
+    /// <param name="target">One class index per row, over all C classes, in [0, C) or equal to the ignore index.</param>
+    /// <param name="partials">Receives one partial per row (N at least); an ignored row's is <see cref="CrossEntropyPartial.Empty"/>.</param>
+    /// <param name="classes">C, the number of classes over all shards, at least 1.</param>
+    /// <param name="shardOffset">The shard's first class.</param>
+    /// <param name="shardClasses">S, the number of classes in the shard, at least 1, with offset + S ≤ C.</param>
+    /// <param name="options">The options the finish will use (ignore index, label smoothing, soft cap); class weights are not supported here.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="shardClasses"/> is less than 1; the shard does not fit in [0, C); a target is out of range.</exception>
+    /// <exception cref="ArgumentException">The shard does not hold N × S values; <paramref name="partials"/> is too short; the options have class weights. Nothing is written when an exception is thrown.</exception>
+    public static void CrossEntropyShard<T, TLabel>(
+        ReadOnlySpan<T> shard,
+        ReadOnlySpan<TLabel> target,
+        Span<CrossEntropyPartial> partials,
+        int classes,
+        int shardOffset,
+        int shardClasses,
+        CrossEntropyOptions<T>? options = null)
+        where T : IFloatingPointIeee754<T>
+        where TLabel : unmanaged, IBinaryInteger<TLabel>
+    {
+        options ??= CrossEntropyOptions<T>.Default;
+        ValidateShardOptions(options);
+        ValidateShardLayout(shard.Length, target.Length, classes, shardOffset, shardClasses);
+        if (partials.Length < target.Length)
+        {
+            throw new ArgumentException($"Partials must hold one entry per row ({target.Length}); it holds {partials.Length}.", nameof(partials));
+        }
+
+        Labels.Validate(target, classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
+        unsafe
+        {
+            fixed (TLabel* y = target)
+            {
+                ShardPartials(shard, Labels.Of(y, options.IgnoreIndex), target.Length, partials, shardOffset, shardClasses, options.LabelSmoothing, options.SoftCap);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The last step of sharded cross entropy: from each row's merged partial (covering all C classes) its lse, loss,
+    /// z-loss and prediction, exactly as <see cref="CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/>
+    /// computes them from the whole row, and the summary.
+    /// </summary>
+    /// <typeparam name="T">The element type of the per-row outputs.</typeparam>
+    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
+    /// <param name="partials">One merged partial per row.</param>
+    /// <param name="target">One class index per row, in [0, C) or equal to the ignore index.</param>
+    /// <param name="classes">C, at least 1.</param>
+    /// <param name="options">The options given to the shards; the reduction and the empty-mean rule apply here. No class weights.</param>
+    /// <param name="losses">Empty, or one value per row: each ℓₙ (z-loss included; 0 where ignored).</param>
+    /// <param name="logSumExp">Empty, or one value per row: each lseₙ (NaN where ignored).</param>
+    /// <param name="predicted">Empty, or one value per row: each prediction (−1 where ignored).</param>
+    /// <returns>The summary, as <see cref="CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/> returns it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is less than 1; a target is out of range.</exception>
+    /// <exception cref="ArgumentException">The partials are not one per row, or a counted row's partial does not cover the C classes exactly once; an output is too short or overlaps another; the options have class weights.</exception>
+    public static CrossEntropySummary CrossEntropyFromPartials<T, TLabel>(
+        ReadOnlySpan<CrossEntropyPartial> partials,
+        ReadOnlySpan<TLabel> target,
+        int classes,
+        CrossEntropyOptions<T>? options = null,
+        Span<T> losses = default,
+        Span<T> logSumExp = default,
+        Span<int> predicted = default)
+        where T : IFloatingPointIeee754<T>
+        where TLabel : unmanaged, IBinaryInteger<TLabel>
+    {
+        options ??= CrossEntropyOptions<T>.Default;
+        ValidateShardOptions(options);
+        if (classes < 1)
+        {
+            ThrowHelper.ClassesNotPositive(classes);
+        }
+
+        int rows = target.Length;
+        var outputs = new LossOutputs<T>(default, default, ClassLayout.Create(rows, 1, 1), options, default, losses, logSumExp, predicted, default);
+        outputs.RefuseOverlap(Bytes.Of(target), nameof(target));
+        outputs.RefuseOverlap(Bytes.Of(partials), nameof(partials));
+        (_, long count) = Labels.Validate(target, classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
+        var job = new LossRowsJob
+        {
+            Kind = TargetKind.Index,
+            Classes = classes,
+            Keep = 1.0 - options.LabelSmoothing,
+            Spread = options.LabelSmoothing / classes,
+            Smoothing = options.LabelSmoothing > 0.0,
+            ZScale = options.ZLossScale,
+        };
+        CompensatedSum loss = default, zLoss = default;
+        long correct = 0;
+        unsafe
+        {
+            fixed (TLabel* y = target)
+            {
+                Labels labels = Labels.Of(y, options.IgnoreIndex);
+                ValidatePartials(partials, labels, rows, classes);
+                for (int n = 0; n < rows; n++)
+                {
+                    int t = labels.ClassOf(n);
+                    LossRows.MergedRow row = default;
+                    if (t >= 0)
+                    {
+                        CrossEntropyPartial partial = partials[n];
+                        RowStatistics s = RowStatistics.OfMerged(partial.LogSumExp, partial.LogitSum, classes, partial.ArgMax);
+                        row = LossRows.FinishMerged(job, s, partial.TargetLogit - s.Max);
+                        loss.Add(row.Loss);
+                        zLoss.Add(row.ZLoss);
+                        correct += row.Predicted == t ? 1 : 0;
+                    }
+
+                    if (!outputs.Losses.IsEmpty)
+                    {
+                        outputs.Losses[n] = T.CreateTruncating(t >= 0 ? row.Loss : 0.0);
+                    }
+
+                    if (!outputs.LogSumExp.IsEmpty)
+                    {
+                        outputs.LogSumExp[n] = T.CreateTruncating(t >= 0 ? row.LogSumExp : double.NaN);
+                    }
+
+                    if (!outputs.Predicted.IsEmpty)
+                    {
+                        outputs.Predicted[n] = t >= 0 ? row.Predicted : -1;
+                    }
+                }
+            }
+        }
+
+        var sums = new LossPartial { Loss = loss.Value, Z = zLoss.Value, Correct = correct };
+        return Summarize(sums, TargetKind.Index, count, count, options.Reduction, options.EmptyMean);
+    }
+
+    /// <summary>
+    /// The gradient of sharded cross entropy for one shard, from the merged partials: ∂L/∂zₙⱼ =
+    /// g·s·(softmax(zₙ)ⱼ·(1 + 2λ·lseₙ) − ε / C − (1 − ε)·[j = yₙ]) for the shard's classes j (times the soft cap's chain
+    /// factor), with s = 1 / n (Mean), 1 (Sum) or the row's upstream gradient (None); ignored rows get 0.
+    /// </summary>
+    /// <typeparam name="T">float, double or Half.</typeparam>
+    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
+    /// <param name="shard">The shard's logits, (N, S) row-major.</param>
+    /// <param name="target">One class index per row, over all C classes.</param>
+    /// <param name="partials">One merged partial per row, covering all C classes.</param>
+    /// <param name="gradient">Receives ∂L/∂shard, at least N × S values; it may be the shard itself.</param>
+    /// <param name="classes">C.</param>
+    /// <param name="shardOffset">The shard's first class.</param>
+    /// <param name="shardClasses">S.</param>
+    /// <param name="options">The options given to the shards and the finish.</param>
+    /// <param name="gradOutput">The upstream gradient: empty or one value (Mean, Sum), empty or one per row (None).</param>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="CrossEntropyShard{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions{T}?)"/>.</exception>
+    /// <exception cref="ArgumentException">As the shard step and the finish; <paramref name="gradient"/> is too short or overlaps an input other than the shard itself; <paramref name="gradOutput"/> has the wrong length. Nothing is written when an exception is thrown.</exception>
+    public static void CrossEntropyShardGradient<T, TLabel>(
+        ReadOnlySpan<T> shard,
+        ReadOnlySpan<TLabel> target,
+        ReadOnlySpan<CrossEntropyPartial> partials,
+        Span<T> gradient,
+        int classes,
+        int shardOffset,
+        int shardClasses,
+        CrossEntropyOptions<T>? options = null,
+        ReadOnlySpan<T> gradOutput = default)
+        where T : IFloatingPointIeee754<T>
+        where TLabel : unmanaged, IBinaryInteger<TLabel>
+    {
+        options ??= CrossEntropyOptions<T>.Default;
+        ValidateShardOptions(options);
+        ValidateShardLayout(shard.Length, target.Length, classes, shardOffset, shardClasses);
+        if (gradient.Length < shard.Length)
+        {
+            ThrowHelper.GradientTooShort(gradient.Length, shard.Length);
+        }
+
+        var outputs = new LossOutputs<T>(shard, default, ClassLayout.Create(shard.Length, shardClasses, 1), options, gradient, default, default, default, gradOutput);
+        outputs.RefuseOverlap(Bytes.Of(target), nameof(target));
+        outputs.RefuseOverlap(Bytes.Of(partials), nameof(partials));
+        (_, long count) = Labels.Validate(target, classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
+        double upstream = options.Reduction != Reduction.None && !gradOutput.IsEmpty ? double.CreateTruncating(gradOutput[0]) : 1.0;
+        double scale = options.Reduction == Reduction.Mean ? (count == 0 ? 0.0 : upstream / count) : upstream;
+        unsafe
+        {
+            fixed (TLabel* y = target)
+            {
+                Labels labels = Labels.Of(y, options.IgnoreIndex);
+                ValidatePartials(partials, labels, target.Length, classes);
+                ShardGradient(shard, labels, target.Length, partials, outputs.Gradient, classes, shardOffset, shardClasses,
+                    options.LabelSmoothing, options.ZLossScale, options.SoftCap, scale, options.Reduction == Reduction.None ? gradOutput : default);
+            }
+        }
+    }
+
+    /// <summary>The sharded cross entropy takes every option but class weights.</summary>
+    private static void ValidateShardOptions<T>(CrossEntropyOptions<T> options)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (!options.Weight.IsEmpty)
+        {
+            throw new ArgumentException(
+                "Class weights are not supported by the sharded cross entropy; compute the weighted loss with CrossEntropy on whole rows.", nameof(options));
         }
     }
 }

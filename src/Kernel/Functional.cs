@@ -45,12 +45,11 @@ namespace Xent;
 /// their input (in-place), never a partial overlap.
 /// </para>
 /// <para>
-/// <b>Arrays.</b> Every function but the in-place variants also has an overload that takes arrays and returns its
-/// outputs: a scalar, a new array, a <see cref="LossWithGradient{T}"/> or a <see cref="PerElementLossWithGradient{T}"/>
-/// (optional weights are <c>null</c> by default). It is the form for F#, which cannot pass an array where a generic
-/// method expects a span nor capture a span in a closure. These overloads allocate their outputs, check their arrays
-/// for null (<see cref="ArgumentNullException"/>) and call the span overload, so their values are the span overloads'
-/// bit for bit. In C# a span overload is preferred whenever one applies (the array overloads have a lower
+/// <b>Arrays.</b> Every span function has an overload that takes the same parameters in the same order with arrays
+/// for spans (for F#, which cannot pass an array where a generic method expects a span nor capture a span in a
+/// closure). Inputs must not be null (<see cref="ArgumentNullException"/>); an optional output may be null (not asked
+/// for). These overloads allocate nothing and call the span overload, so their values are the span overloads' bit for
+/// bit. In C# a span overload is preferred whenever one applies (the array overloads have a lower
 /// <see cref="System.Runtime.CompilerServices.OverloadResolutionPriorityAttribute">overload resolution priority</see>).
 /// </para>
 /// </remarks>
@@ -85,79 +84,6 @@ public static partial class Functional
             ThrowHelper.DestinationOverlaps("input");
         }
     }
-
-    private static void ValidateWeight<T>(ReadOnlySpan<T> weight, int classes)
-    {
-        if (!weight.IsEmpty && weight.Length != classes)
-        {
-            ThrowHelper.WeightLengthMismatch(weight.Length, classes);
-        }
-    }
-
-    private static void ValidateLabelSmoothing(double labelSmoothing)
-    {
-        // Written so that NaN fails too.
-        if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0))
-        {
-            ThrowHelper.LabelSmoothingOutOfRange(labelSmoothing);
-        }
-    }
-
-    private static void ValidateScalarReduction(Reduction reduction)
-    {
-        if (reduction is not (Reduction.Mean or Reduction.Sum))
-        {
-            ThrowHelper.ReductionHasNoScalar(reduction);
-        }
-    }
-
-    private static void ValidateEmptyMean(EmptyMean emptyMean)
-    {
-        if (emptyMean is not (EmptyMean.NaN or EmptyMean.Zero))
-        {
-            ThrowHelper.EmptyMeanUndefined(emptyMean);
-        }
-    }
-
-    /// <summary>
-    /// What <see cref="ValidateTargets{T}"/> learns about the non-ignored targets: Σ w[t], the normalizer of the mean,
-    /// and how many there are (zero when no position counts).
-    /// </summary>
-    private readonly record struct CountedTargets(double WeightSum, int Count);
-
-    /// <summary>Checks every target and returns Σ w[t] over the non-ignored ones (the normalizer of the mean) and their count.</summary>
-    private static CountedTargets ValidateTargets<T>(ReadOnlySpan<int> target, int classes, int ignoreIndex, ReadOnlySpan<T> weight)
-        where T : IFloatingPointIeee754<T>
-    {
-        CompensatedSum weightSum = default;
-        int count = 0;
-        for (int p = 0; p < target.Length; p++)
-        {
-            int t = target[p];
-            if (t == ignoreIndex)
-            {
-                continue;
-            }
-
-            if ((uint)t >= (uint)classes)
-            {
-                ThrowHelper.TargetOutOfRange(t, classes, p);
-            }
-
-            weightSum.Add(Weight(weight, t));
-            count++;
-        }
-
-        return new CountedTargets(weightSum.Value, count);
-    }
-
-    /// <summary>
-    /// The reduced value as returned: a <see cref="Reduction.Mean"/> over no counted position (every target ignored, or
-    /// an empty batch) is 0 when <paramref name="emptyMean"/> is <see cref="EmptyMean.Zero"/>, and otherwise what the
-    /// division gave (NaN from 0/0). Any other value, including a mean whose counted weights sum to zero, is unchanged.
-    /// </summary>
-    private static double EmptyMeanValue(double reduced, Reduction reduction, int counted, EmptyMean emptyMean) =>
-        reduction == Reduction.Mean && counted == 0 && emptyMean == EmptyMean.Zero ? 0.0 : reduced;
 
     private static double Weight<T>(ReadOnlySpan<T> weight, int cls)
         where T : IFloatingPointIeee754<T> =>

@@ -338,11 +338,12 @@ internal static unsafe class Pointwise<T>
     where T : IFloatingPointIeee754<T>
 {
     /// <summary>
-    /// With <paramref name="perElement"/>, writes one loss per element into <paramref name="destination"/> and scales
-    /// each derivative by <paramref name="gradOutput"/>; otherwise returns Σ ℓᵢ / divisor and scales derivatives by
-    /// 1 / divisor. An empty <paramref name="gradient"/> skips the gradient; a non-empty
+    /// Returns Σ ℓᵢ / <paramref name="divisor"/>; with <paramref name="perElement"/> it also writes one loss per element
+    /// into <paramref name="destination"/>. Derivatives are scaled by the element's upstream gradient where
+    /// <paramref name="perElement"/> and <paramref name="gradOutput"/> is not empty, and otherwise by
+    /// <paramref name="upstream"/> / divisor. An empty <paramref name="gradient"/> skips the gradient; a non-empty
     /// <paramref name="targetGradient"/> (reduced calls of a loss with <see cref="IPointwiseLoss.HasTargetDerivative"/>
-    /// only) receives ∂ℓ/∂t scaled by 1 / divisor. Weights apply cyclically (element i uses weight[i mod length]).
+    /// only) receives ∂ℓ/∂t scaled the same way. Weights apply cyclically (element i uses weight[i mod length]).
     /// Arguments are validated.
     /// </summary>
     public static double Run<TLoss>(
@@ -355,7 +356,8 @@ internal static unsafe class Pointwise<T>
         Span<T> destination,
         ReadOnlySpan<T> gradOutput,
         Span<T> gradient,
-        Span<T> targetGradient = default)
+        Span<T> targetGradient = default,
+        double upstream = 1.0)
         where TLoss : IPointwiseLoss
     {
         bool withGradient = !gradient.IsEmpty;
@@ -363,10 +365,10 @@ internal static unsafe class Pointwise<T>
         Debug.Assert(!withTargetGradient || (TLoss.HasTargetDerivative && !perElement), "a target gradient is a reduced call's, of a loss that has one");
         if (input.IsEmpty)
         {
-            return perElement ? 0.0 : 0.0 / divisor;
+            return 0.0 / divisor;
         }
 
-        var job = new PointwiseJob { Length = input.Length, Scale = 1.0 / divisor };
+        var job = new PointwiseJob { Length = input.Length, Scale = upstream / divisor };
         double* weightPattern = stackalloc double[CyclicWeight.PatternLength(weight.Length)];
         double* posWeightPattern = stackalloc double[CyclicWeight.PatternLength(posWeight.Length)];
         int blocks = (int)(((long)input.Length + 7) / 8);
@@ -384,8 +386,8 @@ internal static unsafe class Pointwise<T>
         {
             job.Input = x;
             job.Target = t;
-            job.Destination = d;
-            job.GradOutput = go;
+            job.Destination = destination.IsEmpty ? null : d;
+            job.GradOutput = gradOutput.IsEmpty ? null : go;
             job.Gradient = g;
             job.TargetGradient = tg;
             job.Weight = CyclicWeight.Of<T>(w, weight.Length, weightPattern);
@@ -400,11 +402,6 @@ internal static unsafe class Pointwise<T>
                 _ => Body<TLoss, PerElementWithGradient>(),
             };
             ChunkDriver.For(chunks, body, &job);
-        }
-
-        if (perElement)
-        {
-            return 0.0;
         }
 
         CompensatedSum total = default;
@@ -481,11 +478,12 @@ internal static unsafe class Pointwise<T>
                 posWeightOffset = posWeightOffset + 8 >= posWeightPeriod ? posWeightOffset + 8 - posWeightPeriod : posWeightOffset + 8;
 
                 (TD loss, TD derivative, TD targetDerivative) = TLoss.Evaluate(x, t, w, pw, TOutputs.Gradient, TOutputs.TargetGradient);
-                if (TOutputs.PerElement)
+                if (TOutputs.PerElement && destination != null)
                 {
                     Elements<T>.StoreBlock(loss, destination + at, lanes);
                 }
-                else if (TLoss.SumsInOrder)
+
+                if (TLoss.SumsInOrder)
                 {
                     AddInOrder(ref inOrder, loss, Math.Min(lanes, 8));
                 }
@@ -496,7 +494,7 @@ internal static unsafe class Pointwise<T>
 
                 if (TOutputs.Gradient)
                 {
-                    TD upstream = TOutputs.PerElement ? Elements<T>.LoadBlock<TD>(gradOutput + at, lanes) : scale;
+                    TD upstream = TOutputs.PerElement && gradOutput != null ? Elements<T>.LoadBlock<TD>(gradOutput + at, lanes) : scale;
                     Elements<T>.StoreBlock(upstream * derivative, gradient + at, lanes);
                 }
 
@@ -506,16 +504,13 @@ internal static unsafe class Pointwise<T>
                 }
             }
 
-            if (!TOutputs.PerElement && !TLoss.SumsInOrder)
+            if (!TLoss.SumsInOrder)
             {
                 BlockedSum.AddTo(totals, block);
             }
         }
 
-        if (!TOutputs.PerElement)
-        {
-            job.Partials[chunk] = TLoss.SumsInOrder ? inOrder.Value : BlockedSum.SumOf<TD>(totals);
-        }
+        job.Partials[chunk] = TLoss.SumsInOrder ? inOrder.Value : BlockedSum.SumOf<TD>(totals);
     }
 
     /// <summary>The first <paramref name="lanes"/> terms of a block, added one by one in element order.</summary>

@@ -57,8 +57,13 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     public static void TargetOutOfRange(int target, int classes, int position) =>
+        TargetOutOfRange(target.ToString(CultureInfo.InvariantCulture), classes, position, target);
+
+    /// <summary>A class-index target of any integer type, shown as <paramref name="shown"/>, is neither a class nor the ignore index.</summary>
+    [DoesNotReturn]
+    public static void TargetOutOfRange(string shown, int classes, int position, object target) =>
         throw new ArgumentOutOfRangeException("target", target,
-            $"Target {target} at position {position} is out of bounds for {classes} classes: targets are 0-based class indices in [0, {classes}), or the ignore index.");
+            $"Target {shown} at position {position} is out of bounds for {classes} classes: targets are 0-based class indices in [0, {classes}), or the ignore index.");
 
     [DoesNotReturn]
     public static void DestinationTooShort(int destinationLength, int required) =>
@@ -90,7 +95,7 @@ internal static class ThrowHelper
             "EmptyMean must be NaN or Zero.");
 
     [DoesNotReturn]
-    public static void GradientTooShort(int gradientLength, int required) =>
+    public static void GradientTooShort(int gradientLength, long required) =>
         throw new ArgumentException(
             $"Gradient is too short: it receives one value per input element ({required}) but holds {gradientLength}.",
             "gradient");

@@ -48,9 +48,8 @@ internal unsafe struct LossRowsJob
 
     public TargetKind Kind;
 
-    /// <summary>Class-index targets, one per row.</summary>
-    public int* Index;
-    public int IgnoreIndex;
+    /// <summary>Class-index targets, one per row (the class, or −1 where ignored).</summary>
+    public Labels Labels;
 
     /// <summary>Probability targets, the input's layout.</summary>
     public byte* Probabilities;
@@ -70,14 +69,17 @@ internal unsafe struct LossRowsJob
     /// <summary>Float rows through the fast statistic pass (exponentials in float, sums in double).</summary>
     public bool Fast;
 
-    /// <summary>Whether to find each row's prediction (the detailed results count the correct ones).</summary>
+    /// <summary>Whether to find each row's prediction (the summary counts the correct ones).</summary>
     public bool Predict;
 
-    /// <summary>One loss per row (storage type), or null.</summary>
+    /// <summary>One loss per row, z-loss included (storage type), or null; 0 for an ignored row.</summary>
     public byte* PerRow;
 
-    /// <summary>One detailed result per row, or null.</summary>
-    public CrossEntropyRow* Details;
+    /// <summary>One log-sum-exp per row (storage type), or null; NaN for an ignored row.</summary>
+    public byte* LogSumExp;
+
+    /// <summary>One prediction per row (the first maximal class, as torch.argmax), or null; −1 for an ignored row.</summary>
+    public int* Predicted;
 
     /// <summary>The gradient (the input's layout; may be the input itself), or null.</summary>
     public byte* Gradient;
@@ -115,6 +117,9 @@ internal static unsafe class LossRows
 
         /// <summary>λ·lse², or exactly 0 without a z-loss (whatever lse is).</summary>
         public readonly TD ZLoss;
+
+        /// <summary>A position's loss as reported: <see cref="Loss"/> plus the z-loss when there is one (without one, the loss's own bits, −0 included).</summary>
+        public TD Total(in LossRowsJob job) => job.ZScale > 0.0 ? Loss + ZLoss : Loss;
 
         public Finish(in LossRowsJob job, in LaneStatistics<TD> s, TD shiftedTarget, TD weight)
         {
@@ -210,8 +215,8 @@ internal static unsafe class LossRows
             byte* x = job.Input + row * rowBytes;
             byte* g = job.Gradient == null ? null : job.Gradient + row * rowBytes;
             byte* targetRow = index ? null : job.Probabilities + row * rowBytes;
-            int t = index ? job.Index[row] : -1;
-            if (index && t == job.IgnoreIndex)
+            int t = index ? job.Labels.ClassOf(row) : -1;
+            if (t < 0 && index)
             {
                 IgnoredOutputs<T>(ref job, row);
                 if (g != null)
@@ -284,9 +289,9 @@ internal static unsafe class LossRows
             Eight target = default, ignored = default, weight = default, targetLogit = default;
             for (int k = 0; k < 8; k++)
             {
-                int t = k < lanes && index ? job.Index[position0 + k] : -1;
+                int t = k < lanes && index ? job.Labels.ClassOf(position0 + k) : -1;
                 target[k] = t;
-                bool counts = k < lanes && !(index && t == job.IgnoreIndex);
+                bool counts = k < lanes && !(index && t < 0);
                 ignored[k] = counts ? 0.0 : 1.0;
                 weight[k] = counts ? WeightOf<T>(job, t) : 0.0;
                 targetLogit[k] = counts && index ? RowStatisticsPass.Cap(Elements<T>.Read(tile.Start + t * classStride, k), job.Cap) : 0.0;
@@ -350,12 +355,17 @@ internal static unsafe class LossRows
         var finish = new Finish<TD>(job, s, shiftedTarget, weight);
         if (job.PerRow != null)
         {
-            Elements<T>.StoreBlock(finish.Loss, job.PerRow + (nint)position0 * Elements<T>.Size, lanes);
+            Elements<T>.StoreBlock(finish.Total(job), job.PerRow + (nint)position0 * Elements<T>.Size, lanes);
         }
 
-        if (job.Details != null)
+        if (job.LogSumExp != null)
         {
-            DetailsOf(finish, s.ArgMax, target, lanes, job.Details + position0);
+            Elements<T>.StoreBlock(finish.LogSumExp, job.LogSumExp + (nint)position0 * Elements<T>.Size, lanes);
+        }
+
+        if (job.Predicted != null)
+        {
+            StorePredictions(s.ArgMax, lanes, job.Predicted + position0);
         }
 
         TD correct = TD.Equal(s.ArgMax, target) & TD.GreaterThanOrEqual(target, TD.Create(0.0));
@@ -381,34 +391,31 @@ internal static unsafe class LossRows
             index ? scale * (job.Smoothing ? TD.Create(job.Keep) * weight : weight) : TD.Create(0.0));
     }
 
-    /// <summary>The detailed results of <paramref name="lanes"/> counted positions: lse, the loss with its z-loss λ·lse², the prediction and whether it is the target.</summary>
-    private static void DetailsOf<TD>(in Finish<TD> finish, TD argMax, TD target, int lanes, CrossEntropyRow* details)
+    /// <summary>The predictions of <paramref name="lanes"/> positions, as class indices.</summary>
+    private static void StorePredictions<TD>(TD argMax, int lanes, int* predicted)
         where TD : unmanaged, IDoubleBlock<TD>
     {
-        Eight lse = default, loss = default, z = default, predicted = default, targets = default;
-        TD.Store(finish.LogSumExp, LaneTilePass.Pointer(ref lse));
-        TD.Store(finish.Loss + finish.ZLoss, LaneTilePass.Pointer(ref loss));
-        TD.Store(finish.ZLoss, LaneTilePass.Pointer(ref z));
-        TD.Store(argMax, LaneTilePass.Pointer(ref predicted));
-        TD.Store(target, LaneTilePass.Pointer(ref targets));
+        Eight classes = default;
+        TD.Store(argMax, LaneTilePass.Pointer(ref classes));
         for (int k = 0; k < lanes; k++)
         {
-            details[k] = new CrossEntropyRow(lse[k], loss[k], z[k], (int)predicted[k], predicted[k] == targets[k]);
+            predicted[k] = (int)classes[k];
         }
     }
 
     /// <summary>
-    /// The detailed result of one counted row known by its statistics (the shards' merged rows): the finish of
+    /// The results of one counted row known by its statistics (the shards' merged rows): the finish of
     /// <see cref="Epilogue{T, TD}"/>, as a lane.
     /// </summary>
-    public static CrossEntropyRow DetailOf(in LossRowsJob job, in RowStatistics s, double shiftedTarget, double weight, int target)
+    public static MergedRow FinishMerged(in LossRowsJob job, in RowStatistics s, double shiftedTarget)
     {
         LaneStatistics<Double1> lane = LaneStatistics<Double1>.Of(s);
-        var finish = new Finish<Double1>(job, lane, Double1.Create(shiftedTarget), Double1.Create(weight));
-        CrossEntropyRow row = default;
-        DetailsOf(finish, lane.ArgMax, Double1.Create(target), 1, &row);
-        return row;
+        var finish = new Finish<Double1>(job, lane, Double1.Create(shiftedTarget), Double1.Create(1.0));
+        return new MergedRow(finish.LogSumExp.Value, finish.Total(job).Value, finish.ZLoss.Value, (int)lane.ArgMax.Value);
     }
+
+    /// <summary>The results of one merged row: its lse, its loss (z-loss included), its z-loss and its prediction.</summary>
+    public readonly record struct MergedRow(double LogSumExp, double Loss, double ZLoss, int Predicted);
 
     /// <summary>
     /// The running sums of a chunk, per lane, compensated (Neumaier, lane by lane): a row walk's in row order in one
@@ -501,9 +508,16 @@ internal static unsafe class LossRows
             Elements<T>.Write(job.PerRow, row, 0.0);
         }
 
-        if (job.Details != null)
+        if (job.LogSumExp != null)
         {
-            job.Details[row] = CrossEntropyRow.OfIgnored;
+            Elements<T>.Write(job.LogSumExp, row, double.NaN);
         }
+
+        if (job.Predicted != null)
+        {
+            job.Predicted[row] = -1;
+        }
+
+
     }
 }
