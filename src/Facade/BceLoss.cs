@@ -11,7 +11,7 @@ namespace Xent;
 /// Binary cross entropy of probabilities, PyTorch's <c>torch.nn.BCELoss</c>: ℓᵢ = −w[i]·(tᵢ·max(log xᵢ, −100) +
 /// (1 − tᵢ)·max(log(1 − xᵢ), −100)), reduced as <see cref="Reduction"/> says (the mean divides by the number of
 /// elements). Prefer <see cref="BceWithLogitsLoss"/> on logits, which is more accurate. An immutable record; values are
-/// computed by <see cref="Functional.BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T})"/>.
+/// computed by <see cref="Functional.BinaryCrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, Span{T}, Span{T}, ReadOnlySpan{T})"/>.
 /// </summary>
 /// <remarks>Input values must lie in [0, 1] (an <see cref="ArgumentOutOfRangeException"/> otherwise, as PyTorch refuses them).</remarks>
 public sealed record BceLoss : ElementwiseLoss
@@ -45,7 +45,7 @@ public sealed record BceLoss : ElementwiseLoss
         ReadOnlySpan<T> w = Weights<T>(shape);
         return gradient.IsEmpty
             ? Functional.BinaryCrossEntropy(input, target, Reduction, w)
-            : Functional.BinaryCrossEntropyWithGradient(input, target, gradient, Reduction, w);
+            : Functional.BinaryCrossEntropy(input, target, Reduction, w, gradient);
     }
 
     private protected override void PerElement<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient)
@@ -53,11 +53,11 @@ public sealed record BceLoss : ElementwiseLoss
         ReadOnlySpan<T> w = Weights<T>(shape);
         if (gradient.IsEmpty)
         {
-            Functional.BinaryCrossEntropyPerElement(input, target, destination, w);
+            Functional.BinaryCrossEntropy(input, target, Reduction.None, w, losses: destination);
         }
         else
         {
-            Functional.BinaryCrossEntropyPerElementWithGradient(input, target, gradOutput, destination, gradient, w);
+            Functional.BinaryCrossEntropy(input, target, Reduction.None, w, gradient, destination, gradOutput);
         }
     }
 

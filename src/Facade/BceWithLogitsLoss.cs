@@ -11,7 +11,7 @@ namespace Xent;
 /// Binary cross entropy of logits, PyTorch's <c>torch.nn.BCEWithLogitsLoss</c>: ℓᵢ = −w[i]·(pw[i]·tᵢ·log σ(xᵢ) +
 /// (1 − tᵢ)·log(1 − σ(xᵢ))), computed stably as w[i]·(pw[i]·tᵢ·softplus(−xᵢ) + (1 − tᵢ)·softplus(xᵢ)), reduced as
 /// <see cref="Reduction"/> says (the mean divides by the number of elements). An immutable record; values are computed
-/// by <see cref="Functional.BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T})"/>.
+/// by <see cref="Functional.BinaryCrossEntropyWithLogits{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Span{T}, ReadOnlySpan{T})"/>.
 /// </summary>
 /// <remarks>Input and target have the same shape, any rank. Edge cases as the kernel function: stable for every finite logit.</remarks>
 public sealed record BceWithLogitsLoss : ElementwiseLoss
@@ -54,7 +54,7 @@ public sealed record BceWithLogitsLoss : ElementwiseLoss
         ReadOnlySpan<T> pw = _posWeight is null ? default : _posWeight.As<T>();
         return gradient.IsEmpty
             ? Functional.BinaryCrossEntropyWithLogits(input, target, Reduction, w, pw)
-            : Functional.BinaryCrossEntropyWithLogitsWithGradient(input, target, gradient, Reduction, w, pw);
+            : Functional.BinaryCrossEntropyWithLogits(input, target, Reduction, w, pw, gradient);
     }
 
     private protected override void PerElement<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient)
@@ -64,11 +64,11 @@ public sealed record BceWithLogitsLoss : ElementwiseLoss
         ReadOnlySpan<T> pw = _posWeight is null ? default : _posWeight.As<T>();
         if (gradient.IsEmpty)
         {
-            Functional.BinaryCrossEntropyWithLogitsPerElement(input, target, destination, w, pw);
+            Functional.BinaryCrossEntropyWithLogits(input, target, Reduction.None, w, pw, losses: destination);
         }
         else
         {
-            Functional.BinaryCrossEntropyWithLogitsPerElementWithGradient(input, target, gradOutput, destination, gradient, w, pw);
+            Functional.BinaryCrossEntropyWithLogits(input, target, Reduction.None, w, pw, gradient, destination, gradOutput);
         }
     }
 

@@ -20,7 +20,7 @@ namespace Xent;
 /// input); probability targets have the input's shape.</para>
 /// <para>The mean over index targets divides by the sum of the weights of the non-ignored targets; over probability
 /// targets by the number of positions. Edge cases (all targets ignored, empty batch, NaN and infinite logits) are
-/// those of <see cref="Functional.CrossEntropy{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>,
+/// those of <see cref="Functional.CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/>,
 /// which computes every value; <see cref="EmptyMean"/> chooses what a mean over no counted position returns (NaN by
 /// default, as PyTorch, or 0).</para>
 /// </remarks>
@@ -307,11 +307,11 @@ public sealed record CrossEntropyLoss
             {
                 if (probabilities)
                 {
-                    Functional.CrossEntropyPerElement(x, p, losses, classes, w, LabelSmoothing, inner);
+                    Functional.CrossEntropyProbabilities(x, p, classes, Options(w, Reduction.None), losses: losses, inner: inner);
                 }
                 else
                 {
-                    Functional.CrossEntropyPerElement(x, y, losses, classes, w, IgnoreIndex, LabelSmoothing, inner);
+                    Functional.CrossEntropy(x, y, classes, Options(w, Reduction.None), losses: losses, inner: inner);
                 }
             }
             else
@@ -319,26 +319,26 @@ public sealed record CrossEntropyLoss
                 ReadOnlySpan<T> g = LossEvaluation.GradOutput(gradOutput, gradOutputGiven, axis.Positions, TensorShapes.WithoutClassDim(input.Lengths));
                 if (probabilities)
                 {
-                    Functional.CrossEntropyPerElementWithGradient(x, p, g, losses, gradient, classes, w, LabelSmoothing, inner);
+                    Functional.CrossEntropyProbabilities(x, p, classes, Options(w, Reduction.None), gradient, losses, gradOutput: g, inner: inner);
                 }
                 else
                 {
-                    Functional.CrossEntropyPerElementWithGradient(x, y, g, losses, gradient, classes, w, IgnoreIndex, LabelSmoothing, inner);
+                    Functional.CrossEntropy(x, y, classes, Options(w, Reduction.None), gradient, losses, gradOutput: g, inner: inner);
                 }
             }
 
             return LossEvaluation.PerPosition(losses, axis, input.Lengths, gradient);
         }
 
-        T value = (gradient is null, probabilities) switch
-        {
-            (true, true) => Functional.CrossEntropy(x, p, classes, Reduction, w, LabelSmoothing, inner, EmptyMean),
-            (true, false) => Functional.CrossEntropy(x, y, classes, Reduction, w, IgnoreIndex, LabelSmoothing, inner, EmptyMean),
-            (false, true) => Functional.CrossEntropyWithGradient(x, p, gradient, classes, Reduction, w, LabelSmoothing, inner, EmptyMean),
-            (false, false) => Functional.CrossEntropyWithGradient(x, y, gradient, classes, Reduction, w, IgnoreIndex, LabelSmoothing, inner, EmptyMean),
-        };
-        return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
+        CrossEntropySummary summary = probabilities
+            ? Functional.CrossEntropyProbabilities(x, p, classes, Options(w, Reduction), gradient, inner: inner)
+            : Functional.CrossEntropy(x, y, classes, Options(w, Reduction), gradient, inner: inner);
+        return LossEvaluation.Scalar(T.CreateTruncating(summary.Loss), input.Lengths, gradient, gradOutput, gradOutputGiven);
     }
+
+    private CrossEntropyOptions<T> Options<T>(ReadOnlySpan<T> weight, Reduction reduction)
+        where T : IFloatingPointIeee754<T> =>
+        new() { Weight = weight.ToArray(), IgnoreIndex = IgnoreIndex, Reduction = reduction, LabelSmoothing = LabelSmoothing, EmptyMean = EmptyMean };
 
     /// <summary>Whether <paramref name="other"/> has the same options (weights compared value by value).</summary>
     /// <param name="other">Another loss, or null.</param>

@@ -10,7 +10,7 @@ namespace Xent;
 /// The KL-divergence loss, PyTorch's <c>torch.nn.KLDivLoss</c>: with input xᵢ = log qᵢ and target tᵢ,
 /// ℓᵢ = tᵢ·(log tᵢ − xᵢ) (0 where tᵢ = 0), or exp(tᵢ)·(tᵢ − xᵢ) with <see cref="LogTarget"/>; reduced as
 /// <see cref="Reduction"/> says (<see cref="Reduction.BatchMean"/>, the true KL divergence per sample, divides by
-/// the size of dimension 0). An immutable record; values are computed by <see cref="Functional.KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, bool, int)"/>.
+/// the size of dimension 0). An immutable record; values are computed by <see cref="Functional.KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, bool, int, Span{T}, Span{T}, ReadOnlySpan{T})"/>.
 /// </summary>
 /// <remarks>As in PyTorch the default reduction is <see cref="Reduction.Mean"/>, which divides by the number of elements, not of samples.</remarks>
 public sealed record KlDivLoss : ElementwiseLoss
@@ -54,18 +54,18 @@ public sealed record KlDivLoss : ElementwiseLoss
 
         return gradient.IsEmpty
             ? Functional.KlDiv(input, target, Reduction, LogTarget, batchSize)
-            : Functional.KlDivWithGradient(input, target, gradient, Reduction, LogTarget, batchSize);
+            : Functional.KlDiv(input, target, Reduction, LogTarget, batchSize, gradient);
     }
 
     private protected override void PerElement<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient)
     {
         if (gradient.IsEmpty)
         {
-            Functional.KlDivPerElement(input, target, destination, LogTarget);
+            Functional.KlDiv(input, target, Reduction.None, LogTarget, losses: destination);
         }
         else
         {
-            Functional.KlDivPerElementWithGradient(input, target, gradOutput, destination, gradient, LogTarget);
+            Functional.KlDiv(input, target, Reduction.None, LogTarget, gradient: gradient, losses: destination, gradOutput: gradOutput);
         }
     }
 

@@ -16,7 +16,7 @@ namespace Xent;
 /// <remarks>
 /// Shapes, as PyTorch: input (N, C), (N, C, d1, ..., dk) or unbatched (C), usually the output of
 /// <see cref="LogSoftmax"/>; targets the input's shape without the class dimension. Values are computed by
-/// <see cref="Functional.NllLoss{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, Reduction, ReadOnlySpan{T}, int, int, EmptyMean)"/>,
+/// <see cref="Functional.NllLoss{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, ReadOnlySpan{T}, int)"/>,
 /// edge cases included; <see cref="EmptyMean"/> chooses what a mean over no counted position returns (NaN by default,
 /// as PyTorch, or 0).
 /// </remarks>
@@ -169,22 +169,24 @@ public sealed record NllLoss
             var losses = new T[axis.Positions];
             if (gradient is null)
             {
-                Functional.NllLossPerElement(x, y, losses, axis.Classes, w, IgnoreIndex, axis.Inner);
+                Functional.NllLoss(x, y, axis.Classes, Options(w, Reduction.None), losses: losses, inner: axis.Inner);
             }
             else
             {
                 ReadOnlySpan<T> g = LossEvaluation.GradOutput(gradOutput, gradOutputGiven, axis.Positions, TensorShapes.WithoutClassDim(input.Lengths));
-                Functional.NllLossPerElementWithGradient(x, y, g, losses, gradient, axis.Classes, w, IgnoreIndex, axis.Inner);
+                Functional.NllLoss(x, y, axis.Classes, Options(w, Reduction.None), gradient, losses, g, axis.Inner);
             }
 
             return LossEvaluation.PerPosition(losses, axis, input.Lengths, gradient);
         }
 
-        T value = gradient is null
-            ? Functional.NllLoss(x, y, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner, EmptyMean)
-            : Functional.NllLossWithGradient(x, y, gradient, axis.Classes, Reduction, w, IgnoreIndex, axis.Inner, EmptyMean);
+        T value = Functional.NllLoss(x, y, axis.Classes, Options(w, Reduction), gradient, inner: axis.Inner);
         return LossEvaluation.Scalar(value, input.Lengths, gradient, gradOutput, gradOutputGiven);
     }
+
+    private CrossEntropyOptions<T> Options<T>(ReadOnlySpan<T> weight, Reduction reduction)
+        where T : IFloatingPointIeee754<T> =>
+        new() { Weight = weight.ToArray(), IgnoreIndex = IgnoreIndex, Reduction = reduction, EmptyMean = EmptyMean };
 
     /// <summary>Whether <paramref name="other"/> has the same options (weights compared value by value).</summary>
     /// <param name="other">Another loss, or null.</param>
