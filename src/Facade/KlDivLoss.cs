@@ -1,8 +1,5 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using Xent.Internal;
 
 namespace Xent;
 
@@ -12,8 +9,10 @@ namespace Xent;
 /// <see cref="Reduction"/> says (<see cref="Reduction.BatchMean"/>, the true KL divergence per sample, divides by
 /// the size of dimension 0). An immutable record; values are computed by <see cref="Functional.KlDiv{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Reduction, bool, int, Span{T}, Span{T}, ReadOnlySpan{T})"/>.
 /// </summary>
+/// <typeparam name="T">The element type: float, double or Half.</typeparam>
 /// <remarks>As in PyTorch the default reduction is <see cref="Reduction.Mean"/>, which divides by the number of elements, not of samples.</remarks>
-public sealed record KlDivLoss : ElementwiseLoss
+public sealed record KlDivLoss<T> : ElementwiseLoss<T>
+    where T : IFloatingPointIeee754<T>
 {
     private readonly Reduction _reduction;
 
@@ -27,22 +26,20 @@ public sealed record KlDivLoss : ElementwiseLoss
         LogTarget = logTarget;
     }
 
-    /// <summary>How the element losses are combined (PyTorch <c>reduction</c>).</summary>
+    /// <summary>How the element losses are combined (PyTorch <c>reduction</c>), BatchMean included.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to an undefined value.</exception>
-    public Reduction Reduction
+    public override Reduction Reduction
     {
         get => _reduction;
         init => _reduction = Enum.IsDefined(value)
             ? value
-            : throw new ArgumentOutOfRangeException("reduction", value, $"Reduction must be None, Mean, Sum or BatchMean.");
+            : throw new ArgumentOutOfRangeException("reduction", value, "Reduction must be None, Mean, Sum or BatchMean.");
     }
 
     /// <summary>Whether targets are log-probabilities (PyTorch <c>log_target</c>).</summary>
     public bool LogTarget { get; init; }
 
-    private protected override bool Reduces => Reduction != Reduction.None;
-
-    private protected override T Reduced<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, Span<T> gradient)
+    private protected override T Run(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, Span<T> gradient, Span<T> losses, ReadOnlySpan<T> gradOutput)
     {
         // PyTorch's batchmean divides by input.size(0); the facade's inputs have at least one dimension.
         int batchSize = shape.Length == 0 ? 1 : (int)shape[0];
@@ -52,21 +49,7 @@ public sealed record KlDivLoss : ElementwiseLoss
             return T.NaN;
         }
 
-        return gradient.IsEmpty
-            ? Functional.KlDiv(input, target, Reduction, LogTarget, batchSize)
-            : Functional.KlDiv(input, target, Reduction, LogTarget, batchSize, gradient);
-    }
-
-    private protected override void PerElement<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<nint> shape, ReadOnlySpan<T> gradOutput, Span<T> destination, Span<T> gradient)
-    {
-        if (gradient.IsEmpty)
-        {
-            Functional.KlDiv(input, target, Reduction.None, LogTarget, losses: destination);
-        }
-        else
-        {
-            Functional.KlDiv(input, target, Reduction.None, LogTarget, gradient: gradient, losses: destination, gradOutput: gradOutput);
-        }
+        return Functional.KlDiv(input, target, Reduction, LogTarget, batchSize, gradient, losses, gradOutput);
     }
 
     /// <summary>The options: <c>KlDivLoss(reduction: BatchMean, logTarget: false)</c>.</summary>

@@ -18,18 +18,26 @@ public sealed class LossResult<T>
 {
     private readonly T _value;
 
-    internal LossResult(T value, Tensor<T>? gradient)
+    internal LossResult(T value, Tensor<T>? gradient, CrossEntropySummary? summary = null)
     {
         _value = value;
         Gradient = gradient;
+        Summary = summary;
     }
 
-    internal LossResult(Tensor<T> elements, Tensor<T>? gradient)
+    internal LossResult(Tensor<T> elements, Tensor<T>? gradient, CrossEntropySummary? summary = null)
     {
         Elements = elements;
         Gradient = gradient;
+        Summary = summary;
         _value = T.NaN;
     }
+
+    /// <summary>
+    /// For cross entropy: the summary of the call, in double: the loss (Σ ℓ for <see cref="Reduction.None"/>), the
+    /// z-loss, the counted positions, the correct predictions (argmax = target) and the accuracy. Null for the other losses.
+    /// </summary>
+    public CrossEntropySummary? Summary { get; }
 
     /// <summary>True when the loss is a scalar (PyTorch shape []); then <see cref="Value"/> holds it and <see cref="Elements"/> is null.</summary>
     public bool IsScalar => Elements is null;

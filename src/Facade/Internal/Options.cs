@@ -1,122 +1,105 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 
 namespace Xent.Internal;
 
-/// <summary>Per-class weights held by a loss object: an immutable copy, with the float and double forms made once.</summary>
-internal sealed class ClassWeights
+/// <summary>Weights and numbers as the loss objects take and print them.</summary>
+internal static class FacadeWeights
 {
-    private readonly double[] _double;
-    private readonly float[] _single;
-
-    private ClassWeights(double[] values)
-    {
-        _double = values;
-        _single = Array.ConvertAll(values, v => (float)v);
-    }
-
-    public IReadOnlyList<double> Values => _double;
-
-    public static ClassWeights? Create(IEnumerable<double>? weight, string paramName = "weight")
+    /// <summary>A weight argument of a loss constructor: null for none (empty), otherwise a copy; an empty array is refused.</summary>
+    public static T[] Of<T>(T[]? weight, string paramName)
     {
         if (weight is null)
         {
-            return null;
+            return [];
         }
 
-        double[] values = [.. weight];
-        if (values.Length == 0)
+        if (weight.Length == 0)
         {
             throw new ArgumentException($"{paramName} must hold at least one value; pass null for none.", paramName);
         }
 
-        return new ClassWeights(values);
+        return (T[])weight.Clone();
     }
 
-    public int Length => _double.Length;
+    /// <summary>Weights as PyTorch would print them, or "none".</summary>
+    public static string Format<T>(ReadOnlySpan<T> weight)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (weight.IsEmpty)
+        {
+            return "none";
+        }
 
-    /// <summary>Value equality of two optional weight vectors (bitwise on each value, so NaN equals NaN).</summary>
-    public static bool AreEqual(ClassWeights? a, ClassWeights? b) =>
-        a is null ? b is null : b is not null && a._double.AsSpan().SequenceEqual(b._double);
+        var parts = new string[weight.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            parts[i] = Number(double.CreateTruncating(weight[i]));
+        }
 
-    public static int HashOf(ClassWeights? weights)
+        return "[" + string.Join(", ", parts) + "]";
+    }
+
+    /// <summary>Value equality of two weight vectors (NaN equals NaN).</summary>
+    public static bool Equal<T>(ReadOnlySpan<T> left, ReadOnlySpan<T> right)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (left.Length != right.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < left.Length; i++)
+        {
+            if (!left[i].Equals(right[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A hash of a weight vector's values, consistent with <see cref="Equal{T}"/>.</summary>
+    public static int Hash<T>(ReadOnlySpan<T> weight)
     {
         var hash = new HashCode();
-        if (weights is not null)
+        foreach (T value in weight)
         {
-            foreach (double value in weights._double)
-            {
-                hash.Add(value);
-            }
+            hash.Add(value);
         }
 
         return hash.ToHashCode();
     }
 
-    /// <summary>The weights as <typeparamref name="T"/>: cached for float and double, converted per call otherwise.</summary>
-    public ReadOnlySpan<T> As<T>()
-        where T : IFloatingPointIeee754<T>
+    /// <summary>
+    /// Per-element weights broadcast as PyTorch broadcasts a 1-D tensor: one value per element, or one per position of
+    /// the last dimension (only the latter when <paramref name="lastDimensionOnly"/>, as for <c>pos_weight</c>). Empty is none.
+    /// </summary>
+    public static void CheckBroadcast<T>(ReadOnlySpan<T> weights, ReadOnlySpan<nint> shape, string paramName, bool lastDimensionOnly = false)
     {
-        if (typeof(T) == typeof(double))
+        if (weights.IsEmpty)
         {
-            return (T[])(object)_double;
+            return;
         }
 
-        if (typeof(T) == typeof(float))
+        long count = 1;
+        foreach (nint length in shape)
         {
-            return (T[])(object)_single;
+            count *= length;
         }
 
-        return Array.ConvertAll(_double, T.CreateTruncating);
+        long last = shape.Length == 0 ? 1 : shape[^1];
+        if (lastDimensionOnly ? weights.Length != last : weights.Length != count && weights.Length != last)
+        {
+            string allowed = lastDimensionOnly ? $"{last} (one per position of the last dimension)" : $"{count} (one per element) or {last} (one per position of the last dimension)";
+            throw new ArgumentException(
+                $"{paramName} has {weights.Length} values and cannot be broadcast to input shape {TensorShapes.Format(shape)}: give {allowed}.",
+                paramName);
+        }
     }
 
-    public override string ToString()
-    {
-        var parts = new string[_double.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            parts[i] = _double[i].ToString("R", CultureInfo.InvariantCulture);
-        }
-
-        return "[" + string.Join(", ", parts) + "]";
-    }
-}
-
-internal static class OptionChecks
-{
-    public static Reduction Reduction(Reduction reduction)
-    {
-        if (reduction is not (Xent.Reduction.None or Xent.Reduction.Mean or Xent.Reduction.Sum))
-        {
-            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, reduction == Xent.Reduction.BatchMean
-                ? "Reduction.BatchMean is defined for the KL divergence only (KlDivLoss); this loss takes None, Mean or Sum."
-                : "Reduction must be None, Mean or Sum.");
-        }
-
-        return reduction;
-    }
-
-    public static EmptyMean EmptyMean(EmptyMean emptyMean)
-    {
-        if (!Enum.IsDefined(emptyMean))
-        {
-            throw new ArgumentOutOfRangeException(nameof(emptyMean), emptyMean, "EmptyMean must be NaN or Zero.");
-        }
-
-        return emptyMean;
-    }
-
-    public static double LabelSmoothing(double labelSmoothing)
-    {
-        if (!(labelSmoothing >= 0.0 && labelSmoothing <= 1.0))
-        {
-            ThrowHelper.LabelSmoothingOutOfRange(labelSmoothing);
-        }
-
-        return labelSmoothing;
-    }
-
+    /// <summary>A number in the invariant culture, round-trip.</summary>
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

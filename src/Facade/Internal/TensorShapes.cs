@@ -122,6 +122,7 @@ internal static class TensorShapes
         return shape;
     }
 
+    /// <summary>Index targets have the input's shape without the class dimension (one element for an unbatched input). Allocates nothing unless it throws.</summary>
     public static void CheckIndexTarget(ReadOnlySpan<nint> inputShape, ReadOnlySpan<nint> targetShape, ClassAxis axis)
     {
         if (!axis.Batched)
@@ -137,9 +138,10 @@ internal static class TensorShapes
             return;
         }
 
-        nint[] expected = WithoutClassDim(inputShape);
-        if (!targetShape.SequenceEqual(expected))
+        bool matches = targetShape.Length == inputShape.Length - 1 && targetShape[0] == inputShape[0] && targetShape[1..].SequenceEqual(inputShape[2..]);
+        if (!matches)
         {
+            nint[] expected = WithoutClassDim(inputShape);
             string batch = targetShape.Length > 0 ? targetShape[0].ToString(CultureInfo.InvariantCulture) : "none";
             throw new ArgumentException(
                 $"Expected input batch_size ({inputShape[0]}) to match target batch_size ({batch}): target shape {Format(targetShape)} must be the input shape {Format(inputShape)} without its class dimension, {Format(expected)}.",
@@ -175,6 +177,17 @@ internal static class TensorShapes
         return copy;
     }
 
+    /// <summary>The elements of a dense tensor span, writable.</summary>
+    public static Span<T> RowMajor<T>(TensorSpan<T> tensor) =>
+        tensor.FlattenedLength == 0 ? default : MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), checked((int)tensor.FlattenedLength));
+
+    /// <summary>Wraps a writable flat array with a shape, checking the element count first so the error names the caller's parameter.</summary>
+    public static TensorSpan<T> MutableView<T>(T[] data, ReadOnlySpan<nint> shape, string paramName)
+    {
+        View<T>(data, shape, paramName);
+        return new TensorSpan<T>(data, shape);
+    }
+
     /// <summary>The dimensions of a shape given as <c>int[]</c> (the array overloads' form) as <c>nint</c>; null throws.</summary>
     public static nint[] Dims(int[]? shape)
     {
@@ -183,11 +196,11 @@ internal static class TensorShapes
     }
 
     /// <summary>
-    /// Index targets viewed with the shape PyTorch expects for an input of shape <paramref name="inputShape"/>: the
+    /// Index targets (of any integer type) viewed with the shape PyTorch expects for an input of shape <paramref name="inputShape"/>: the
     /// input's shape without the class dimension, or (for an unbatched input) the target's own length, which the
     /// shape check then requires to be 1.
     /// </summary>
-    public static ReadOnlyTensorSpan<int> IndexTargetView(ReadOnlySpan<int> target, ReadOnlySpan<nint> inputShape)
+    public static ReadOnlyTensorSpan<TLabel> IndexTargetView<TLabel>(ReadOnlySpan<TLabel> target, ReadOnlySpan<nint> inputShape)
     {
         nint[] targetShape = inputShape.Length >= 2 ? WithoutClassDim(inputShape) : [target.Length];
         return View(target, targetShape, "target");
