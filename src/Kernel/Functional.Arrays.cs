@@ -11,11 +11,13 @@ namespace Xent;
 // outputs may be (null is "not asked for", as an empty span is). Each calls the span overload, so results are those of
 // the span overloads, bit for bit, and nothing is allocated.
 //
-// OverloadResolutionPriority(-1): in C#, where a span overload applies (arrays convert to spans) it is chosen; the two
-// do the same. F# ignores the attribute and picks the array overloads for arrays.
+// OverloadResolutionPriority(1): in C#, a call whose arguments are all arrays binds here rather than to the span
+// overload (arrays convert to spans, so both apply), so that a null array is an ArgumentNullException naming the
+// parameter instead of an empty span; the two compute the same. A call that passes any span binds to the span overload.
+// F# ignores the attribute and picks the array overloads for arrays.
 public static partial class Functional
 {
-    private const int ArrayOverloadPriority = -1;
+    private const int ArrayOverloadPriority = 1;
 
     /// <inheritdoc cref="LogSumExp{T}(ReadOnlySpan{T})"/>
     /// <exception cref="ArgumentNullException"><paramref name="x"/> is null.</exception>

@@ -49,8 +49,9 @@ namespace Xent;
 /// for spans (for F#, which cannot pass an array where a generic method expects a span nor capture a span in a
 /// closure). Inputs must not be null (<see cref="ArgumentNullException"/>); an optional output may be null (not asked
 /// for). These overloads allocate nothing and call the span overload, so their values are the span overloads' bit for
-/// bit. In C# a span overload is preferred whenever one applies (the array overloads have a lower
-/// <see cref="System.Runtime.CompilerServices.OverloadResolutionPriorityAttribute">overload resolution priority</see>).
+/// bit. In C# a call with arrays binds to the array overload (a higher
+/// <see cref="System.Runtime.CompilerServices.OverloadResolutionPriorityAttribute">overload resolution priority</see>),
+/// so a null array is refused rather than read as an empty span.
 /// </para>
 /// </remarks>
 public static partial class Functional
