@@ -52,6 +52,17 @@ public sealed class EmptyMeanTests
             BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(actual),
             $"{what}: expected {expected} (0x{BitConverter.DoubleToInt64Bits(expected):X16}), got {actual} (0x{BitConverter.DoubleToInt64Bits(actual):X16})");
 
+    /// <summary>The options of a call, as the old functions' arguments gave them.</summary>
+    private static CrossEntropyOptions<T> Options<T>(
+        EmptyMean emptyMean, Reduction reduction = Reduction.Mean, T[]? weight = null, long ignoreIndex = Ignored, double labelSmoothing = 0.0)
+        where T : IFloatingPointIeee754<T> =>
+        new() { Reduction = reduction, Weight = weight ?? [], IgnoreIndex = ignoreIndex, LabelSmoothing = labelSmoothing, EmptyMean = emptyMean };
+
+    /// <summary>The loss of a summary in the element type: the value the old functions returned.</summary>
+    private static T Loss<T>(CrossEntropySummary summary)
+        where T : IFloatingPointIeee754<T> =>
+        T.CreateTruncating(summary.Loss);
+
     private static void AssertEmptyMean<T>(T value, EmptyMean emptyMean, string what)
         where T : IFloatingPointIeee754<T>
     {
@@ -95,22 +106,22 @@ public sealed class EmptyMeanTests
     {
         T[] x = As<T>(Rows(classes));
         T[] w = As<T>(Weights(classes));
-        AssertEmptyMean(Functional.CrossEntropy<T>(x, AllIgnored, classes, emptyMean: emptyMean), emptyMean, "CrossEntropy");
-        AssertEmptyMean(Functional.CrossEntropy<T>(x, AllIgnored, classes, Reduction.Mean, w, Ignored, 0.25, 1, emptyMean), emptyMean, "CrossEntropy, weighted and smoothed");
-        AssertEmptyMean(Functional.NllLoss<T>(x, AllIgnored, classes, emptyMean: emptyMean), emptyMean, "NllLoss");
-        AssertEmptyMean(Functional.NllLoss<T>(x, AllIgnored, classes, Reduction.Mean, w, Ignored, 1, emptyMean), emptyMean, "NllLoss, weighted");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropy(x, AllIgnored, classes, Options<T>(emptyMean))), emptyMean, "CrossEntropy");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropy(x, AllIgnored, classes, Options(emptyMean, Reduction.Mean, w, Ignored, 0.25), inner: 1)), emptyMean, "CrossEntropy, weighted and smoothed");
+        AssertEmptyMean(Functional.NllLoss(x, AllIgnored, classes, Options<T>(emptyMean)), emptyMean, "NllLoss");
+        AssertEmptyMean(Functional.NllLoss(x, AllIgnored, classes, Options(emptyMean, Reduction.Mean, w, Ignored), inner: 1), emptyMean, "NllLoss, weighted");
 
         // The default is NaN, PyTorch's 0/0.
-        Assert.True(T.IsNaN(Functional.CrossEntropy<T>(x, AllIgnored, classes)));
-        Assert.True(T.IsNaN(Functional.NllLoss<T>(x, AllIgnored, classes)));
+        Assert.True(T.IsNaN(Loss<T>(Functional.CrossEntropy(x, AllIgnored, classes))));
+        Assert.True(T.IsNaN(Functional.NllLoss(x, AllIgnored, classes)));
 
         // An ignore index that is a real class: every target is that class.
         int[] allClassOne = [1, 1, 1];
-        AssertEmptyMean(Functional.CrossEntropy<T>(x, allClassOne, classes, ignoreIndex: 1, emptyMean: emptyMean), emptyMean, "CrossEntropy, ignoreIndex = 1");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropy(x, allClassOne, classes, Options<T>(emptyMean, ignoreIndex: 1))), emptyMean, "CrossEntropy, ignoreIndex = 1");
 
         // Sum is unaffected: 0 either way.
-        AssertSameBits(0.0, double.CreateTruncating(Functional.CrossEntropy<T>(x, AllIgnored, classes, Reduction.Sum, emptyMean: emptyMean)), "CrossEntropy, Sum");
-        AssertSameBits(0.0, double.CreateTruncating(Functional.NllLoss<T>(x, AllIgnored, classes, Reduction.Sum, emptyMean: emptyMean)), "NllLoss, Sum");
+        AssertSameBits(0.0, double.CreateTruncating(Loss<T>(Functional.CrossEntropy(x, AllIgnored, classes, Options<T>(emptyMean, Reduction.Sum)))), "CrossEntropy, Sum");
+        AssertSameBits(0.0, double.CreateTruncating(Functional.NllLoss(x, AllIgnored, classes, Options<T>(emptyMean, Reduction.Sum))), "NllLoss, Sum");
     }
 
     [Theory]
@@ -129,32 +140,34 @@ public sealed class EmptyMeanTests
         foreach (double smoothing in new[] { 0.0, 0.25 })
         {
             T[] gradient = Filled<T>(x.Length);
-            T loss = Functional.CrossEntropyWithGradient<T>(x, AllIgnored, gradient, classes, Reduction.Mean, default, Ignored, smoothing, 1, emptyMean);
-            AssertEmptyMean(loss, emptyMean, $"CrossEntropyWithGradient, ε = {smoothing}");
-            AssertAllZero<T>(gradient, $"CrossEntropyWithGradient gradient, ε = {smoothing}");
+            T loss = Loss<T>(Functional.CrossEntropy(x, AllIgnored, classes, Options<T>(emptyMean, Reduction.Mean, null, Ignored, smoothing), gradient: gradient, inner: 1));
+            AssertEmptyMean(loss, emptyMean, $"CrossEntropy with gradient, ε = {smoothing}");
+            AssertAllZero<T>(gradient, $"CrossEntropy gradient, ε = {smoothing}");
 
             T[] logits = [.. x];
-            T inPlace = Functional.CrossEntropyWithGradientInPlace<T>(logits, AllIgnored, classes, Reduction.Mean, w, Ignored, smoothing, 1, emptyMean);
-            AssertEmptyMean(inPlace, emptyMean, $"CrossEntropyWithGradientInPlace, ε = {smoothing}");
-            AssertAllZero<T>(logits, $"CrossEntropyWithGradientInPlace gradient, ε = {smoothing}");
+            T inPlace = Loss<T>(Functional.CrossEntropy(logits, AllIgnored, classes, Options(emptyMean, Reduction.Mean, w, Ignored, smoothing), gradient: logits, inner: 1));
+            AssertEmptyMean(inPlace, emptyMean, $"CrossEntropy with gradient in place, ε = {smoothing}");
+            AssertAllZero<T>(logits, $"CrossEntropy gradient in place, ε = {smoothing}");
         }
 
         T[] nllGradient = Filled<T>(x.Length);
-        AssertEmptyMean(Functional.NllLossWithGradient<T>(x, AllIgnored, nllGradient, classes, Reduction.Mean, w, Ignored, 1, emptyMean), emptyMean, "NllLossWithGradient");
-        AssertAllZero<T>(nllGradient, "NllLossWithGradient gradient");
+        AssertEmptyMean(Functional.NllLoss(x, AllIgnored, classes, Options(emptyMean, Reduction.Mean, w, Ignored), gradient: nllGradient, inner: 1), emptyMean, "NllLoss with gradient");
+        AssertAllZero<T>(nllGradient, "NllLoss gradient");
 
-        // The array overloads pass the option through (those returning a scalar are reached from F#, tests/FSharp).
-        LossWithGradient<T> fromArrays = Functional.CrossEntropyWithGradient<T>(x, AllIgnored, classes, emptyMean: emptyMean);
-        AssertEmptyMean(fromArrays.Loss, emptyMean, "CrossEntropyWithGradient (arrays)");
-        AssertAllZero<T>(fromArrays.Gradient, "CrossEntropyWithGradient (arrays) gradient");
-        LossWithGradient<T> nllFromArrays = Functional.NllLossWithGradient<T>(x, AllIgnored, classes, emptyMean: emptyMean);
-        AssertEmptyMean(nllFromArrays.Loss, emptyMean, "NllLossWithGradient (arrays)");
-        AssertAllZero<T>(nllFromArrays.Gradient, "NllLossWithGradient (arrays) gradient");
+        // The array overloads pass the option through (C# binds to the span overloads; these are the overloads F# calls, tests/FSharp).
+        T[] arrayGradient = Filled<T>(x.Length);
+        var fromArrays = (CrossEntropySummary)ArrayOverloads.Invoke<T>(nameof(Functional.CrossEntropy), x, AllIgnored, classes, Options<T>(emptyMean), arrayGradient, null, null, null, null, 1)!;
+        AssertEmptyMean(Loss<T>(fromArrays), emptyMean, "CrossEntropy with gradient (arrays)");
+        AssertAllZero<T>(arrayGradient, "CrossEntropy with gradient (arrays) gradient");
+        T[] nllArrayGradient = Filled<T>(x.Length);
+        var nllFromArrays = (T)ArrayOverloads.Invoke<T>(nameof(Functional.NllLoss), x, AllIgnored, classes, Options<T>(emptyMean), nllArrayGradient, null, null, 1)!;
+        AssertEmptyMean(nllFromArrays, emptyMean, "NllLoss with gradient (arrays)");
+        AssertAllZero<T>(nllArrayGradient, "NllLoss with gradient (arrays) gradient");
 
         // Sum: 0 and a zero gradient, whatever the option.
         T[] sumGradient = Filled<T>(x.Length);
-        AssertSameBits(0.0, double.CreateTruncating(Functional.CrossEntropyWithGradient<T>(x, AllIgnored, sumGradient, classes, Reduction.Sum, emptyMean: emptyMean)), "CrossEntropyWithGradient, Sum");
-        AssertAllZero<T>(sumGradient, "CrossEntropyWithGradient, Sum, gradient");
+        AssertSameBits(0.0, double.CreateTruncating(Loss<T>(Functional.CrossEntropy(x, AllIgnored, classes, Options<T>(emptyMean, Reduction.Sum), gradient: sumGradient))), "CrossEntropy with gradient, Sum");
+        AssertAllZero<T>(sumGradient, "CrossEntropy with gradient, Sum, gradient");
     }
 
     /// <summary>The 3 × 4 logits, widened to <paramref name="classes"/> columns (the extra columns hold small values).</summary>
@@ -199,21 +212,23 @@ public sealed class EmptyMeanTests
     {
         T[] none = [];
         int[] noTargets = [];
-        AssertEmptyMean(Functional.CrossEntropy<T>(none, noTargets, 3, emptyMean: emptyMean), emptyMean, "CrossEntropy, index, empty");
-        AssertEmptyMean(Functional.CrossEntropy<T>(none, noTargets, 3, inner: 4, emptyMean: emptyMean), emptyMean, "CrossEntropy, index, empty, inner 4");
-        AssertEmptyMean(Functional.NllLoss<T>(none, noTargets, 3, emptyMean: emptyMean), emptyMean, "NllLoss, empty");
-        AssertEmptyMean(Functional.CrossEntropyWithGradient<T>(none, noTargets, Span<T>.Empty, 3, emptyMean: emptyMean), emptyMean, "CrossEntropyWithGradient, index, empty");
-        AssertEmptyMean(Functional.CrossEntropyWithGradientInPlace<T>(Span<T>.Empty, noTargets, 3, emptyMean: emptyMean), emptyMean, "CrossEntropyWithGradientInPlace, index, empty");
-        AssertEmptyMean(Functional.NllLossWithGradient<T>(none, noTargets, Span<T>.Empty, 3, emptyMean: emptyMean), emptyMean, "NllLossWithGradient, empty");
+        CrossEntropyOptions<T> options = Options<T>(emptyMean);
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropy(none, noTargets, 3, options)), emptyMean, "CrossEntropy, index, empty");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropy(none, noTargets, 3, options, inner: 4)), emptyMean, "CrossEntropy, index, empty, inner 4");
+        AssertEmptyMean(Functional.NllLoss(none, noTargets, 3, options), emptyMean, "NllLoss, empty");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropy<T, int>(none, noTargets, 3, options, gradient: Span<T>.Empty)), emptyMean, "CrossEntropy with gradient, index, empty");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropy<T, int>(Span<T>.Empty, noTargets, 3, options, gradient: Span<T>.Empty)), emptyMean, "CrossEntropy with gradient in place, index, empty");
+        AssertEmptyMean(Functional.NllLoss<T, int>(none, noTargets, 3, options, gradient: Span<T>.Empty), emptyMean, "NllLoss with gradient, empty");
 
         // Probability targets: an empty batch is the only way no position counts.
-        AssertEmptyMean(Functional.CrossEntropy<T>(none, none, 3, emptyMean: emptyMean), emptyMean, "CrossEntropy, probabilities, empty");
-        AssertEmptyMean(Functional.CrossEntropyWithGradient<T>(none, none, Span<T>.Empty, 3, emptyMean: emptyMean), emptyMean, "CrossEntropyWithGradient, probabilities, empty");
-        AssertEmptyMean(Functional.CrossEntropyWithGradientInPlace<T>(Span<T>.Empty, none, 3, emptyMean: emptyMean), emptyMean, "CrossEntropyWithGradientInPlace, probabilities, empty");
-        AssertEmptyMean(Functional.CrossEntropyWithGradient(none, none, 3, emptyMean: emptyMean).Loss, emptyMean, "CrossEntropyWithGradient (arrays), probabilities, empty");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropyProbabilities(none, none, 3, options)), emptyMean, "CrossEntropyProbabilities, empty");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropyProbabilities<T>(none, none, 3, options, gradient: Span<T>.Empty)), emptyMean, "CrossEntropyProbabilities with gradient, empty");
+        AssertEmptyMean(Loss<T>(Functional.CrossEntropyProbabilities<T>(Span<T>.Empty, none, 3, options, gradient: Span<T>.Empty)), emptyMean, "CrossEntropyProbabilities with gradient in place, empty");
+        var fromArrays = (CrossEntropySummary)ArrayOverloads.Invoke<T>(nameof(Functional.CrossEntropyProbabilities), none, none, 3, options, Array.Empty<T>(), null, null, null, null, 1)!;
+        AssertEmptyMean(Loss<T>(fromArrays), emptyMean, "CrossEntropyProbabilities with gradient (arrays), empty");
 
-        AssertSameBits(0.0, double.CreateTruncating(Functional.CrossEntropy<T>(none, none, 3, Reduction.Sum, emptyMean: emptyMean)), "CrossEntropy, probabilities, empty, Sum");
-        AssertSameBits(0.0, double.CreateTruncating(Functional.CrossEntropy<T>(none, noTargets, 3, Reduction.Sum, emptyMean: emptyMean)), "CrossEntropy, index, empty, Sum");
+        AssertSameBits(0.0, double.CreateTruncating(Loss<T>(Functional.CrossEntropyProbabilities(none, none, 3, Options<T>(emptyMean, Reduction.Sum)))), "CrossEntropyProbabilities, empty, Sum");
+        AssertSameBits(0.0, double.CreateTruncating(Loss<T>(Functional.CrossEntropy(none, noTargets, 3, Options<T>(emptyMean, Reduction.Sum)))), "CrossEntropy, index, empty, Sum");
     }
 
     [Fact]
@@ -221,11 +236,14 @@ public sealed class EmptyMeanTests
     {
         double[] x = [0.5, -1.25, 2.0, -0.75, 1.5, 0.25];
         double[] p = [0.2, 0.3, 0.5, 1.0, 0.0, 0.0];
-        AssertSameBits(Functional.CrossEntropy<double>(x, p, 3), Functional.CrossEntropy<double>(x, p, 3, emptyMean: EmptyMean.Zero), "probability CE, Mean");
+        AssertSameBits(
+            Functional.CrossEntropyProbabilities(x, p, 3).Loss,
+            Functional.CrossEntropyProbabilities(x, p, 3, Options<double>(EmptyMean.Zero)).Loss,
+            "probability CE, Mean");
 
         // A NaN mean over positions that count stays NaN.
         double[] poisoned = [double.NaN, -1.25, 2.0, -0.75, 1.5, 0.25];
-        Assert.True(double.IsNaN(Functional.CrossEntropy<double>(poisoned, p, 3, emptyMean: EmptyMean.Zero)));
+        Assert.True(double.IsNaN(Functional.CrossEntropyProbabilities(poisoned, p, 3, Options<double>(EmptyMean.Zero)).Loss));
     }
 
     // ---- Kernel: weights summing to zero over targets that count ----
@@ -245,31 +263,31 @@ public sealed class EmptyMeanTests
         int[] y = [0, 1, Ignored];
         T[] w = As<T>([1.0, -1.0, 2.0]);
 
-        T byDefault = Functional.CrossEntropy<T>(x, y, 3, Reduction.Mean, w);
-        T zero = Functional.CrossEntropy<T>(x, y, 3, Reduction.Mean, w, emptyMean: EmptyMean.Zero);
+        T byDefault = Loss<T>(Functional.CrossEntropy(x, y, 3, Options(EmptyMean.NaN, Reduction.Mean, w)));
+        T zero = Loss<T>(Functional.CrossEntropy(x, y, 3, Options(EmptyMean.Zero, Reduction.Mean, w)));
         Assert.True(T.IsInfinity(byDefault), $"Σℓ / 0 should be infinite, got {byDefault}");
         AssertSameBits(double.CreateTruncating(byDefault), double.CreateTruncating(zero), "signed weights, CrossEntropy");
 
         T[] defaultGradient = new T[x.Length];
         T[] zeroGradient = new T[x.Length];
-        T loss = Functional.CrossEntropyWithGradient<T>(x, y, defaultGradient, 3, Reduction.Mean, w);
-        T zeroLoss = Functional.CrossEntropyWithGradient<T>(x, y, zeroGradient, 3, Reduction.Mean, w, emptyMean: EmptyMean.Zero);
-        AssertSameBits(double.CreateTruncating(loss), double.CreateTruncating(zeroLoss), "signed weights, CrossEntropyWithGradient");
+        T loss = Loss<T>(Functional.CrossEntropy(x, y, 3, Options(EmptyMean.NaN, Reduction.Mean, w), gradient: defaultGradient));
+        T zeroLoss = Loss<T>(Functional.CrossEntropy(x, y, 3, Options(EmptyMean.Zero, Reduction.Mean, w), gradient: zeroGradient));
+        AssertSameBits(double.CreateTruncating(loss), double.CreateTruncating(zeroLoss), "signed weights, CrossEntropy with gradient");
         for (int i = 0; i < x.Length; i++)
         {
             AssertSameBits(double.CreateTruncating(defaultGradient[i]), double.CreateTruncating(zeroGradient[i]), $"signed weights, gradient[{i}]");
         }
 
         AssertSameBits(
-            double.CreateTruncating(Functional.NllLoss<T>(x, y, 3, Reduction.Mean, w)),
-            double.CreateTruncating(Functional.NllLoss<T>(x, y, 3, Reduction.Mean, w, emptyMean: EmptyMean.Zero)),
+            double.CreateTruncating(Functional.NllLoss(x, y, 3, Options(EmptyMean.NaN, Reduction.Mean, w))),
+            double.CreateTruncating(Functional.NllLoss(x, y, 3, Options(EmptyMean.Zero, Reduction.Mean, w))),
             "signed weights, NllLoss");
 
         // Every counted weight zero: 0/0 is NaN, and stays NaN with Zero (a position counts).
         T[] zeros = As<T>([0.0, 0.0, 2.0]);
-        Assert.True(T.IsNaN(Functional.CrossEntropy<T>(x, y, 3, Reduction.Mean, zeros, emptyMean: EmptyMean.Zero)));
+        Assert.True(T.IsNaN(Loss<T>(Functional.CrossEntropy(x, y, 3, Options(EmptyMean.Zero, Reduction.Mean, zeros)))));
         T[] nllGradient = new T[x.Length];
-        Assert.True(T.IsNaN(Functional.NllLossWithGradient<T>(x, y, nllGradient, 3, Reduction.Mean, zeros, emptyMean: EmptyMean.Zero)));
+        Assert.True(T.IsNaN(Functional.NllLoss(x, y, 3, Options(EmptyMean.Zero, Reduction.Mean, zeros), gradient: nllGradient)));
         Assert.True(T.IsNaN(nllGradient[0]), "the gradient at a counted target is NaN (0/0), as PyTorch");
     }
 
@@ -286,43 +304,50 @@ public sealed class EmptyMeanTests
         int[] y = [2, Ignored, 0];
         double[] p = [0.25, 0.25, 0.25, 0.25, 0.0, 1.0, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0];
 
-        AssertRefused(bad, () => Functional.CrossEntropy<double>(x, y, 4, emptyMean: bad));
-        AssertRefused(bad, () => Functional.CrossEntropy<double>(x, y, 4, Reduction.Sum, emptyMean: bad));
-        AssertRefused(bad, () => Functional.NllLoss<double>(x, y, 4, emptyMean: bad));
-        AssertRefused(bad, () => Functional.CrossEntropy<double>(x, p, 4, emptyMean: bad));
-        AssertRefused(bad, () => Functional.CrossEntropyWithGradient(x, p, 4, emptyMean: bad)); // the array overload
-        AssertRefused(bad, () => Functional.NllLossWithGradient(x, y, 4, emptyMean: bad)); // the array overload
+        // The options are validated when they are built (so before any call, and whatever the overload); each call
+        // below builds them inside the refused lambda.
+        AssertRefused(bad, () => Functional.CrossEntropy(x, y, 4, new CrossEntropyOptions<double> { EmptyMean = bad }));
+        AssertRefused(bad, () => Functional.CrossEntropy(x, y, 4, new CrossEntropyOptions<double> { Reduction = Reduction.Sum, EmptyMean = bad }));
+        AssertRefused(bad, () => Functional.NllLoss(x, y, 4, new CrossEntropyOptions<double> { EmptyMean = bad }));
+        AssertRefused(bad, () => Functional.CrossEntropyProbabilities(x, p, 4, new CrossEntropyOptions<double> { EmptyMean = bad }));
+        AssertRefused(bad, () => ArrayOverloads.Invoke<double>(nameof(Functional.CrossEntropyProbabilities), x, p, 4, new CrossEntropyOptions<double> { EmptyMean = bad }, new double[x.Length], null, null, null, null, 1)); // the array overload
+        AssertRefused(bad, () => ArrayOverloads.Invoke<double>(nameof(Functional.NllLoss), x, y, 4, new CrossEntropyOptions<double> { EmptyMean = bad }, new double[x.Length], null, null, 1)); // the array overload
+        AssertRefused(bad, () => CrossEntropyOptions<double>.Default with { EmptyMean = bad });
+        AssertRefused(bad, () => CrossEntropyOptions<double>.Default.WithEmptyMean(bad));
 
         // Outputs untouched.
         double[] gradient = Filled<double>(x.Length);
-        AssertRefused(bad, () => Functional.CrossEntropyWithGradient<double>(x, y, gradient, 4, emptyMean: bad));
-        AssertRefused(bad, () => Functional.NllLossWithGradient<double>(x, y, gradient, 4, emptyMean: bad));
-        AssertRefused(bad, () => Functional.CrossEntropyWithGradient<double>(x, p, gradient, 4, emptyMean: bad));
+        AssertRefused(bad, () => Functional.CrossEntropy(x, y, 4, new CrossEntropyOptions<double> { EmptyMean = bad }, gradient: gradient));
+        AssertRefused(bad, () => Functional.NllLoss(x, y, 4, new CrossEntropyOptions<double> { EmptyMean = bad }, gradient: gradient));
+        AssertRefused(bad, () => Functional.CrossEntropyProbabilities(x, p, 4, new CrossEntropyOptions<double> { EmptyMean = bad }, gradient: gradient));
         Assert.All(gradient, v => Assert.Equal(Sentinel, v));
 
         float[] floatGradient = Filled<float>(x.Length);
         float[] floatX = As<float>(x);
-        AssertRefused(bad, () => Functional.CrossEntropyWithGradient<float>(floatX, y, floatGradient, 4, emptyMean: bad));
+        AssertRefused(bad, () => Functional.CrossEntropy(floatX, y, 4, new CrossEntropyOptions<float> { EmptyMean = bad }, gradient: floatGradient));
         Assert.All(floatGradient, v => Assert.Equal((float)Sentinel, v));
 
         double[] logits = [.. x];
-        AssertRefused(bad, () => Functional.CrossEntropyWithGradientInPlace<double>(logits, y, 4, emptyMean: bad));
-        AssertRefused(bad, () => Functional.CrossEntropyWithGradientInPlace<double>(logits, p, 4, emptyMean: bad));
+        AssertRefused(bad, () => Functional.CrossEntropy(logits, y, 4, new CrossEntropyOptions<double> { EmptyMean = bad }, gradient: logits));
+        AssertRefused(bad, () => Functional.CrossEntropyProbabilities(logits, p, 4, new CrossEntropyOptions<double> { EmptyMean = bad }, gradient: logits));
         Assert.Equal(x, logits);
 
-        // Checked with the reduction, before the targets: an out-of-range target does not hide it.
+        // Checked before the targets: an out-of-range target does not hide it.
         int[] outOfRange = [2, 9, 0];
-        AssertRefused(bad, () => Functional.CrossEntropy<double>(x, outOfRange, 4, emptyMean: bad));
+        AssertRefused(bad, () => Functional.CrossEntropy(x, outOfRange, 4, new CrossEntropyOptions<double> { EmptyMean = bad }));
 
-        // ... and after the reduction.
-        var reduction = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy<double>(x, y, 4, Reduction.None, emptyMean: bad));
-        Assert.Equal("reduction", reduction.ParamName);
+        // Each option is checked when it is set, in the order the initializer sets them: Reduction.None is valid now (its
+        // losses go to the caller's buffer), so the empty-mean rule is refused after it; a reduction refused first hides it.
+        AssertRefused(bad, () => Functional.CrossEntropy(x, y, 4, new CrossEntropyOptions<double> { Reduction = Reduction.None, EmptyMean = bad }));
+        var reduction = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Functional.CrossEntropy(x, y, 4, new CrossEntropyOptions<double> { Reduction = Reduction.BatchMean, EmptyMean = bad }));
+        Assert.Equal("Reduction", reduction.ParamName);
     }
 
     private static void AssertRefused<TResult>(EmptyMean bad, Func<TResult> call)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => call());
-        Assert.Equal("emptyMean", e.ParamName);
+        Assert.Equal("EmptyMean", e.ParamName);
         Assert.Equal(bad, e.ActualValue);
         Assert.Contains(((int)bad).ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message, StringComparison.Ordinal);
     }

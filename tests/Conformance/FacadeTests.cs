@@ -330,9 +330,10 @@ public sealed class FacadeTests
         new Softmax(1).Forward<double>(logits, [3, 4]);
         new LogSoftmax(0).Forward<double>(logits, [3, 4]);
         Functional.LogSumExp<double>(logits, new double[4], 3, 4);
-        Functional.CrossEntropyPerElement<double>(logits, targets, new double[3], 4, weight, labelSmoothing: 0.5);
-        Functional.CrossEntropyPerElement<double>(logits, probabilities, new double[3], 4, weight, 0.5);
-        Functional.NllLossPerElement<double>(logits, targets, new double[3], 4, weight);
+        var perPosition = new CrossEntropyOptions<double> { Reduction = Reduction.None, Weight = weight };
+        Functional.CrossEntropy<double, int>(logits, targets, 4, perPosition with { LabelSmoothing = 0.5 }, losses: new double[3]);
+        Functional.CrossEntropyProbabilities<double>(logits, probabilities, 4, perPosition with { LabelSmoothing = 0.5 }, losses: new double[3]);
+        Functional.NllLoss<double, int>(logits, targets, 4, perPosition, losses: new double[3]);
         Functional.Softmax<double>(logits, new double[12], 4);
         Functional.LogSoftmax<double>(logits, new double[12], 4);
 

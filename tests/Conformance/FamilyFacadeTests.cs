@@ -72,7 +72,7 @@ public sealed class FamilyFacadeTests
         LossResult<float> none = new BceWithLogitsLoss(Reduction.None, posWeight: posWeight).Forward(x, t);
         Assert.Equal([2, 3], none.Elements!.Lengths.ToArray());
         var expected = new float[6];
-        Functional.BinaryCrossEntropyWithLogitsPerElement<float>(Logits, Targets, expected, posWeight: [2f, 1f, 0.5f]);
+        Functional.BinaryCrossEntropyWithLogits<float>(Logits, Targets, Reduction.None, posWeight: [2f, 1f, 0.5f], losses: expected);
         Assert.Equal(expected, Flatten(none.Elements));
 
         float mean = new BceWithLogitsLoss(posWeight: posWeight).Forward(x, t).Value;
@@ -154,13 +154,13 @@ public sealed class FamilyFacadeTests
     public void KlDiv_ZeroTarget_ContributesZeroAtInfiniteInput_ButNaNStaysNaN()
     {
         var perElement = new double[4];
-        Functional.KlDivPerElement<double>([double.NegativeInfinity, double.PositiveInfinity, double.NaN, -1.0], [0.0, 0.0, 0.0, 0.0], perElement);
+        Functional.KlDiv<double>([double.NegativeInfinity, double.PositiveInfinity, double.NaN, -1.0], [0.0, 0.0, 0.0, 0.0], Reduction.None, losses: perElement);
         Assert.Equal(0.0, perElement[0]);
         Assert.Equal(0.0, perElement[1]);
         Assert.True(double.IsNaN(perElement[2]));
         Assert.Equal(0.0, perElement[3]);
 
-        Functional.KlDivPerElement<double>([double.NegativeInfinity, double.NaN], [double.NegativeInfinity, double.NegativeInfinity], perElement, logTarget: true);
+        Functional.KlDiv<double>([double.NegativeInfinity, double.NaN], [double.NegativeInfinity, double.NegativeInfinity], Reduction.None, logTarget: true, losses: perElement);
         Assert.Equal(0.0, perElement[0]);
         Assert.True(double.IsNaN(perElement[1]));
     }

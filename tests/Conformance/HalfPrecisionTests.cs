@@ -119,18 +119,27 @@ public static class HalfKernel
                 int ignoreIndex = golden.IgnoreIndex ?? Functional.DefaultIgnoreIndex;
                 double labelSmoothing = golden.LabelSmoothing ?? 0.0;
                 bool nll = golden.Op == "nll_loss";
+
+                // NLL takes no label smoothing (the old NllLoss had no such argument).
+                var options = new CrossEntropyOptions<Half>
+                {
+                    Reduction = reduction,
+                    Weight = weight,
+                    IgnoreIndex = ignoreIndex,
+                    LabelSmoothing = nll ? 0.0 : labelSmoothing,
+                };
                 if (golden.TargetKind == GoldenCase.ProbabilityTargets)
                 {
                     Half[] target = Halves(golden.Target!.Data);
                     if (reduction == Reduction.None)
                     {
                         var losses = new Half[gradOutput.Length];
-                        Functional.CrossEntropyPerElementWithGradient<Half>(input, target, gradOutput, losses, gradInput, classes, weight, labelSmoothing, inner);
+                        Functional.CrossEntropyProbabilities<Half>(input, target, classes, options, gradInput, losses, gradOutput: gradOutput, inner: inner);
                         return new HalfAnswer(losses, gradInput);
                     }
 
-                    Half loss = Functional.CrossEntropyWithGradient<Half>(input, target, gradInput, classes, reduction, weight, labelSmoothing, inner);
-                    Assert.Equal(Functional.CrossEntropy<Half>(input, target, classes, reduction, weight, labelSmoothing, inner), loss);
+                    Half loss = (Half)Functional.CrossEntropyProbabilities<Half>(input, target, classes, options, gradInput, inner: inner).Loss;
+                    Assert.Equal((Half)Functional.CrossEntropyProbabilities<Half>(input, target, classes, options, inner: inner).Loss, loss);
                     return new HalfAnswer([loss], gradInput);
                 }
 
@@ -140,22 +149,22 @@ public static class HalfKernel
                     var losses = new Half[indices.Length];
                     if (nll)
                     {
-                        Functional.NllLossPerElementWithGradient<Half>(input, indices, gradOutput, losses, gradInput, classes, weight, ignoreIndex, inner);
+                        Functional.NllLoss<Half, int>(input, indices, classes, options, gradInput, losses, gradOutput, inner);
                     }
                     else
                     {
-                        Functional.CrossEntropyPerElementWithGradient<Half>(input, indices, gradOutput, losses, gradInput, classes, weight, ignoreIndex, labelSmoothing, inner);
+                        Functional.CrossEntropy<Half, int>(input, indices, classes, options, gradInput, losses, gradOutput: gradOutput, inner: inner);
                     }
 
                     return new HalfAnswer(losses, gradInput);
                 }
 
                 Half value = nll
-                    ? Functional.NllLossWithGradient<Half>(input, indices, gradInput, classes, reduction, weight, ignoreIndex, inner)
-                    : Functional.CrossEntropyWithGradient<Half>(input, indices, gradInput, classes, reduction, weight, ignoreIndex, labelSmoothing, inner);
+                    ? Functional.NllLoss<Half, int>(input, indices, classes, options, gradInput, inner: inner)
+                    : (Half)Functional.CrossEntropy<Half, int>(input, indices, classes, options, gradInput, inner: inner).Loss;
                 Half lossOnly = nll
-                    ? Functional.NllLoss<Half>(input, indices, classes, reduction, weight, ignoreIndex, inner)
-                    : Functional.CrossEntropy<Half>(input, indices, classes, reduction, weight, ignoreIndex, labelSmoothing, inner);
+                    ? Functional.NllLoss<Half, int>(input, indices, classes, options, inner: inner)
+                    : (Half)Functional.CrossEntropy<Half, int>(input, indices, classes, options, inner: inner).Loss;
                 Assert.Equal(lossOnly, value);
                 return new HalfAnswer([value], gradInput);
             }
@@ -195,11 +204,11 @@ public static class HalfKernel
                 if (reduction == Reduction.None)
                 {
                     var losses = new Half[input.Length];
-                    Functional.BinaryCrossEntropyWithLogitsPerElementWithGradient<Half>(input, target, gradOutput, losses, gradInput, weight, posWeight);
+                    Functional.BinaryCrossEntropyWithLogits<Half>(input, target, Reduction.None, weight, posWeight, gradInput, losses, gradOutput);
                     return new HalfAnswer(losses, gradInput);
                 }
 
-                Half loss = Functional.BinaryCrossEntropyWithLogitsWithGradient<Half>(input, target, gradInput, reduction, weight, posWeight);
+                Half loss = Functional.BinaryCrossEntropyWithLogits<Half>(input, target, reduction, weight, posWeight, gradInput);
                 Assert.Equal(Functional.BinaryCrossEntropyWithLogits<Half>(input, target, reduction, weight, posWeight), loss);
                 return new HalfAnswer([loss], gradInput);
             }
@@ -211,7 +220,7 @@ public static class HalfKernel
                 if (golden.Reduction == "none")
                 {
                     var losses = new Half[input.Length];
-                    Functional.KlDivPerElementWithGradient<Half>(input, target, gradOutput, losses, gradInput, logTarget);
+                    Functional.KlDiv<Half>(input, target, Reduction.None, logTarget, gradient: gradInput, losses: losses, gradOutput: gradOutput);
                     return new HalfAnswer(losses, gradInput);
                 }
 
@@ -221,7 +230,7 @@ public static class HalfKernel
                     "batchmean" => Reduction.BatchMean,
                     _ => Reduction.Mean,
                 };
-                Half loss = Functional.KlDivWithGradient<Half>(input, target, gradInput, klReduction, logTarget, shape[0]);
+                Half loss = Functional.KlDiv<Half>(input, target, klReduction, logTarget, shape[0], gradInput);
                 Assert.Equal(Functional.KlDiv<Half>(input, target, klReduction, logTarget, shape[0]), loss);
                 return new HalfAnswer([loss], gradInput);
             }

@@ -5,11 +5,15 @@ namespace Xent.Conformance;
 
 /// <summary>
 /// The kernel's destination checks: a destination that is too short, or overlaps an input, is refused with an
-/// <see cref="ArgumentException"/> naming <c>destination</c>, before anything is written.
+/// <see cref="ArgumentException"/> naming it (<c>losses</c> for the per-position losses of cross entropy and NLL,
+/// <c>destination</c> for the normalizers), before anything is written.
 /// </summary>
 public sealed class KernelValidationTests
 {
     private const double Sentinel = 42.0;
+
+    // Per-position losses (the old PerElement functions): no reduction.
+    private static readonly CrossEntropyOptions<double> PerPosition = new() { Reduction = Reduction.None };
 
     // 2 × 3 logits.
     private static readonly double[] Input = [0.5, -1.0, 2.0, 1.5, 0.25, -0.75];
@@ -19,24 +23,25 @@ public sealed class KernelValidationTests
     private static readonly double[] Probabilities = [0.2, 0.3, 0.5, 1.0, 0.0, 0.0];
 
     [Fact]
-    public void CrossEntropyPerElement_ShortDestination_IsRefused_AndUntouched()
+    public void CrossEntropy_ShortDestination_IsRefused_AndUntouched()
     {
         double[] destination = [Sentinel];
-        var e = Assert.Throws<ArgumentException>(() => Functional.CrossEntropyPerElement<double>(Input, Targets, destination, 3));
-        Assert.Equal("destination", e.ParamName);
+        var e = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy<double, int>(Input, Targets, 3, PerPosition, losses: destination));
+        Assert.Equal("losses", e.ParamName);
         Assert.Equal([Sentinel], destination);
 
-        var probabilities = Assert.Throws<ArgumentException>(() => Functional.CrossEntropyPerElement<double>(Input, Probabilities, destination, 3));
-        Assert.Equal("destination", probabilities.ParamName);
+        var probabilities = Assert.Throws<ArgumentException>(() => Functional.CrossEntropyProbabilities<double>(Input, Probabilities, 3, PerPosition, losses: destination));
+        Assert.Equal("losses", probabilities.ParamName);
         Assert.Equal([Sentinel], destination);
     }
 
     [Fact]
-    public void NllLossPerElement_ShortDestination_IsRefused_AndUntouched()
+    public void NllLoss_ShortDestination_IsRefused_AndUntouched()
     {
         float[] destination = [(float)Sentinel];
-        var e = Assert.Throws<ArgumentException>(() => Functional.NllLossPerElement<float>([0f, -1f, -2f, -3f, -4f, -5f], Targets, destination, 3));
-        Assert.Equal("destination", e.ParamName);
+        var e = Assert.Throws<ArgumentException>(() =>
+            Functional.NllLoss<float, int>([0f, -1f, -2f, -3f, -4f, -5f], Targets, 3, new CrossEntropyOptions<float> { Reduction = Reduction.None }, losses: destination));
+        Assert.Equal("losses", e.ParamName);
         Assert.Equal([(float)Sentinel], destination);
     }
 
@@ -66,27 +71,30 @@ public sealed class KernelValidationTests
         // Input and destination share one buffer: destination is the last two elements of the input.
         double[] buffer = [.. Input];
         var e = Assert.Throws<ArgumentException>(() =>
-            Functional.CrossEntropyPerElement<double>(buffer, Targets, buffer.AsSpan(4, 2), 3));
-        Assert.Equal("destination", e.ParamName);
+            Functional.CrossEntropy<double, int>(buffer, Targets, 3, PerPosition, losses: buffer.AsSpan(4, 2)));
+        Assert.Equal("losses", e.ParamName);
         Assert.Equal(Input, buffer);
 
-        // Destination overlapping the weight.
+        // Destination sharing the caller's weight array: the options hold a copy of the weights (taken when they are
+        // built), so the two cannot overlap; the call writes the losses computed with the weights as they were.
         double[] weightAndDestination = [1.0, 2.0, 3.0, Sentinel];
-        var weight = Assert.Throws<ArgumentException>(() =>
-            Functional.CrossEntropyPerElement<double>(Input, Targets, weightAndDestination.AsSpan(2, 2), 3, weightAndDestination.AsSpan(0, 3)));
-        Assert.Equal("destination", weight.ParamName);
-        Assert.Equal([1.0, 2.0, 3.0, Sentinel], weightAndDestination);
+        CrossEntropyOptions<double> weighted = PerPosition with { Weight = weightAndDestination.AsMemory(0, 3) };
+        double[] expected = new double[2];
+        Functional.CrossEntropy<double, int>(Input, Targets, 3, PerPosition with { Weight = new[] { 1.0, 2.0, 3.0 } }, losses: expected);
+        Functional.CrossEntropy<double, int>(Input, Targets, 3, weighted, losses: weightAndDestination.AsSpan(2, 2));
+        Assert.Equal([1.0, 2.0, expected[0], expected[1]], weightAndDestination);
+        Assert.Equal([1.0, 2.0, 3.0], weighted.Weight.ToArray());
 
         // Destination overlapping the probability target.
         double[] probabilities = [.. Probabilities];
         var target = Assert.Throws<ArgumentException>(() =>
-            Functional.CrossEntropyPerElement<double>(Input, probabilities, probabilities.AsSpan(0, 2), 3));
-        Assert.Equal("destination", target.ParamName);
+            Functional.CrossEntropyProbabilities<double>(Input, probabilities, 3, PerPosition, losses: probabilities.AsSpan(0, 2)));
+        Assert.Equal("losses", target.ParamName);
         Assert.Equal(Probabilities, probabilities);
 
         double[] nllBuffer = [.. Input];
-        var nll = Assert.Throws<ArgumentException>(() => Functional.NllLossPerElement<double>(nllBuffer, Targets, nllBuffer.AsSpan(1, 2), 3));
-        Assert.Equal("destination", nll.ParamName);
+        var nll = Assert.Throws<ArgumentException>(() => Functional.NllLoss<double, int>(nllBuffer, Targets, 3, PerPosition, losses: nllBuffer.AsSpan(1, 2)));
+        Assert.Equal("losses", nll.ParamName);
         Assert.Equal(Input, nllBuffer);
     }
 
@@ -128,7 +136,7 @@ public sealed class KernelValidationTests
     {
         // The first position is valid, the second is not: nothing may be written for the first.
         double[] destination = [Sentinel, Sentinel];
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.CrossEntropyPerElement<double>(Input, [0, 3], destination, 3));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.CrossEntropy<double, int>(Input, [0, 3], 3, PerPosition, losses: destination));
         Assert.Equal("target", e.ParamName);
         Assert.Equal([Sentinel, Sentinel], destination);
     }

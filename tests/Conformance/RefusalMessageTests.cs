@@ -29,13 +29,13 @@ public sealed class RefusalMessageTests
         [
             () => Functional.BinaryCrossEntropyWithLogits<float>(logits, target),
             () => Functional.BinaryCrossEntropyWithLogits<float>(logits, target, Reduction.Sum, posWeight: [2f, 2f, 2f, 2f]),
-            () => Functional.BinaryCrossEntropyWithLogitsPerElement<float>(logits, target, destination),
-            () => Functional.BinaryCrossEntropyWithLogitsWithGradient<float>(logits, target, gradient),
-            () => Functional.BinaryCrossEntropyWithLogitsPerElementWithGradient<float>(logits, target, gradOutput, destination, gradient),
+            () => Functional.BinaryCrossEntropyWithLogits<float>(logits, target, Reduction.None, losses: destination),
+            () => Functional.BinaryCrossEntropyWithLogits<float>(logits, target, gradient: gradient),
+            () => Functional.BinaryCrossEntropyWithLogits<float>(logits, target, Reduction.None, gradient: gradient, losses: destination, gradOutput: gradOutput),
             () => Functional.BinaryCrossEntropy<float>(probabilities, target),
-            () => Functional.BinaryCrossEntropyPerElement<float>(probabilities, target, destination),
-            () => Functional.BinaryCrossEntropyWithGradient<float>(probabilities, target, gradient),
-            () => Functional.BinaryCrossEntropyPerElementWithGradient<float>(probabilities, target, gradOutput, destination, gradient),
+            () => Functional.BinaryCrossEntropy<float>(probabilities, target, Reduction.None, losses: destination),
+            () => Functional.BinaryCrossEntropy<float>(probabilities, target, gradient: gradient),
+            () => Functional.BinaryCrossEntropy<float>(probabilities, target, Reduction.None, gradient: gradient, losses: destination, gradOutput: gradOutput),
         ];
         foreach (Action call in calls)
         {
@@ -61,7 +61,7 @@ public sealed class RefusalMessageTests
     [Fact]
     public void TargetOutOfRange_SaysTargetsAreZeroBased_AndGivesTheValueOnce()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.CrossEntropy<float>([1f, 2f, 3f, 1f, 2f, 3f], [0, 3], 3));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.CrossEntropy<float, int>([1f, 2f, 3f, 1f, 2f, 3f], [0, 3], 3));
         Assert.Equal("target", e.ParamName);
         Assert.Equal(3, e.ActualValue);
         Assert.StartsWith("Target 3 at position 1 is out of bounds for 3 classes: targets are 0-based class indices in [0, 3), or the ignore index.", e.Message, StringComparison.Ordinal);
@@ -71,8 +71,9 @@ public sealed class RefusalMessageTests
     [Fact]
     public void OutOfRangeOptions_StateTheValueOnce()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.CrossEntropy<float>([1f, 2f], [0], 2, labelSmoothing: 1.5));
-        Assert.Equal("labelSmoothing", e.ParamName);
+        // Options are validated when they are built, each naming its property.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.CrossEntropy<float, int>([1f, 2f], [0], 2, new CrossEntropyOptions<float> { LabelSmoothing = 1.5 }));
+        Assert.Equal("LabelSmoothing", e.ParamName);
         Assert.Equal(1.5, e.ActualValue);
         Assert.DoesNotContain("got", e.Message, StringComparison.Ordinal);
         Assert.Single(e.Message.Split("Actual value was").Skip(1));
@@ -86,23 +87,25 @@ public sealed class RefusalMessageTests
     public void FloatLabelsOnePerRow_PassedAsProbabilities_AreExplained()
     {
         // Class indices 2 and 1 as floats: one value per row, where probabilities need one per logit.
-        var e = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy<float>([1f, 2f, 3f, 1f, 2f, 3f], [2f, 1f], 3));
+        var e = Assert.Throws<ArgumentException>(() => Functional.CrossEntropyProbabilities<float>([1f, 2f, 3f, 1f, 2f, 3f], [2f, 1f], 3));
         Assert.Equal("target", e.ParamName);
         Assert.Contains("input has 6 elements but target has 2", e.Message, StringComparison.Ordinal);
         Assert.Contains("class indices must be passed as integers", e.Message, StringComparison.Ordinal);
 
         // A target of another wrong length is not mistaken for class indices.
-        var other = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy<float>([1f, 2f, 3f, 1f, 2f, 3f], [2f, 1f, 0f], 3));
+        var other = Assert.Throws<ArgumentException>(() => Functional.CrossEntropyProbabilities<float>([1f, 2f, 3f, 1f, 2f, 3f], [2f, 1f, 0f], 3));
         Assert.DoesNotContain("class indices", other.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void BatchMean_IsRefusedOutsideTheKlDivergence()
     {
-        var ce = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy<float>([1f, 2f], [0], 2, Reduction.BatchMean));
-        Assert.Equal("reduction", ce.ParamName);
+        // An ArgumentException (its ArgumentOutOfRangeException subclass, naming the options' property).
+        var ce = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.CrossEntropy<float, int>([1f, 2f], [0], 2, new CrossEntropyOptions<float> { Reduction = Reduction.BatchMean }));
+        Assert.Equal("Reduction", ce.ParamName);
         Assert.Contains("KL divergence only", ce.Message, StringComparison.Ordinal);
-        var bce = Assert.Throws<ArgumentException>(() => Functional.BinaryCrossEntropyWithLogits<float>([1f], [0f], Reduction.BatchMean));
+        var bce = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.BinaryCrossEntropyWithLogits<float>([1f], [0f], Reduction.BatchMean));
+        Assert.Equal("reduction", bce.ParamName);
         Assert.Contains("KL divergence only", bce.Message, StringComparison.Ordinal);
         var facade = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss(Reduction.BatchMean));
         Assert.Contains("KL divergence only", facade.Message, StringComparison.Ordinal);
