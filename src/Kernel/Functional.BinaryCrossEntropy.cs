@@ -207,13 +207,13 @@ public static partial class Functional
 
     /// <summary>Checks the lengths of the outputs a call writes and that no output overlaps an input or the other output.</summary>
     private static void ValidatePointwiseOutputs<T>(
-        bool withDestination, Span<T> destination, bool withGradient, Span<T> gradient, ReadOnlySpan<T> gradOutput,
+        bool withLosses, Span<T> losses, bool withGradient, Span<T> gradient, ReadOnlySpan<T> gradOutput,
         ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<T> weight, ReadOnlySpan<T> posWeight)
     {
         int n = input.Length;
-        if (withDestination && destination.Length < n)
+        if (withLosses && losses.Length < n)
         {
-            ThrowHelper.DestinationTooShort(destination.Length, n);
+            ThrowHelper.OutputTooShort(nameof(losses), losses.Length, n, "element");
         }
 
         if (withGradient && gradient.Length < n)
@@ -221,13 +221,13 @@ public static partial class Functional
             ThrowHelper.GradientTooShort(gradient.Length, n);
         }
 
-        Span<T> d = withDestination ? destination[..n] : default;
+        Span<T> l = withLosses ? losses[..n] : default;
         Span<T> g = withGradient ? gradient[..n] : default;
-        ValidateOutputOverlap(d, nameof(destination), input, target, weight, posWeight, gradOutput);
+        ValidateOutputOverlap(l, nameof(losses), input, target, weight, posWeight, gradOutput);
         ValidateOutputOverlap(g, nameof(gradient), input, target, weight, posWeight, gradOutput);
-        if (d.Overlaps(g))
+        if (l.Overlaps(g))
         {
-            ThrowHelper.Overlaps(nameof(gradient), nameof(destination));
+            ThrowHelper.Overlaps(nameof(gradient), nameof(losses));
         }
     }
 

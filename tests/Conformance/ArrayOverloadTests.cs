@@ -41,33 +41,35 @@ public sealed class ArrayOverloadTests
     private static readonly double[] ElementGradOutput = [1.0, 2.0, -1.0, 0.5, 1.0, 3.0];
 
     [Fact]
-    public void C_sharp_calls_that_fit_a_span_overload_keep_binding_to_it()
+    public void C_sharp_calls_with_arrays_bind_to_the_array_overloads_which_refuse_null()
     {
-        // Every array overload ranks below the span overloads.
+        // Every array overload ranks above the span overloads, so that a C# call with arrays reaches the null checks.
         MethodInfo[] arrayOverloads = [.. typeof(Functional).GetMethods(BindingFlags.Public | BindingFlags.Static).Where(ArrayOverloads.IsArrayOverload)];
         Assert.NotEmpty(arrayOverloads);
-        Assert.All(arrayOverloads, m => Assert.Equal(-1, m.GetCustomAttribute<OverloadResolutionPriorityAttribute>()?.Priority));
+        Assert.All(arrayOverloads, m => Assert.Equal(1, m.GetCustomAttribute<OverloadResolutionPriorityAttribute>()?.Priority));
 
-        // An array overload refuses a null array; a span overload sees an empty span. These calls fit both, and compute
-        // over empty spans: they bound to the span overloads.
-        CrossEntropySummary empty = Functional.CrossEntropy((double[])null!, (int[])null!, Classes);
+        // These calls fit both overloads; a span overload would compute over empty spans, the array overloads refuse.
+        Assert.Equal("input", Assert.Throws<ArgumentNullException>(() => Functional.CrossEntropy((double[])null!, (int[])null!, Classes)).ParamName);
+        Assert.Equal("input", Assert.Throws<ArgumentNullException>(() => Functional.BinaryCrossEntropyWithLogits((double[])null!, (double[])null!, Reduction.Sum)).ParamName);
+        Assert.Equal("input", Assert.Throws<ArgumentNullException>(() => Functional.Softmax((double[])null!, (double[])null!, Classes)).ParamName);
+
+        // A call that passes a span binds to the span overload, where an empty span is an empty input.
+        CrossEntropySummary empty = Functional.CrossEntropy(ReadOnlySpan<double>.Empty, (int[])null!, Classes);
         Assert.Equal(0, empty.Count);
         Assert.True(double.IsNaN(empty.Loss));
-        Assert.Equal(0.0, Functional.BinaryCrossEntropyWithLogits((double[])null!, (double[])null!, Reduction.Sum));
-        Functional.Softmax((double[])null!, (double[])null!, Classes);
 
-        // What the span overloads write into C# arrays is what the array overloads write.
+        // What the span overloads (called with a span) write into C# arrays is what the array overloads write.
         double[] destination = new double[6];
-        Functional.BinaryCrossEntropyWithLogits(Logits, Binary, Reduction.None, losses: destination);
+        Functional.BinaryCrossEntropyWithLogits(Logits.AsSpan(), Binary, Reduction.None, losses: destination);
         Assert.Equal(Written(6, d => Call(nameof(Functional.BinaryCrossEntropyWithLogits), Logits, Binary, Reduction.None, null, null, null, d, null)), destination);
 
         destination = new double[6];
-        Functional.BinaryCrossEntropy(Probability, Binary, Reduction.None, losses: destination);
+        Functional.BinaryCrossEntropy(Probability.AsSpan(), Binary, Reduction.None, losses: destination);
         Assert.Equal(Written(6, d => Call(nameof(Functional.BinaryCrossEntropy), Probability, Binary, Reduction.None, null, null, d, null)), destination);
 
         destination = new double[6];
         double[] gradient = new double[6];
-        Functional.BinaryCrossEntropyWithLogits(Logits, Binary, Reduction.None, gradient: gradient, losses: destination, gradOutput: ElementGradOutput);
+        Functional.BinaryCrossEntropyWithLogits(Logits.AsSpan(), Binary, Reduction.None, gradient: gradient, losses: destination, gradOutput: ElementGradOutput);
         double[] expectedLosses = new double[6];
         double[] expectedGradient = new double[6];
         Call(nameof(Functional.BinaryCrossEntropyWithLogits), Logits, Binary, Reduction.None, null, null, expectedGradient, expectedLosses, ElementGradOutput);

@@ -105,8 +105,7 @@ internal readonly ref struct LossOutputs<T>
     {
         if (length != 0 && length < positions)
         {
-            throw new ArgumentException(
-                $"{name} must be empty or hold one value per position ({positions}); it holds {length}.", name);
+            ThrowHelper.OutputTooShort(name, length, positions, "position");
         }
     }
 

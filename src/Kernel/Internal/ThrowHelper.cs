@@ -51,11 +51,6 @@ internal static class ThrowHelper
             "weight");
 
     [DoesNotReturn]
-    public static void LabelSmoothingOutOfRange(double labelSmoothing) =>
-        throw new ArgumentOutOfRangeException("labelSmoothing", labelSmoothing,
-            "Label smoothing must be between 0.0 and 1.0.");
-
-    [DoesNotReturn]
     public static void TargetOutOfRange(int target, int classes, int position) =>
         TargetOutOfRange(target.ToString(CultureInfo.InvariantCulture), classes, position, target);
 
@@ -81,18 +76,10 @@ internal static class ThrowHelper
         throw new ArgumentException(
             "Destination may be the input itself (same start) but must not overlap it partially.", "destination");
 
+    /// <summary>An optional output (losses, log-sum-exps, predictions) is neither empty nor long enough.</summary>
     [DoesNotReturn]
-    public static void ReductionHasNoScalar(Reduction reduction) =>
-        throw new ArgumentException(
-            reduction == Reduction.BatchMean
-                ? "Reduction.BatchMean is defined for the KL divergence only; pass Reduction.Mean or Reduction.Sum."
-                : $"Reduction {reduction} has no scalar result; pass Reduction.Mean or Reduction.Sum, or call the PerElement variant with a destination.",
-            "reduction");
-
-    [DoesNotReturn]
-    public static void EmptyMeanUndefined(EmptyMean emptyMean) =>
-        throw new ArgumentOutOfRangeException("emptyMean", emptyMean,
-            "EmptyMean must be NaN or Zero.");
+    public static void OutputTooShort(string name, int length, long required, string unit) =>
+        throw new ArgumentException($"{name} must be empty or hold one value per {unit} ({required}); it holds {length}.", name);
 
     [DoesNotReturn]
     public static void GradientTooShort(int gradientLength, long required) =>
