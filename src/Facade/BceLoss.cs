@@ -45,11 +45,11 @@ public sealed record BceLoss<T> : ElementwiseLoss<T>
     /// <summary>Whether <paramref name="other"/> has the same options (weights compared value by value).</summary>
     /// <param name="other">Another loss, or null.</param>
     /// <returns>True when every option is equal.</returns>
-    public bool Equals(BceLoss<T>? other) => other is not null && Reduction == other.Reduction && FacadeWeights.Equal<T>(_weight, other._weight);
+    public bool Equals(BceLoss<T>? other) => other is not null && Reduction == other.Reduction && WeightValues.Equal<T>(_weight, other._weight);
 
     /// <summary>A hash of the options, consistent with <see cref="Equals(BceLoss{T})"/>.</summary>
     /// <returns>The hash.</returns>
-    public override int GetHashCode() => HashCode.Combine(Reduction, FacadeWeights.Hash<T>(_weight));
+    public override int GetHashCode() => HashCode.Combine(Reduction, WeightValues.Hash<T>(_weight));
 
     /// <summary>The options: <c>BceLoss(reduction: Mean, weight: none)</c>.</summary>
     /// <returns>The description.</returns>

@@ -53,11 +53,11 @@ public sealed record BceWithLogitsLoss<T> : ElementwiseLoss<T>
     /// <param name="other">Another loss, or null.</param>
     /// <returns>True when every option is equal.</returns>
     public bool Equals(BceWithLogitsLoss<T>? other) =>
-        other is not null && Reduction == other.Reduction && FacadeWeights.Equal<T>(_weight, other._weight) && FacadeWeights.Equal<T>(_posWeight, other._posWeight);
+        other is not null && Reduction == other.Reduction && WeightValues.Equal<T>(_weight, other._weight) && WeightValues.Equal<T>(_posWeight, other._posWeight);
 
     /// <summary>A hash of the options, consistent with <see cref="Equals(BceWithLogitsLoss{T})"/>.</summary>
     /// <returns>The hash.</returns>
-    public override int GetHashCode() => HashCode.Combine(Reduction, FacadeWeights.Hash<T>(_weight), FacadeWeights.Hash<T>(_posWeight));
+    public override int GetHashCode() => HashCode.Combine(Reduction, WeightValues.Hash<T>(_weight), WeightValues.Hash<T>(_posWeight));
 
     /// <summary>The options: <c>BceWithLogitsLoss(reduction: Mean, weight: none, posWeight: [2, 1])</c>.</summary>
     /// <returns>The description.</returns>

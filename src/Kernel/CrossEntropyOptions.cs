@@ -141,7 +141,7 @@ public sealed record CrossEntropyOptions<T>
         && _zLossScale.Equals(other._zLossScale)
         && _softCap.Equals(other._softCap)
         && _emptyMean == other._emptyMean
-        && WeightsEqual(_weight, other._weight);
+        && WeightValues.Equal<T>(_weight, other._weight);
 
     /// <summary>A hash of every option, the weights by value.</summary>
     public override int GetHashCode()
@@ -153,34 +153,13 @@ public sealed record CrossEntropyOptions<T>
         hash.Add(_zLossScale);
         hash.Add(_softCap);
         hash.Add(_emptyMean);
-        foreach (T w in _weight)
-        {
-            hash.Add(w);
-        }
+        WeightValues.AddTo<T>(ref hash, _weight);
 
         return hash.ToHashCode();
     }
 
     /// <summary>The weights as a span (empty for none), for the kernel.</summary>
     internal ReadOnlySpan<T> WeightSpan => _weight;
-
-    private static bool WeightsEqual(T[] left, T[] right)
-    {
-        if (left.Length != right.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < left.Length; i++)
-        {
-            if (!left[i].Equals(right[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private bool PrintMembers(System.Text.StringBuilder builder)
     {

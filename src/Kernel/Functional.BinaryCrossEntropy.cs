@@ -103,24 +103,14 @@ public static partial class Functional
         {
             int n = input.Length;
             bool withGradient = !gradient.IsEmpty;
-            if (!gradOutput.IsEmpty && !withGradient)
-            {
-                throw new ArgumentException(
-                    "gradOutput is the upstream gradient of the loss: pass it with a gradient buffer, or leave it empty.", nameof(gradOutput));
-            }
-
-            int expected = reduction == Reduction.None ? n : 1;
-            if (!gradOutput.IsEmpty && gradOutput.Length != expected)
-            {
-                ThrowHelper.GradOutputLengthMismatch(gradOutput.Length, expected);
-            }
+            UpstreamGradient.CheckLength(gradOutput.Length, withGradient, reduction, n, "element");
 
             ValidatePointwiseOutputs(!losses.IsEmpty, losses, withGradient, gradient, gradOutput, input, target, weight, posWeight);
             _gradient = withGradient ? gradient[..n] : default;
             _losses = losses.IsEmpty ? default : losses[..n];
             _gradOutput = gradOutput;
             _perElementUpstream = reduction == Reduction.None && !gradOutput.IsEmpty;
-            _upstream = reduction != Reduction.None && !gradOutput.IsEmpty ? double.CreateTruncating(gradOutput[0]) : 1.0;
+            _upstream = UpstreamGradient.Scalar(gradOutput, reduction);
         }
 
         /// <summary>Runs the loss on the element-wise engine and returns Σ ℓᵢ / <paramref name="divisor"/>.</summary>

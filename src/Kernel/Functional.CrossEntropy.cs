@@ -63,17 +63,33 @@ public static partial class Functional
         where TLabel : unmanaged, IBinaryInteger<TLabel>
     {
         options ??= CrossEntropyOptions<T>.Default;
+        ClassLayout layout = ValidateIndexCall(input, target, classes, inner, options, gradient, losses, logSumExp, predicted, gradOutput, out LossOutputs<T> outputs, out double weightSum, out long count);
+        LossPartial sums = IndexRows(input, target, layout, options, outputs, weightSum);
+        return Summarize(sums, TargetKind.Index, weightSum, count, classes, options);
+    }
+
+    /// <summary>
+    /// The checks of a class-index call, in the documented order: sizes, the target count, the options against C, the
+    /// outputs (lengths, upstream gradient, overlaps, the targets' memory included), then every target. Returns the
+    /// layout, the checked outputs, Σ w[t] over the counted targets and their count.
+    /// </summary>
+    private static ClassLayout ValidateIndexCall<T, TLabel>(
+        ReadOnlySpan<T> input, ReadOnlySpan<TLabel> target, int classes, int inner, CrossEntropyOptions<T> options,
+        Span<T> gradient, Span<T> losses, Span<T> logSumExp, Span<int> predicted, ReadOnlySpan<T> gradOutput,
+        out LossOutputs<T> outputs, out double weightSum, out long count)
+        where T : IFloatingPointIeee754<T>
+        where TLabel : unmanaged, IBinaryInteger<TLabel>
+    {
         ClassLayout layout = ClassLayout.Create(input.Length, classes, inner);
         if (target.Length != layout.Positions)
         {
             ThrowHelper.TargetLengthMismatch(target.Length, layout.Positions);
         }
 
-        var outputs = new LossOutputs<T>(input, default, layout, options, gradient, losses, logSumExp, predicted, gradOutput);
+        outputs = new LossOutputs<T>(input, default, layout, options, gradient, losses, logSumExp, predicted, gradOutput);
         outputs.RefuseOverlap(Bytes.Of(target), nameof(target));
-        (double weightSum, long count) = Labels.Validate(target, classes, options.IgnoreIndex, options.WeightSpan);
-        LossPartial sums = IndexRows(input, target, layout, options, outputs, weightSum);
-        return Summarize(sums, TargetKind.Index, weightSum, count, options.Reduction, options.EmptyMean);
+        (weightSum, count) = Labels.Validate(target, classes, options.IgnoreIndex, options.WeightSpan);
+        return layout;
     }
 
     /// <summary>
@@ -119,7 +135,7 @@ public static partial class Functional
 
         var outputs = new LossOutputs<T>(input, target, layout, options, gradient, losses, logSumExp, predicted, gradOutput);
         LossPartial sums = ProbabilityRows(input, target, layout, options, outputs);
-        return Summarize(sums, TargetKind.Probabilities, layout.Positions, layout.Positions, options.Reduction, options.EmptyMean);
+        return Summarize(sums, TargetKind.Probabilities, layout.Positions, layout.Positions, classes, options);
     }
 
     /// <summary>
@@ -168,7 +184,7 @@ public static partial class Functional
 
         double weightSum = 0.0;
         long counted = 0;
-        LossPartialSum sums = default;
+        LossRows.ChunkSums sums = default;
         int rows = target.Length;
         int rowsPerBlock = Math.Max(1, int.MaxValue / classes);
         ref T x0 = ref Unsafe.AsRef(in input.GetPinnableReference());
@@ -202,7 +218,7 @@ public static partial class Functional
             }
         }
 
-        return Summarize(sums.Value, TargetKind.Index, weightSum, counted, options.Reduction, options.EmptyMean);
+        return Summarize(sums.ToPartial(), TargetKind.Index, weightSum, counted, classes, options);
     }
 
     /// <summary>The <paramref name="count"/> values of an optional per-position span from <paramref name="first"/> on (empty stays empty).</summary>
@@ -249,21 +265,9 @@ public static partial class Functional
                 nameof(options));
         }
 
-        ClassLayout layout = ClassLayout.Create(input.Length, classes, inner);
-        if (target.Length != layout.Positions)
-        {
-            ThrowHelper.TargetLengthMismatch(target.Length, layout.Positions);
-        }
-
-        var outputs = new LossOutputs<T>(input, default, layout, options, gradient, losses, default, default, gradOutput);
-        outputs.RefuseOverlap(Bytes.Of(target), nameof(target));
-        (double weightSum, long count) = Labels.Validate(target, classes, options.IgnoreIndex, options.WeightSpan);
-        double sum = NllRows(input, target, layout, options, outputs, weightSum);
-        Reduction reduction = options.Reduction;
-        double loss = reduction != Reduction.Mean ? sum
-            : count == 0 && options.EmptyMean == EmptyMean.Zero ? 0.0
-            : sum / weightSum;
-        return T.CreateTruncating(loss);
+        ClassLayout layout = ValidateIndexCall(input, target, classes, inner, options, gradient, losses, default, default, gradOutput, out LossOutputs<T> outputs, out double weightSum, out long count);
+        var sums = new LossPartial { Target = NllRows(input, target, layout, options, outputs, weightSum) };
+        return T.CreateTruncating(Summarize(sums, TargetKind.Index, weightSum, count, classes, options).Loss);
     }
 
     /// <summary>
@@ -279,8 +283,7 @@ public static partial class Functional
         Reduction reduction = options.Reduction;
         Span<T> gradient = outputs.Gradient;
         bool withGradient = !gradient.IsEmpty;
-        double upstream = reduction != Reduction.None && !outputs.GradOutput.IsEmpty ? double.CreateTruncating(outputs.GradOutput[0]) : 1.0;
-        double reducedScale = reduction == Reduction.Mean ? upstream / weightSum : upstream;
+        double reducedScale = reduction == Reduction.Mean ? outputs.Upstream / weightSum : outputs.Upstream;
         CompensatedSum sum = default;
         fixed (TLabel* y = target)
         {
@@ -318,33 +321,37 @@ public static partial class Functional
         return sum.Value;
     }
 
-    /// <summary>Σ of the partials of blocks of rows, compensated, in block order.</summary>
-    private struct LossPartialSum
+    /// <summary>The summary of a call from its sums: the reduction, the empty-mean rule, the z-loss and the accuracy, each once.</summary>
+    private static CrossEntropySummary Summarize<T>(in LossPartial sums, TargetKind kind, double normalizer, long count, int classes, CrossEntropyOptions<T> options)
+        where T : IFloatingPointIeee754<T>
     {
-        private CompensatedSum _loss, _z;
-        private long _correct;
-
-        public void Add(in LossPartial partial)
-        {
-            _loss.Add(partial.Loss);
-            _z.Add(partial.Z);
-            _correct += partial.Correct;
-        }
-
-        public readonly LossPartial Value => new() { Loss = _loss.Value, Z = _z.Value, Correct = _correct };
-    }
-
-    /// <summary>The summary of a call from its sums: the reduction, the empty-mean rule and the accuracy, each once.</summary>
-    private static CrossEntropySummary Summarize(in LossPartial sums, TargetKind kind, double normalizer, long count, Reduction reduction, EmptyMean emptyMean)
-    {
-        double empty = emptyMean == EmptyMean.Zero ? 0.0 : double.NaN;
-        bool emptyAverage = reduction == Reduction.Mean && count == 0;
-        double divisor = reduction == Reduction.Mean ? normalizer : 1.0;
-        double loss = emptyAverage ? empty : sums.Loss / divisor;
+        double empty = options.EmptyMean == EmptyMean.Zero ? 0.0 : double.NaN;
+        bool emptyAverage = options.Reduction == Reduction.Mean && count == 0;
+        double divisor = options.Reduction == Reduction.Mean ? normalizer : 1.0;
         double zLoss = emptyAverage ? empty : sums.Z / divisor;
+        double loss = emptyAverage ? empty : ReducedLoss(sums, kind, divisor, options.LabelSmoothing, classes) + (options.ZLossScale > 0.0 ? zLoss : 0.0);
         long correct = kind == TargetKind.Index ? sums.Correct : 0;
         double accuracy = kind != TargetKind.Index ? double.NaN : count == 0 ? empty : (double)correct / count;
         return new CrossEntropySummary(loss, zLoss, count, correct, accuracy);
+    }
+
+    /// <summary>
+    /// The reduced cross entropy from its sums, as PyTorch combines them: for class indices (1 − ε)·(Σ w[t]·(lse − x[t]) / d)
+    /// + (ε / C)·(Σ (K·log S − Σ a·(x − m)) / d), each part divided before they are added, so that weights summing to zero
+    /// give NaN (0/0 + ∞) as PyTorch does, and a zero coefficient (ε = 1) contributes 0 even where its part is infinite;
+    /// for probabilities Σ ℓ / d.
+    /// </summary>
+    private static double ReducedLoss(in LossPartial sums, TargetKind kind, double divisor, double labelSmoothing, int classes)
+    {
+        if (kind == TargetKind.Probabilities)
+        {
+            return sums.Linear / divisor;
+        }
+
+        double target = sums.Target / divisor;
+        return labelSmoothing > 0.0
+            ? Zero.Term(1.0 - labelSmoothing, target) + labelSmoothing / classes * (sums.Linear / divisor)
+            : target;
     }
 
     /// <summary>Class-index rows through the engine, everything validated; returns the sums.</summary>
@@ -386,7 +393,7 @@ public static partial class Functional
         fixed (byte* go = &AsBytes(outputs.GradOutput))
         fixed (byte* g = &AsBytes((ReadOnlySpan<T>)outputs.Gradient))
         {
-            double upstream = reduction != Reduction.None && !outputs.GradOutput.IsEmpty ? double.CreateTruncating(outputs.GradOutput[0]) : 1.0;
+            double upstream = outputs.Upstream;
             var job = new LossRowsJob
             {
                 Input = x,

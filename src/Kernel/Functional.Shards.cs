@@ -278,7 +278,7 @@ public static partial class Functional
             Smoothing = options.LabelSmoothing > 0.0,
             ZScale = options.ZLossScale,
         };
-        CompensatedSum loss = default, zLoss = default;
+        CompensatedSum targetSum = default, linearSum = default, zLoss = default;
         long correct = 0;
         unsafe
         {
@@ -295,7 +295,8 @@ public static partial class Functional
                         CrossEntropyPartial partial = partials[n];
                         RowStatistics s = RowStatistics.OfMerged(partial.LogSumExp, partial.LogitSum, classes, partial.ArgMax);
                         row = LossRows.FinishMerged(job, s, partial.TargetLogit - s.Max);
-                        loss.Add(row.Loss);
+                        targetSum.Add(row.Target);
+                        linearSum.Add(row.Linear);
                         zLoss.Add(row.ZLoss);
                         correct += row.Predicted == t ? 1 : 0;
                     }
@@ -318,8 +319,8 @@ public static partial class Functional
             }
         }
 
-        var sums = new LossPartial { Loss = loss.Value, Z = zLoss.Value, Correct = correct };
-        return Summarize(sums, TargetKind.Index, count, count, options.Reduction, options.EmptyMean);
+        var sums = new LossPartial { Target = targetSum.Value, Linear = linearSum.Value, Z = zLoss.Value, Correct = correct };
+        return Summarize(sums, TargetKind.Index, count, count, classes, options);
     }
 
     /// <summary>
@@ -365,8 +366,7 @@ public static partial class Functional
         outputs.RefuseOverlap(Bytes.Of(target), nameof(target));
         outputs.RefuseOverlap(Bytes.Of(partials), nameof(partials));
         (_, long count) = Labels.Validate(target, classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
-        double upstream = options.Reduction != Reduction.None && !gradOutput.IsEmpty ? double.CreateTruncating(gradOutput[0]) : 1.0;
-        double scale = options.Reduction == Reduction.Mean ? (count == 0 ? 0.0 : upstream / count) : upstream;
+        double scale = options.Reduction == Reduction.Mean ? (count == 0 ? 0.0 : outputs.Upstream / count) : outputs.Upstream;
         unsafe
         {
             fixed (TLabel* y = target)

@@ -41,38 +41,6 @@ internal static class FacadeWeights
         return "[" + string.Join(", ", parts) + "]";
     }
 
-    /// <summary>Value equality of two weight vectors (NaN equals NaN).</summary>
-    public static bool Equal<T>(ReadOnlySpan<T> left, ReadOnlySpan<T> right)
-        where T : IFloatingPointIeee754<T>
-    {
-        if (left.Length != right.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < left.Length; i++)
-        {
-            if (!left[i].Equals(right[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>A hash of a weight vector's values, consistent with <see cref="Equal{T}"/>.</summary>
-    public static int Hash<T>(ReadOnlySpan<T> weight)
-    {
-        var hash = new HashCode();
-        foreach (T value in weight)
-        {
-            hash.Add(value);
-        }
-
-        return hash.ToHashCode();
-    }
-
     /// <summary>
     /// Per-element weights broadcast as PyTorch broadcasts a 1-D tensor: one value per element, or one per position of
     /// the last dimension (only the latter when <paramref name="lastDimensionOnly"/>, as for <c>pos_weight</c>). Empty is none.

@@ -18,6 +18,9 @@ internal readonly ref struct LossOutputs<T>
     public readonly Span<int> Predicted;
     public readonly ReadOnlySpan<T> GradOutput;
 
+    /// <summary>The upstream gradient of a reduced loss (the one value given, else 1); 1 for <see cref="Reduction.None"/>, whose values are per position.</summary>
+    public readonly double Upstream;
+
     /// <exception cref="ArgumentException">A rule is broken; the exception names the output.</exception>
     public LossOutputs(
         ReadOnlySpan<T> input, ReadOnlySpan<T> probabilities, ClassLayout layout, CrossEntropyOptions<T> options,
@@ -36,6 +39,7 @@ internal readonly ref struct LossOutputs<T>
         LogSumExp = logSumExp.IsEmpty ? default : logSumExp[..positions];
         Predicted = predicted.IsEmpty ? default : predicted[..positions];
         GradOutput = gradOutput;
+        Upstream = UpstreamGradient.Scalar(gradOutput, options.Reduction);
 
         // The gradient may be the input itself (same start, same length): each row is read before it is written.
         var x = Bytes.Of(input);
@@ -84,21 +88,7 @@ internal readonly ref struct LossOutputs<T>
         CheckPerPosition(losses, positions, "losses");
         CheckPerPosition(logSumExp, positions, "logSumExp");
         CheckPerPosition(predicted, positions, "predicted");
-        if (gradOutput != 0 && gradient == 0)
-        {
-            throw new ArgumentException(
-                "gradOutput is the upstream gradient of the loss: pass it with a gradient buffer, or leave it empty.", nameof(gradOutput));
-        }
-
-        long expected = reduction == Reduction.None ? positions : 1;
-        if (gradOutput != 0 && gradOutput != expected)
-        {
-            throw new ArgumentException(
-                reduction == Reduction.None
-                    ? $"With Reduction.None, gradOutput holds one upstream gradient per position ({positions}), or is empty for all ones; got {gradOutput}."
-                    : $"With Reduction.{reduction}, gradOutput holds the one upstream gradient of the reduced loss, or is empty for 1; got {gradOutput} values.",
-                nameof(gradOutput));
-        }
+        UpstreamGradient.CheckLength(gradOutput, gradient != 0, reduction, positions, "position");
     }
 
     private static void CheckPerPosition(int length, long positions, string name)

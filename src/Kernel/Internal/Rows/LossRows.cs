@@ -24,9 +24,6 @@ internal struct LossPartial
     /// <summary>Σ z-loss.</summary>
     public double Z;
 
-    /// <summary>Σ row loss including z-loss (the detailed result's per-row Loss).</summary>
-    public double Loss;
-
     /// <summary>Rows whose first maximal class is the target.</summary>
     public long Correct;
 }
@@ -411,11 +408,11 @@ internal static unsafe class LossRows
     {
         LaneStatistics<Double1> lane = LaneStatistics<Double1>.Of(s);
         var finish = new Finish<Double1>(job, lane, Double1.Create(shiftedTarget), Double1.Create(1.0));
-        return new MergedRow(finish.LogSumExp.Value, finish.Total(job).Value, finish.ZLoss.Value, (int)lane.ArgMax.Value);
+        return new MergedRow(finish.LogSumExp.Value, finish.Total(job).Value, finish.ZLoss.Value, (int)lane.ArgMax.Value, finish.Target.Value, finish.Linear.Value);
     }
 
-    /// <summary>The results of one merged row: its lse, its loss (z-loss included), its z-loss and its prediction.</summary>
-    public readonly record struct MergedRow(double LogSumExp, double Loss, double ZLoss, int Predicted);
+    /// <summary>The results of one merged row: its lse, its loss (z-loss included), its z-loss, its prediction, and the parts of its loss that the reduction sums (<see cref="Finish{TD}.Target"/>, <see cref="Finish{TD}.Linear"/>).</summary>
+    public readonly record struct MergedRow(double LogSumExp, double Loss, double ZLoss, int Predicted, double Target, double Linear);
 
     /// <summary>
     /// The running sums of a chunk, per lane, compensated (Neumaier, lane by lane): a row walk's in row order in one
@@ -427,7 +424,6 @@ internal static unsafe class LossRows
         private TD _target, _targetError;
         private TD _linear, _linearError;
         private TD _z, _zError;
-        private TD _loss, _lossError;
         private long _correct;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -436,7 +432,6 @@ internal static unsafe class LossRows
             Add(ref _target, ref _targetError, finish.Target, counted);
             Add(ref _linear, ref _linearError, finish.Linear, counted);
             Add(ref _z, ref _zError, finish.ZLoss, TD.Select(TD.Equal(finish.ZLoss, TD.Create(0.0)), TD.Create(0.0), counted));
-            Add(ref _loss, ref _lossError, finish.Loss + finish.ZLoss, counted);
             _correct += System.Numerics.BitOperations.PopCount(TD.MaskBits(correct & counted));
         }
 
@@ -446,7 +441,6 @@ internal static unsafe class LossRows
             Target = Join(_target, _targetError),
             Linear = Join(_linear, _linearError),
             Z = Join(_z, _zError),
-            Loss = Join(_loss, _lossError),
             Correct = _correct,
         };
 
@@ -477,13 +471,12 @@ internal static unsafe class LossRows
         }
     }
 
-    /// <summary>The partials of the chunks, combined in chunk order (compensated).</summary>
-    private struct ChunkSums
+    /// <summary>Partials combined in order (compensated): the chunks of a call, or the blocks of rows of a call over more than 2³¹ logits.</summary>
+    internal struct ChunkSums
     {
         private CompensatedSum _target;
         private CompensatedSum _linear;
         private CompensatedSum _z;
-        private CompensatedSum _loss;
         private long _correct;
 
         public void Add(in LossPartial partial)
@@ -491,12 +484,11 @@ internal static unsafe class LossRows
             _target.Add(partial.Target);
             _linear.Add(partial.Linear);
             _z.Add(partial.Z);
-            _loss.Add(partial.Loss);
             _correct += partial.Correct;
         }
 
         public readonly LossPartial ToPartial() =>
-            new() { Target = _target.Value, Linear = _linear.Value, Z = _z.Value, Loss = _loss.Value, Correct = _correct };
+            new() { Target = _target.Value, Linear = _linear.Value, Z = _z.Value, Correct = _correct };
     }
 
     /// <summary>The ignored-position rule: loss 0 and a detailed result marked ignored (the walks give it a zero gradient), nothing summed.</summary>
