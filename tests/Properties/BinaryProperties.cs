@@ -47,7 +47,7 @@ public class BinaryProperties
     private static double[] BceWithLogitsNone(BinaryCase c)
     {
         var losses = new double[c.Count];
-        Functional.BinaryCrossEntropyWithLogitsPerElement<double>(c.Logits, c.Targets, losses, c.Weight, c.PosWeight);
+        Functional.BinaryCrossEntropyWithLogits(c.Logits, c.Targets, Reduction.None, c.Weight, c.PosWeight, losses: losses);
         return losses;
     }
 
@@ -66,7 +66,7 @@ public class BinaryProperties
             double w = c.Weight is null ? 1 : c.Weight[i % c.Weight.Length];
             double pw = c.PosWeight is null ? 1 : c.PosWeight[i % c.PosWeight.Length];
             double[] target = [1 - c.Targets[i], pw * c.Targets[i]];
-            double ce = w * Functional.CrossEntropy<double>([0.0, c.Logits[i]], target, 2, Reduction.Sum);
+            double ce = w * Functional.CrossEntropyProbabilities([0.0, c.Logits[i]], target, 2, new CrossEntropyOptions<double> { Reduction = Reduction.Sum }).Loss;
             Tolerance.AssertClose(ce, bce[i], Tol.Double.WithFloor(1e-12 * Math.Max(1, Math.Abs(c.Logits[i]))), $"element {i} of {c}");
         }
     }
@@ -86,8 +86,8 @@ public class BinaryProperties
         double[] probabilities = c.Logits.Select(Sigmoid).ToArray();
         var onProbabilities = new double[c.Count];
         var onLogits = new double[c.Count];
-        Functional.BinaryCrossEntropyPerElement<double>(probabilities, c.Targets, onProbabilities, c.Weight);
-        Functional.BinaryCrossEntropyWithLogitsPerElement<double>(c.Logits, c.Targets, onLogits, c.Weight);
+        Functional.BinaryCrossEntropy(probabilities, c.Targets, Reduction.None, c.Weight, losses: onProbabilities);
+        Functional.BinaryCrossEntropyWithLogits(c.Logits, c.Targets, Reduction.None, c.Weight, losses: onLogits);
         Tolerance.AssertAllClose(onLogits, onProbabilities, new Tol(1e-8, 1e-9), c.ToString());
     }
 
@@ -104,7 +104,7 @@ public class BinaryProperties
     public void BceWithLogits_GradientIsSigmoidMinusTarget(BinaryCase c)
     {
         var gradient = new double[c.Count];
-        Functional.BinaryCrossEntropyWithLogitsWithGradient<double>(c.Logits, c.Targets, gradient, Reduction.Sum);
+        Functional.BinaryCrossEntropyWithLogits(c.Logits, c.Targets, Reduction.Sum, gradient: gradient);
         double[] expected = c.Logits.Select((x, i) => Sigmoid(x) - c.Targets[i]).ToArray();
         Tolerance.AssertAllClose(expected, gradient, Tol.Double, c.ToString());
     }
@@ -114,8 +114,8 @@ public class BinaryProperties
     public void Sum_EqualsSumOfNone_AndMean_EqualsSumOverCount(BinaryCase c)
     {
         double[] none = BceWithLogitsNone(c);
-        double sum = Functional.BinaryCrossEntropyWithLogits<double>(c.Logits, c.Targets, Reduction.Sum, c.Weight, c.PosWeight);
-        double mean = Functional.BinaryCrossEntropyWithLogits<double>(c.Logits, c.Targets, Reduction.Mean, c.Weight, c.PosWeight);
+        double sum = Functional.BinaryCrossEntropyWithLogits(c.Logits, c.Targets, Reduction.Sum, c.Weight, c.PosWeight);
+        double mean = Functional.BinaryCrossEntropyWithLogits(c.Logits, c.Targets, Reduction.Mean, c.Weight, c.PosWeight);
         Tolerance.AssertClose(none.Sum(), sum, Tol.Double.WithFloor(1e-15 * none.Sum(Math.Abs)), $"BCE sum of {c}");
         if (c.Count == 0)
         {
@@ -128,8 +128,8 @@ public class BinaryProperties
         double[] logQ = LogSoftmaxRows(c);
         double[] p = SoftmaxRows(c.Targets, c.LastDimension);
         var kl = new double[c.Count];
-        Functional.KlDivPerElement<double>(logQ, p, kl);
-        double klSum = Functional.KlDiv<double>(logQ, p, Reduction.Sum);
+        Functional.KlDiv(logQ, p, Reduction.None, losses: kl);
+        double klSum = Functional.KlDiv(logQ, p, Reduction.Sum);
         Tolerance.AssertClose(kl.Sum(), klSum, Tol.Double.WithFloor(1e-15 * kl.Sum(Math.Abs)), $"KL sum of {c}");
         Tolerance.AssertClose(klSum / c.Count, Functional.KlDiv<double>(logQ, p, Reduction.Mean), Tol.Double, $"KL mean of {c}");
         Tolerance.AssertClose(klSum / c.Rows, Functional.KlDiv<double>(logQ, p, Reduction.BatchMean, batchSize: c.Rows), Tol.Double, $"KL batchmean of {c}");
@@ -167,8 +167,8 @@ public class BinaryProperties
         double[] logP = p.Select(v => Math.Log(v)).ToArray();
         var g1 = new double[c.Count];
         var g2 = new double[c.Count];
-        double a = Functional.KlDivWithGradient<double>(logQ, p, g1, Reduction.Sum);
-        double b = Functional.KlDivWithGradient<double>(logQ, logP, g2, Reduction.Sum, logTarget: true);
+        double a = Functional.KlDiv(logQ, p, Reduction.Sum, gradient: g1);
+        double b = Functional.KlDiv(logQ, logP, Reduction.Sum, logTarget: true, gradient: g2);
         Tolerance.AssertClose(a, b, Tol.Double.WithFloor(1e-13 * Math.Max(1, logQ.Sum(Math.Abs))), $"value of {c}");
         Tolerance.AssertAllClose(g1, g2, Tol.Double, $"gradient of {c}");
     }
@@ -187,15 +187,15 @@ public class BinaryProperties
         }
 
         Check(c.Logits, x => Functional.BinaryCrossEntropyWithLogits<double>(x, c.Targets, Reduction.Mean, c.Weight, c.PosWeight),
-            (x, g) => Functional.BinaryCrossEntropyWithLogitsWithGradient<double>(x, c.Targets, g, Reduction.Mean, c.Weight, c.PosWeight), "BCE with logits");
+            (x, g) => Functional.BinaryCrossEntropyWithLogits(x, c.Targets, Reduction.Mean, c.Weight, c.PosWeight, gradient: g), "BCE with logits");
 
         double[] probabilities = c.Logits.Select(x => 0.05 + 0.9 * Sigmoid(x)).ToArray();
         Check(probabilities, x => Functional.BinaryCrossEntropy<double>(x, c.Targets, Reduction.Sum, c.Weight),
-            (x, g) => Functional.BinaryCrossEntropyWithGradient<double>(x, c.Targets, g, Reduction.Sum, c.Weight), "BCE");
+            (x, g) => Functional.BinaryCrossEntropy(x, c.Targets, Reduction.Sum, c.Weight, gradient: g), "BCE");
 
         double[] p = SoftmaxRows(c.Targets, c.LastDimension);
         Check(c.Logits, x => Functional.KlDiv<double>(x, p, Reduction.BatchMean, batchSize: c.Rows),
-            (x, g) => Functional.KlDivWithGradient<double>(x, p, g, Reduction.BatchMean, batchSize: c.Rows), "KL");
+            (x, g) => Functional.KlDiv(x, p, Reduction.BatchMean, batchSize: c.Rows, gradient: g), "KL");
 
         void Check(double[] x, Func<double[], double> f, Func<double[], double[], double> withGradient, string what)
         {

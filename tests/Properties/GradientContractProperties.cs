@@ -286,22 +286,30 @@ public class GradientContractProperties
         int positions = pr.Positions;
         int classes = pr.Classes;
         int inner = pr.Inner;
+        CrossEntropyOptions<T> Options(Reduction reduction, bool smoothing = true) => new()
+        {
+            Weight = weight,
+            IgnoreIndex = pr.IgnoreIndex,
+            Reduction = reduction,
+            LabelSmoothing = smoothing ? pr.LabelSmoothing : 0.0,
+        };
+
         foreach (Reduction reduction in Gradients.Scalar)
         {
-            Functional.CrossEntropyWithGradient<T>(input, targets, new T[n], classes, reduction, weight, pr.IgnoreIndex, pr.LabelSmoothing, inner);
-            Unchanged($"index CrossEntropyWithGradient {reduction}");
-            Functional.CrossEntropyWithGradient<T>(input, probabilities, new T[n], classes, reduction, weight, pr.LabelSmoothing, inner);
-            Unchanged($"probability CrossEntropyWithGradient {reduction}");
-            Functional.NllLossWithGradient<T>(input, targets, new T[n], classes, reduction, weight, pr.IgnoreIndex, inner);
-            Unchanged($"NllLossWithGradient {reduction}");
+            Functional.CrossEntropy(input, targets, classes, Options(reduction), gradient: new T[n], inner: inner);
+            Unchanged($"index CrossEntropy with gradient {reduction}");
+            Functional.CrossEntropyProbabilities(input, probabilities, classes, Options(reduction), gradient: new T[n], inner: inner);
+            Unchanged($"CrossEntropyProbabilities with gradient {reduction}");
+            Functional.NllLoss(input, targets, classes, Options(reduction, smoothing: false), gradient: new T[n], inner: inner);
+            Unchanged($"NllLoss with gradient {reduction}");
         }
 
-        Functional.CrossEntropyPerElementWithGradient<T>(input, targets, gradOutput, new T[positions], new T[n], classes, weight, pr.IgnoreIndex, pr.LabelSmoothing, inner);
-        Unchanged("index CrossEntropyPerElementWithGradient");
-        Functional.CrossEntropyPerElementWithGradient<T>(input, probabilities, gradOutput, new T[positions], new T[n], classes, weight, pr.LabelSmoothing, inner);
-        Unchanged("probability CrossEntropyPerElementWithGradient");
-        Functional.NllLossPerElementWithGradient<T>(input, targets, gradOutput, new T[positions], new T[n], classes, weight, pr.IgnoreIndex, inner);
-        Unchanged("NllLossPerElementWithGradient");
+        Functional.CrossEntropy(input, targets, classes, Options(Reduction.None), new T[n], losses: new T[positions], gradOutput: gradOutput, inner: inner);
+        Unchanged("index CrossEntropy None with losses, gradient and gradOutput");
+        Functional.CrossEntropyProbabilities(input, probabilities, classes, Options(Reduction.None), new T[n], losses: new T[positions], gradOutput: gradOutput, inner: inner);
+        Unchanged("CrossEntropyProbabilities None with losses, gradient and gradOutput");
+        Functional.NllLoss(input, targets, classes, Options(Reduction.None, smoothing: false), new T[n], new T[positions], gradOutput, inner);
+        Unchanged("NllLoss None with losses, gradient and gradOutput");
         Functional.SoftmaxBackward<T>(softmax, elementGradOutput, new T[n], classes, inner);
         Unchanged("SoftmaxBackward");
         Functional.LogSoftmaxBackward<T>(logSoftmax, elementGradOutput, new T[n], classes, inner);
@@ -309,13 +317,15 @@ public class GradientContractProperties
         Functional.LogSumExpBackward<T>(input, lse, gradOutput, new T[n], classes, inner);
         Unchanged("LogSumExpBackward");
 
-        // The in-place variants may overwrite the logits only: weights, targets and probabilities stay.
+        // In place (the gradient written over a copy of the logits): weights, targets and probabilities stay.
         foreach (Reduction reduction in Gradients.Scalar)
         {
-            Functional.CrossEntropyWithGradientInPlace<T>((T[])input.Clone(), targets, classes, reduction, weight, pr.IgnoreIndex, pr.LabelSmoothing, inner);
-            Unchanged($"index CrossEntropyWithGradientInPlace {reduction}");
-            Functional.CrossEntropyWithGradientInPlace<T>((T[])input.Clone(), probabilities, classes, reduction, weight, pr.LabelSmoothing, inner);
-            Unchanged($"probability CrossEntropyWithGradientInPlace {reduction}");
+            T[] logits = (T[])input.Clone();
+            Functional.CrossEntropy(logits, targets, classes, Options(reduction), gradient: logits, inner: inner);
+            Unchanged($"index CrossEntropy in place {reduction}");
+            logits = (T[])input.Clone();
+            Functional.CrossEntropyProbabilities(logits, probabilities, classes, Options(reduction), gradient: logits, inner: inner);
+            Unchanged($"CrossEntropyProbabilities in place {reduction}");
         }
     }
 

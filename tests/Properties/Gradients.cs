@@ -19,10 +19,10 @@ public enum TargetForm
 public sealed record LossAndGradient(double[] Loss, double[] Gradient);
 
 /// <summary>
-/// Calls the kernel's gradient functions in element type <typeparamref name="T"/> on float64 problem data (as
-/// <see cref="Run{T}"/> does for the losses). Mean and Sum call the reduced <c>…WithGradient</c> overloads; None calls
-/// the <c>…PerElementWithGradient</c> vector-Jacobian product with the given upstream gradient. Every output buffer is
-/// filled with NaN first, so an entry the kernel fails to write fails every comparison.
+/// Calls the kernel's losses with a gradient in element type <typeparamref name="T"/> on float64 problem data (as
+/// <see cref="Run{T}"/> does for the losses). Mean and Sum ask for the gradient of the reduced loss; None asks for the
+/// per-position losses and the vector-Jacobian product with the given upstream gradient (one value per position). Every
+/// output buffer is filled with NaN first, so an entry the kernel fails to write fails every comparison.
 /// </summary>
 public static class Grad<T>
     where T : IFloatingPointIeee754<T>
@@ -34,19 +34,18 @@ public static class Grad<T>
         return buffer;
     }
 
-    private static T[]? Weights(Problem pr) => pr.Weights is null ? null : Run<T>.To(pr.Weights);
-
     public static LossAndGradient CrossEntropy(Problem pr, TargetForm form, Reduction reduction, double[]? gradOutput = null) =>
         form == TargetForm.Index ? IndexCrossEntropy(pr, reduction, gradOutput) : ProbabilityCrossEntropy(pr, reduction, gradOutput);
 
+    /// <summary>The loss with the gradient written over the logits (<c>gradient: input</c>, documented as allowed).</summary>
     public static LossAndGradient CrossEntropyInPlace(Problem pr, TargetForm form, Reduction reduction)
     {
         T[] buffer = Run<T>.To(pr.Logits);
-        T loss = form == TargetForm.Index
-            ? Functional.CrossEntropyWithGradientInPlace<T>(
-                buffer, pr.Targets, pr.Classes, reduction, Weights(pr), pr.IgnoreIndex, pr.LabelSmoothing, pr.Inner)
-            : Functional.CrossEntropyWithGradientInPlace<T>(
-                buffer, Run<T>.To(pr.Probabilities), pr.Classes, reduction, Weights(pr), pr.LabelSmoothing, pr.Inner);
+        CrossEntropyOptions<T> options = Run<T>.Options(pr, reduction);
+        CrossEntropySummary summary = form == TargetForm.Index
+            ? Functional.CrossEntropy(buffer, pr.Targets, pr.Classes, options, gradient: buffer, inner: pr.Inner)
+            : Functional.CrossEntropyProbabilities(buffer, Run<T>.To(pr.Probabilities), pr.Classes, options, gradient: buffer, inner: pr.Inner);
+        T loss = T.CreateTruncating(summary.Loss);
         return new LossAndGradient(new[] { double.CreateTruncating(loss) }, Run<T>.Widen(buffer));
     }
 
@@ -57,13 +56,13 @@ public static class Grad<T>
         if (reduction == Reduction.None)
         {
             T[] destination = Unwritten(pr.Positions);
-            Functional.CrossEntropyPerElementWithGradient<T>(
-                input, pr.Targets, Run<T>.To(Required(gradOutput)), destination, gradient, pr.Classes, Weights(pr), pr.IgnoreIndex, pr.LabelSmoothing, pr.Inner);
+            Functional.CrossEntropy(
+                input, pr.Targets, pr.Classes, Run<T>.Options(pr, Reduction.None), gradient, losses: destination,
+                gradOutput: Run<T>.To(Required(gradOutput)), inner: pr.Inner);
             return new LossAndGradient(Run<T>.Widen(destination), Run<T>.Widen(gradient));
         }
 
-        T loss = Functional.CrossEntropyWithGradient<T>(
-            input, pr.Targets, gradient, pr.Classes, reduction, Weights(pr), pr.IgnoreIndex, pr.LabelSmoothing, pr.Inner);
+        T loss = T.CreateTruncating(Functional.CrossEntropy(input, pr.Targets, pr.Classes, Run<T>.Options(pr, reduction), gradient, inner: pr.Inner).Loss);
         return new LossAndGradient(new[] { double.CreateTruncating(loss) }, Run<T>.Widen(gradient));
     }
 
@@ -75,12 +74,13 @@ public static class Grad<T>
         if (reduction == Reduction.None)
         {
             T[] destination = Unwritten(pr.Positions);
-            Functional.CrossEntropyPerElementWithGradient<T>(
-                input, target, Run<T>.To(Required(gradOutput)), destination, gradient, pr.Classes, Weights(pr), pr.LabelSmoothing, pr.Inner);
+            Functional.CrossEntropyProbabilities(
+                input, target, pr.Classes, Run<T>.Options(pr, Reduction.None), gradient, losses: destination,
+                gradOutput: Run<T>.To(Required(gradOutput)), inner: pr.Inner);
             return new LossAndGradient(Run<T>.Widen(destination), Run<T>.Widen(gradient));
         }
 
-        T loss = Functional.CrossEntropyWithGradient<T>(input, target, gradient, pr.Classes, reduction, Weights(pr), pr.LabelSmoothing, pr.Inner);
+        T loss = T.CreateTruncating(Functional.CrossEntropyProbabilities(input, target, pr.Classes, Run<T>.Options(pr, reduction), gradient, inner: pr.Inner).Loss);
         return new LossAndGradient(new[] { double.CreateTruncating(loss) }, Run<T>.Widen(gradient));
     }
 
@@ -92,12 +92,13 @@ public static class Grad<T>
         if (reduction == Reduction.None)
         {
             T[] destination = Unwritten(pr.Positions);
-            Functional.NllLossPerElementWithGradient<T>(
-                x, pr.Targets, Run<T>.To(Required(gradOutput)), destination, gradient, pr.Classes, Weights(pr), pr.IgnoreIndex, pr.Inner);
+            Functional.NllLoss(
+                x, pr.Targets, pr.Classes, Run<T>.Options(pr, Reduction.None, smoothing: false), gradient, destination,
+                Run<T>.To(Required(gradOutput)), pr.Inner);
             return new LossAndGradient(Run<T>.Widen(destination), Run<T>.Widen(gradient));
         }
 
-        T loss = Functional.NllLossWithGradient<T>(x, pr.Targets, gradient, pr.Classes, reduction, Weights(pr), pr.IgnoreIndex, pr.Inner);
+        T loss = Functional.NllLoss(x, pr.Targets, pr.Classes, Run<T>.Options(pr, reduction, smoothing: false), gradient, inner: pr.Inner);
         return new LossAndGradient(new[] { double.CreateTruncating(loss) }, Run<T>.Widen(gradient));
     }
 

@@ -15,13 +15,18 @@ namespace Xent.Properties;
 /// draws upstream gradients), so a replayed case draws the same.
 /// </summary>
 /// <param name="Problem">The rows; ignore index and label smoothing are the generated ones.</param>
-/// <param name="Options">Ignore index and ε from the problem; z-loss scale, soft cap, reduction and empty-mean rule drawn.</param>
+/// <param name="Options">Ignore index and ε from the problem; z-loss scale, soft cap, reduction and empty-mean rule drawn (no class weights; the references read them in double, <see cref="Detailed{T}.Options"/> gives them to the kernel in its element type).</param>
 /// <param name="Bounds">Shard boundaries 0 = b₀ &lt; b₁ &lt; … &lt; b_k = C: 1 to 5 shards at random cut points.</param>
 /// <param name="Order">The order in which the k shards' partials are merged.</param>
-/// <param name="GradOutput">The upstream gradient g of the reduced loss.</param>
-public sealed record VocabularyCase(Problem Problem, CrossEntropyOptions Options, int[] Bounds, int[] Order, double GradOutput)
+/// <param name="GradOutput">The upstream gradient g of the reduced loss (the kernel takes it in its element type: see <see cref="GradOutputOf{T}"/>).</param>
+public sealed record VocabularyCase(Problem Problem, CrossEntropyOptions<double> Options, int[] Bounds, int[] Order, double GradOutput)
 {
     public int Shards => Bounds.Length - 1;
+
+    /// <summary>g as the kernel of element type <typeparamref name="T"/> receives it (rounded to T; exact for float and double), for the references to use the same value.</summary>
+    public double GradOutputOf<T>()
+        where T : IFloatingPointIeee754<T> =>
+        double.CreateTruncating(T.CreateTruncating(GradOutput));
 
     public override string ToString() =>
         string.Create(
@@ -30,7 +35,38 @@ public sealed record VocabularyCase(Problem Problem, CrossEntropyOptions Options
 }
 
 /// <summary>The per-row results of one large-vocabulary evaluation, the gradient widened to double (empty without one).</summary>
-public sealed record DetailedRun(CrossEntropySummary Summary, CrossEntropyRow[] Rows, double[] Gradient);
+public sealed record DetailedRun(CrossEntropySummary Summary, RowResult[] Rows, double[] Gradient);
+
+/// <summary>
+/// One row's results, as the tests compare them (the 0.1 kernel's per-row record, which 0.2 replaced by the
+/// <c>losses</c>, <c>logSumExp</c> and <c>predicted</c> outputs): the log-sum-exp and the loss as the kernel writes
+/// them (in its element type, widened), the z-loss λ·lse² (derived from the written lse; 0 for λ = 0 or an ignored
+/// row), the prediction, and whether it is the target.
+/// </summary>
+public readonly record struct RowResult(double LogSumExp, double Loss, double ZLoss, int Predicted, bool Correct)
+{
+    /// <summary>Whether the row was ignored: the kernel writes the prediction −1 for it.</summary>
+    public bool Ignored => Predicted < 0;
+
+    /// <summary>The row as read from the kernel's outputs for a row with <paramref name="target"/> and z-loss scale λ.</summary>
+    public static RowResult Of(double logSumExp, double loss, int predicted, int target, double zLossScale) =>
+        predicted < 0
+            ? new RowResult(logSumExp, loss, 0.0, predicted, false)
+            : new RowResult(logSumExp, loss, zLossScale == 0.0 ? 0.0 : zLossScale * logSumExp * logSumExp, predicted, predicted == target);
+
+    /// <summary>
+    /// The row with its log-sum-exp and loss rounded to <typeparamref name="T"/>, as the kernel of element type T writes
+    /// them (a reference row, computed in double, made comparable with them). The z-loss stays: on the kernel's side it
+    /// is derived in double from the written lse.
+    /// </summary>
+    public RowResult RoundedTo<T>()
+        where T : IFloatingPointIeee754<T> =>
+        this with
+        {
+            LogSumExp = double.CreateTruncating(T.CreateTruncating(LogSumExp)),
+            Loss = double.CreateTruncating(T.CreateTruncating(Loss)),
+        };
+}
 
 /// <summary>
 /// The documented formula of the large-vocabulary cross entropy, in float64, written from the XML docs and
@@ -65,7 +101,7 @@ public static class DetailedReference
     }
 
     /// <summary>A row of finite logits: lse, loss, z-loss, prediction. −log softmax is taken as (m − z) + log S, stably.</summary>
-    public static CrossEntropyRow Row(double[] x, int target, CrossEntropyOptions o)
+    public static RowResult Row(double[] x, int target, CrossEntropyOptions<double> o)
     {
         double[] z = Capped(x, o.SoftCap);
         double eps = o.LabelSmoothing;
@@ -74,14 +110,14 @@ public static class DetailedReference
         double zLoss = o.ZLossScale * lse * lse;
         double loss = Reference.Term(1.0 - eps, negLogP[target]) + (eps / z.Length * Reference.Sum(negLogP)) + zLoss;
         int predicted = ArgMax(z);
-        return new CrossEntropyRow(lse, loss, zLoss, predicted, predicted == target);
+        return new RowResult(lse, loss, zLoss, predicted, predicted == target);
     }
 
     /// <summary>The row loss alone (what finite differences differentiate).</summary>
-    public static double Loss(double[] x, int target, CrossEntropyOptions o) => Row(x, target, o).Loss;
+    public static double Loss(double[] x, int target, CrossEntropyOptions<double> o) => Row(x, target, o).Loss;
 
     /// <summary>∂ℓ/∂x of one row of finite logits, for scale 1.</summary>
-    public static double[] Gradient(double[] x, int target, CrossEntropyOptions o)
+    public static double[] Gradient(double[] x, int target, CrossEntropyOptions<double> o)
     {
         double cap = o.SoftCap;
         double[] z = Capped(x, cap);
@@ -98,42 +134,86 @@ public static class DetailedReference
         return g;
     }
 
-    /// <summary>The entry the API writes for an ignored row.</summary>
-    public static CrossEntropyRow IgnoredRow { get; } = new(double.NaN, 0.0, 0.0, -1, false);
+    /// <summary>The entry the API writes for an ignored row (loss 0, lse NaN, prediction −1).</summary>
+    public static RowResult IgnoredRow { get; } = new(double.NaN, 0.0, 0.0, -1, false);
 }
 
 /// <summary>
 /// Calls the large-vocabulary API in element type <typeparamref name="T"/> on float64 problem data (converted to T),
-/// whole or sharded. Every output buffer is prefilled with a sentinel, so an entry the kernel fails to write fails
-/// every comparison.
+/// whole or sharded, with every per-row output (losses, log-sum-exps, predictions). Every output buffer is prefilled
+/// with a sentinel, so an entry the kernel fails to write fails every comparison.
 /// </summary>
 public static class Detailed<T>
     where T : IFloatingPointIeee754<T>
 {
-    public static CrossEntropyRow Unwritten { get; } = new(42.0, 42.0, 42.0, 42, true);
+    /// <summary>The sentinel of the per-row outputs (loss, lse and prediction 42).</summary>
+    public const int Unwritten = 42;
 
     public static CrossEntropyPartial UnwrittenPartial { get; } = new(new LogSumExpState(42.0, 42.0), 42.0, 7, 42.0, 42.0, 3, 42);
 
-    public static CrossEntropyRow[] UnwrittenRows(int count) => Enumerable.Repeat(Unwritten, count).ToArray();
+    /// <summary>The case's options in element type T (the vocabulary cases have no class weights).</summary>
+    public static CrossEntropyOptions<T> Options(CrossEntropyOptions<double> o)
+    {
+        Tolerance.Require(o.Weight.IsEmpty, "the large-vocabulary cases have no class weights");
+        return new CrossEntropyOptions<T>
+        {
+            IgnoreIndex = o.IgnoreIndex,
+            Reduction = o.Reduction,
+            LabelSmoothing = o.LabelSmoothing,
+            ZLossScale = o.ZLossScale,
+            SoftCap = o.SoftCap,
+            EmptyMean = o.EmptyMean,
+        };
+    }
 
-    /// <summary><see cref="Functional.CrossEntropyDetailedWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, CrossEntropyOptions?, Span{CrossEntropyRow}, double)"/> on the whole rows.</summary>
-    public static DetailedRun Whole(Problem pr, CrossEntropyOptions options, double gradOutput)
+    /// <summary>Per-row outputs of <paramref name="count"/> rows, prefilled with the sentinel.</summary>
+    public static (T[] Losses, T[] LogSumExp, int[] Predicted) UnwrittenRows(int count)
+    {
+        var losses = new T[count];
+        var logSumExp = new T[count];
+        var predicted = new int[count];
+        Array.Fill(losses, T.CreateTruncating(Unwritten));
+        Array.Fill(logSumExp, T.CreateTruncating(Unwritten));
+        Array.Fill(predicted, Unwritten);
+        return (losses, logSumExp, predicted);
+    }
+
+    /// <summary>The rows as read from the per-row outputs.</summary>
+    public static RowResult[] Rows((T[] Losses, T[] LogSumExp, int[] Predicted) outputs, int[] targets, double zLossScale) =>
+        Enumerable.Range(0, targets.Length)
+            .Select(n => RowResult.Of(
+                double.CreateTruncating(outputs.LogSumExp[n]), double.CreateTruncating(outputs.Losses[n]), outputs.Predicted[n], targets[n], zLossScale))
+            .ToArray();
+
+    /// <summary>
+    /// <see cref="Functional.CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/>
+    /// on the whole rows, with the gradient and every per-row output; <paramref name="gradOutput"/> is passed rounded to T.
+    /// </summary>
+    public static DetailedRun Whole(Problem pr, CrossEntropyOptions<double> options, double gradOutput)
     {
         T[] x = Run<T>.To(pr.Logits);
         T[] gradient = Grad<T>.Unwritten(x.Length);
-        CrossEntropyRow[] rows = UnwrittenRows(pr.Positions);
-        CrossEntropySummary summary = Functional.CrossEntropyDetailedWithGradient<T>(
-            x.AsSpan(), pr.Targets.AsSpan(), gradient.AsSpan(), pr.Classes, options, rows.AsSpan(), gradOutput);
-        return new DetailedRun(summary, rows, Run<T>.Widen(gradient));
+        (T[] Losses, T[] LogSumExp, int[] Predicted) rows = UnwrittenRows(pr.Positions);
+        CrossEntropySummary summary = Functional.CrossEntropy(
+            x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, Options(options), gradient.AsSpan(), rows.Losses.AsSpan(), rows.LogSumExp.AsSpan(), rows.Predicted.AsSpan(),
+            GradOutput(gradient.Length, gradOutput));
+        return new DetailedRun(summary, Rows(rows, pr.Targets, options.ZLossScale), Run<T>.Widen(gradient));
     }
 
-    /// <summary><see cref="Functional.CrossEntropyDetailed{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/> (no gradient).</summary>
-    public static DetailedRun LossOnly(Problem pr, CrossEntropyOptions options)
+    /// <summary>
+    /// The upstream gradient as the kernel takes it: one value of T, or none where the gradient buffer is empty (an
+    /// empty batch), which the kernel reads as "no gradient asked for" and so refuses a gradOutput with.
+    /// </summary>
+    public static T[] GradOutput(int gradientLength, double gradOutput) => gradientLength == 0 ? [] : [T.CreateTruncating(gradOutput)];
+
+    /// <summary>The same call without a gradient (the loss and the per-row outputs only).</summary>
+    public static DetailedRun LossOnly(Problem pr, CrossEntropyOptions<double> options)
     {
         T[] x = Run<T>.To(pr.Logits);
-        CrossEntropyRow[] rows = UnwrittenRows(pr.Positions);
-        CrossEntropySummary summary = Functional.CrossEntropyDetailed<T>(x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, options, rows.AsSpan());
-        return new DetailedRun(summary, rows, []);
+        (T[] Losses, T[] LogSumExp, int[] Predicted) rows = UnwrittenRows(pr.Positions);
+        CrossEntropySummary summary = Functional.CrossEntropy(
+            x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, Options(options), losses: rows.Losses.AsSpan(), logSumExp: rows.LogSumExp.AsSpan(), predicted: rows.Predicted.AsSpan());
+        return new DetailedRun(summary, Rows(rows, pr.Targets, options.ZLossScale), []);
     }
 
     /// <summary>Shard s of (N, C) data: columns [bounds[s], bounds[s + 1]) of every row, as (N, S) row-major.</summary>
@@ -150,18 +230,18 @@ public static class Detailed<T>
     }
 
     /// <summary>
-    /// The shards' partials (<see cref="Functional.CrossEntropyShard{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions?)"/>),
+    /// The shards' partials (<see cref="Functional.CrossEntropyShard{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, Span{CrossEntropyPartial}, int, int, int, CrossEntropyOptions{T}?)"/>),
     /// merged in <paramref name="order"/> into a default accumulator.
     /// </summary>
-    public static CrossEntropyPartial[] MergedPartials(Problem pr, CrossEntropyOptions options, int[] bounds, int[] order)
+    public static CrossEntropyPartial[] MergedPartials(Problem pr, CrossEntropyOptions<double> options, int[] bounds, int[] order)
     {
         T[] x = Run<T>.To(pr.Logits);
         var accumulator = new CrossEntropyPartial[pr.Positions];
         foreach (int s in order)
         {
             CrossEntropyPartial[] partials = Enumerable.Repeat(UnwrittenPartial, pr.Positions).ToArray();
-            Functional.CrossEntropyShard<T>(
-                ShardOf(x, pr.Positions, pr.Classes, bounds, s).AsSpan(), pr.Targets.AsSpan(), partials.AsSpan(), pr.Classes, bounds[s], bounds[s + 1] - bounds[s], options);
+            Functional.CrossEntropyShard(
+                ShardOf(x, pr.Positions, pr.Classes, bounds, s).AsSpan(), pr.Targets.AsSpan(), partials.AsSpan(), pr.Classes, bounds[s], bounds[s + 1] - bounds[s], Options(options));
             Functional.MergeCrossEntropyPartials(partials.AsSpan(), accumulator.AsSpan());
         }
 
@@ -169,25 +249,27 @@ public static class Detailed<T>
     }
 
     /// <summary>
-    /// The sharded computation: partials merged in order, finished by <see cref="Functional.CrossEntropyFromPartials(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>,
-    /// and each shard's <see cref="Functional.CrossEntropyShardGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{CrossEntropyPartial}, Span{T}, int, int, int, CrossEntropyOptions?, double)"/>
-    /// put back side by side.
+    /// The sharded computation: partials merged in order, finished by <see cref="Functional.CrossEntropyFromPartials{T, TLabel}(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{int})"/>
+    /// with every per-row output, and each shard's <see cref="Functional.CrossEntropyShardGradient{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, ReadOnlySpan{CrossEntropyPartial}, Span{T}, int, int, int, CrossEntropyOptions{T}?, ReadOnlySpan{T})"/>
+    /// (<paramref name="gradOutput"/> passed rounded to T) put back side by side.
     /// </summary>
-    public static DetailedRun Sharded(Problem pr, CrossEntropyOptions options, int[] bounds, int[] order, double gradOutput)
+    public static DetailedRun Sharded(Problem pr, CrossEntropyOptions<double> options, int[] bounds, int[] order, double gradOutput)
     {
         int rowCount = pr.Positions;
         int classes = pr.Classes;
         T[] x = Run<T>.To(pr.Logits);
         CrossEntropyPartial[] merged = MergedPartials(pr, options, bounds, order);
-        CrossEntropyRow[] rows = UnwrittenRows(rowCount);
-        CrossEntropySummary summary = Functional.CrossEntropyFromPartials(merged.AsSpan(), pr.Targets.AsSpan(), classes, options, rows.AsSpan());
+        (T[] Losses, T[] LogSumExp, int[] Predicted) rows = UnwrittenRows(rowCount);
+        CrossEntropySummary summary = Functional.CrossEntropyFromPartials<T, int>(
+            merged.AsSpan(), pr.Targets.AsSpan(), classes, Options(options), rows.Losses.AsSpan(), rows.LogSumExp.AsSpan(), rows.Predicted.AsSpan());
         var gradient = new double[x.Length];
         for (int s = 0; s < bounds.Length - 1; s++)
         {
             int width = bounds[s + 1] - bounds[s];
             T[] g = Grad<T>.Unwritten(rowCount * width);
-            Functional.CrossEntropyShardGradient<T>(
-                ShardOf(x, rowCount, classes, bounds, s).AsSpan(), pr.Targets.AsSpan(), merged.AsSpan(), g.AsSpan(), classes, bounds[s], width, options, gradOutput);
+            Functional.CrossEntropyShardGradient(
+                ShardOf(x, rowCount, classes, bounds, s).AsSpan(), pr.Targets.AsSpan(), merged.AsSpan(), g.AsSpan(), classes, bounds[s], width, Options(options),
+                GradOutput(g.Length, gradOutput));
             double[] wide = Run<T>.Widen(g);
             for (int n = 0; n < rowCount; n++)
             {
@@ -195,7 +277,7 @@ public static class Detailed<T>
             }
         }
 
-        return new DetailedRun(summary, rows, gradient);
+        return new DetailedRun(summary, Rows(rows, pr.Targets, options.ZLossScale), gradient);
     }
 }
 
@@ -237,7 +319,7 @@ public static class LargeVocabulary
         where T : IFloatingPointIeee754<T> =>
         typeof(T) == typeof(Half) ? UnitRoundoffHalf : Tolerance.UnitRoundoff<T>();
 
-    /// <summary>The comparison preset for values of type <typeparamref name="T"/> (the gradient; losses are double).</summary>
+    /// <summary>The comparison preset for values of type <typeparamref name="T"/> (the gradient, and the per-row lse and loss; the summary is double).</summary>
     public static Tol TolOf<T>()
         where T : IFloatingPointIeee754<T> =>
         typeof(T) == typeof(Half) ? new Tol(4.0 * UnitRoundoffHalf, Math.ScaleB(1.0, -24)) : Tol.Of<T>(); // a Half subnormal ulp
@@ -251,7 +333,7 @@ public static class LargeVocabulary
     {
         var random = new Random(c.Special ^ (salt * 0x5bd1e995));
         double scale = pr.Logits.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0.0).Max();
-        var options = new CrossEntropyOptions
+        var options = new CrossEntropyOptions<double>
         {
             IgnoreIndex = pr.IgnoreIndex,
             LabelSmoothing = pr.LabelSmoothing,
@@ -284,14 +366,14 @@ public static class LargeVocabulary
     public static int Count(Problem pr) => Enumerable.Range(0, pr.Positions).Count(p => !pr.IsIgnored(p));
 
     /// <summary>The documented scale of each counted row's gradient: g / n for the mean (0 with no counted row), g for the sum.</summary>
-    public static double Scale(Problem pr, CrossEntropyOptions options, double gradOutput)
+    public static double Scale(Problem pr, CrossEntropyOptions<double> options, double gradOutput)
     {
         int count = Count(pr);
         return options.Reduction == Reduction.Mean ? (count == 0 ? 0.0 : gradOutput / count) : gradOutput;
     }
 
     /// <summary>The documented reduction of per-row values: Σ / n (mean; the empty-mean value when n = 0) or Σ.</summary>
-    public static double Reduce(IEnumerable<double> perRow, int count, CrossEntropyOptions options)
+    public static double Reduce(IEnumerable<double> perRow, int count, CrossEntropyOptions<double> options)
     {
         if (options.Reduction == Reduction.Sum)
         {
@@ -301,10 +383,10 @@ public static class LargeVocabulary
         return count == 0 ? Empty(options) : Reference.Sum(perRow) / count;
     }
 
-    public static double Empty(CrossEntropyOptions options) => options.EmptyMean == EmptyMean.Zero ? 0.0 : double.NaN;
+    public static double Empty(CrossEntropyOptions<double> options) => options.EmptyMean == EmptyMean.Zero ? 0.0 : double.NaN;
 
     /// <summary>Correct / n, or the empty-mean value when n = 0.</summary>
-    public static double Accuracy(long correct, long count, CrossEntropyOptions options) =>
+    public static double Accuracy(long correct, long count, CrossEntropyOptions<double> options) =>
         count == 0 ? Empty(options) : (double)correct / count;
 
     /// <summary>What the floors of one row are derived from.</summary>
@@ -339,7 +421,7 @@ public static class LargeVocabulary
         where T : IFloatingPointIeee754<T> =>
         LogSumError<T>(f, classes, cap) + (4.0 * U * Math.Abs(f.Lse));
 
-    public static double LossFloor<T>(RowFacts f, int target, int classes, CrossEntropyOptions o)
+    public static double LossFloor<T>(RowFacts f, int target, int classes, CrossEntropyOptions<double> o)
         where T : IFloatingPointIeee754<T>
     {
         double eps = o.LabelSmoothing;
@@ -350,12 +432,12 @@ public static class LargeVocabulary
         return ((1.0 - eps) * targetTerm) + (eps * (dLse + sumError)) + ZFloor<T>(f, classes, o);
     }
 
-    public static double ZFloor<T>(RowFacts f, int classes, CrossEntropyOptions o)
+    public static double ZFloor<T>(RowFacts f, int classes, CrossEntropyOptions<double> o)
         where T : IFloatingPointIeee754<T> =>
         2.0 * o.ZLossScale * Math.Abs(f.Lse) * LseFloor<T>(f, classes, o.SoftCap);
 
     /// <summary>The floor of the gradient of class j of a counted row with scale s.</summary>
-    public static double GradientFloor<T>(RowFacts f, int j, int target, int classes, CrossEntropyOptions o, double scale)
+    public static double GradientFloor<T>(RowFacts f, int j, int target, int classes, CrossEntropyOptions<double> o, double scale)
         where T : IFloatingPointIeee754<T>
     {
         double cap = o.SoftCap;
@@ -371,7 +453,7 @@ public static class LargeVocabulary
     /// <summary>Per-row floors (0 for ignored or non-finite rows, which are compared exactly) and the reduced ones.</summary>
     public sealed record RunFloors(double[] Lse, double[] Loss, double[] ZLoss, double[] Gradient, double SummaryLoss, double SummaryZLoss);
 
-    public static RunFloors FloorsOf<T>(Problem pr, CrossEntropyOptions o, double gradOutput)
+    public static RunFloors FloorsOf<T>(Problem pr, CrossEntropyOptions<double> o, double gradOutput)
         where T : IFloatingPointIeee754<T>
     {
         int n = pr.Positions;
@@ -409,13 +491,13 @@ public static class LargeVocabulary
     }
 
     /// <summary>Rows compared field by field: lse, loss and z-loss within tolerance plus their floors, prediction and correctness exactly.</summary>
-    public static void AssertRowsClose(CrossEntropyRow[] expected, CrossEntropyRow[] actual, Tol tol, RunFloors floors, string what)
+    public static void AssertRowsClose(RowResult[] expected, RowResult[] actual, Tol tol, RunFloors floors, string what)
     {
         Tolerance.Require(expected.Length == actual.Length, $"{what}: {expected.Length} rows expected, {actual.Length} written");
         for (int i = 0; i < expected.Length; i++)
         {
-            CrossEntropyRow e = expected[i];
-            CrossEntropyRow a = actual[i];
+            RowResult e = expected[i];
+            RowResult a = actual[i];
             Tolerance.AssertClose(e.LogSumExp, a.LogSumExp, tol.WithFloor(floors.Lse[i]), $"{what}: row {i} log-sum-exp");
             Tolerance.AssertClose(e.Loss, a.Loss, tol.WithFloor(floors.Loss[i]), $"{what}: row {i} loss");
             Tolerance.AssertClose(e.ZLoss, a.ZLoss, tol.WithFloor(floors.ZLoss[i]), $"{what}: row {i} z-loss");
@@ -444,8 +526,8 @@ public static class LargeVocabulary
             $"{what}: summary (loss, z-loss, accuracy)");
         for (int i = 0; i < expected.Rows.Length; i++)
         {
-            CrossEntropyRow e = expected.Rows[i];
-            CrossEntropyRow a = actual.Rows[i];
+            RowResult e = expected.Rows[i];
+            RowResult a = actual.Rows[i];
             Gradients.AssertBitwise([e.LogSumExp, e.Loss, e.ZLoss], [a.LogSumExp, a.Loss, a.ZLoss], $"{what}: row {i} (lse, loss, z-loss)");
             Tolerance.Require(e.Predicted == a.Predicted && e.Correct == a.Correct, $"{what}: row {i} is {a}, expected {e}");
         }
@@ -459,8 +541,8 @@ public static class LargeVocabulary
 }
 
 /// <summary>
-/// Laws of the large-vocabulary API (<see cref="Functional.CrossEntropyDetailed{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, int, CrossEntropyOptions?, Span{CrossEntropyRow})"/>
-/// and the shard functions): the mergeable log-sum-exp and partials form a commutative monoid, any sharding gives the
+/// Laws of the large-vocabulary API (<see cref="Functional.CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/>
+/// with its per-row outputs, and the shard functions): the mergeable log-sum-exp and partials form a commutative monoid, any sharding gives the
 /// whole row's results, the formula (label smoothing, z-loss, soft cap) and its gradient hold, the prediction is
 /// torch.argmax, Half agrees with float, the default options are plain cross entropy, and an empty mean is NaN or 0.
 /// </summary>
@@ -545,13 +627,13 @@ public class LargeVocabularyProperties
     // ---- The formula ----
 
     [Property]
-    public void Detailed_MatchesDefiningFormula_Double(Case c) => MatchesDefiningFormula<double>(c, LargeVocabulary.Rows(c));
+    public void CrossEntropy_WithPerRowOutputs_MatchesDefiningFormula_Double(Case c) => MatchesDefiningFormula<double>(c, LargeVocabulary.Rows(c));
 
     [Property]
-    public void Detailed_MatchesDefiningFormula_Float(Case c) => MatchesDefiningFormula<float>(c, LargeVocabulary.Rows(c));
+    public void CrossEntropy_WithPerRowOutputs_MatchesDefiningFormula_Float(Case c) => MatchesDefiningFormula<float>(c, LargeVocabulary.Rows(c));
 
     [Property]
-    public void Detailed_MatchesDefiningFormula_Half(Case c) => MatchesDefiningFormula<Half>(c, LargeVocabulary.HalfRange(LargeVocabulary.Rows(c)));
+    public void CrossEntropy_WithPerRowOutputs_MatchesDefiningFormula_Half(Case c) => MatchesDefiningFormula<Half>(c, LargeVocabulary.HalfRange(LargeVocabulary.Rows(c)));
 
     [Property]
     public void ZLossAndSoftCapGradient_MatchesFiniteDifferences_Double(Case c)
@@ -560,7 +642,7 @@ public class LargeVocabularyProperties
         var random = new Random(c.Special ^ 0x2545f491);
 
         // At least one of the two is on: λ in {1e-4, 1e-2, 0.5}, the cap in {0, 1, 4, 30} (the logits are in [−16, 16]).
-        CrossEntropyOptions options = drawn.Options with
+        CrossEntropyOptions<double> options = drawn.Options with
         {
             ZLossScale = new[] { 1e-4, 1e-2, 0.5 }[random.Next(3)],
             SoftCap = new[] { 0.0, 1.0, 4.0, 30.0 }[random.Next(4)],
@@ -603,9 +685,9 @@ public class LargeVocabularyProperties
     {
         VocabularyCase drawn = LargeVocabulary.Draw(c, 4);
         Problem pr = drawn.Problem.PoisonIgnoredRows(c.PoisonValue);
-        CrossEntropyOptions plain = drawn.Options with { SoftCap = 0.0 };
+        CrossEntropyOptions<double> plain = drawn.Options with { SoftCap = 0.0 };
         double maxAbs = drawn.Problem.MaxAbsLogit();
-        CrossEntropyOptions capped = plain with { SoftCap = maxAbs > 0.0 ? 1e6 * maxAbs : 1.0 };
+        CrossEntropyOptions<double> capped = plain with { SoftCap = maxAbs > 0.0 ? 1e6 * maxAbs : 1.0 };
         string what = $"cap {Tolerance.R(capped.SoftCap)} vs none, λ = {Tolerance.R(plain.ZLossScale)}, ε = {Tolerance.R(plain.LabelSmoothing)}, {plain.Reduction}";
 
         // z = cap·tanh(x / cap) = x − x³ / (3cap²) + …, and Math.Tanh, the division and the product round three times:
@@ -644,7 +726,7 @@ public class LargeVocabularyProperties
         // side's own rounding.
         Problem moderate = Gradients.Moderate(drawn.Problem).PoisonIgnoredRows(c.PoisonValue);
         double moderateMax = Gradients.Moderate(drawn.Problem).MaxAbsLogit();
-        CrossEntropyOptions moderateCap = plain with { SoftCap = moderateMax > 0.0 ? 1e6 * moderateMax : 1.0 };
+        CrossEntropyOptions<double> moderateCap = plain with { SoftCap = moderateMax > 0.0 ? 1e6 * moderateMax : 1.0 };
         double tm = moderateMax > 0.0 ? moderateMax / moderateCap.SoftCap : 0.0;
         double dzm = moderateMax * ((tm * tm / 3.0) + (4.0 * U));
         double g = drawn.GradOutput;
@@ -688,26 +770,35 @@ public class LargeVocabularyProperties
     {
         VocabularyCase drawn = LargeVocabulary.Draw(c, 5, LargeVocabulary.HalfRange(LargeVocabulary.Rows(c)).RoundedTo<Half>());
         Problem pr = drawn.Problem.PoisonIgnoredRows(c.PoisonValue);
-        CrossEntropyOptions o = drawn.Options;
-        double g = drawn.GradOutput;
+        CrossEntropyOptions<double> o = drawn.Options;
+        double g = drawn.GradOutputOf<Half>(); // a value of both types: the two kernels get the same upstream gradient
         string what = $"Half vs float, {drawn}";
 
         // Every Half value is a float value: both kernels read the same numbers. Rows are computed in double, so
-        // where float takes the general path too (a soft cap, or no AVX-512) the results are bit for bit the same;
-        // the fused float path is within its own bound of the double computation (LargeVocabulary's floors).
+        // where float takes the general path too (a soft cap, or no AVX-512) the results are bit for bit the same
+        // doubles: the summaries bit for bit, the predictions exactly, and each per-row lse and loss, which each kernel
+        // rounds once to its own type, consistently (the Half value is the Half rounding of a double whose float
+        // rounding is the float value). The fused float path is within its own bound of the double computation
+        // (LargeVocabulary's floors): the summaries within it, the rows within it once the float rows are rounded to
+        // Half, with the Half preset.
         DetailedRun half = Detailed<Half>.Whole(pr, o, g);
         DetailedRun single = Detailed<float>.Whole(pr, o, g);
         if (!LargeVocabulary.Fused<float>(o.SoftCap))
         {
-            LargeVocabulary.AssertSameBits(
-                single with { Gradient = [] },
-                half with { Gradient = [] },
-                what);
+            AssertSameSummary(single.Summary, half.Summary, what);
+            for (int p = 0; p < pr.Positions; p++)
+            {
+                RowResult f = single.Rows[p];
+                RowResult h = half.Rows[p];
+                Tolerance.Require(f.Predicted == h.Predicted && f.Correct == h.Correct, $"{what}: row {p} is {h} in Half, {f} in float");
+                AssertSameDoubleRounded(f.LogSumExp, h.LogSumExp, $"{what}: row {p} log-sum-exp");
+                AssertSameDoubleRounded(f.Loss, h.Loss, $"{what}: row {p} loss");
+            }
         }
         else
         {
             LargeVocabulary.RunFloors floors = LargeVocabulary.FloorsOf<float>(pr, o, g);
-            LargeVocabulary.AssertRowsClose(single.Rows, half.Rows, Tol.Double, floors, what);
+            LargeVocabulary.AssertRowsClose(single.Rows.Select(r => r.RoundedTo<Half>()).ToArray(), half.Rows, LargeVocabulary.TolOf<Half>(), floors, what);
             LargeVocabulary.AssertSummaryClose(single.Summary, half.Summary, Tol.Double, floors, what);
         }
 
@@ -733,28 +824,33 @@ public class LargeVocabularyProperties
         Problem pr = (LargeVocabulary.Rows(c).RoundedTo<float>() with { LabelSmoothing = 0.0 }).PoisonIgnoredRows(c.PoisonValue);
         float[] x = Run<float>.To(pr.Logits);
 
-        // Documented: bit for bit when C > 16 (both run the fused row kernel with the same chunks). Below, the
-        // loss-only path vectorizes across rows and is only within its own documented bound (FastPathBounds) of the
-        // double loss, an absolute error of the float log-sum, not an ulp of a small loss (seen: 0.0019771568 vs the
-        // exact 0.0019771142, which the detailed loss gives to the ulp); so that bound, plus the detailed loss's own
-        // floor, is what is checked there.
+        // Since 0.2 one entry serves both: the plain call (the loss, or the loss and the gradient) and the detailed call
+        // (the same with every per-row output) are the same CrossEntropy with the default options. Documented: bit for
+        // bit when C > 16 (both run the fused row kernel with the same chunks). Below, the loss-only path vectorizes
+        // across rows and is only within its own documented bound (FastPathBounds) of the double loss, an absolute error
+        // of the float log-sum, not an ulp of a small loss (seen: 0.0019771568 vs the exact 0.0019771142, which the
+        // detailed loss gives to the ulp); so that bound, plus the detailed loss's own floor, is what is checked there.
         bool exact = pr.Classes > 16;
         foreach (Reduction reduction in Gradients.Scalar)
         {
-            var options = new CrossEntropyOptions { IgnoreIndex = pr.IgnoreIndex, Reduction = reduction };
+            var options = new CrossEntropyOptions<double> { IgnoreIndex = pr.IgnoreIndex, Reduction = reduction };
+            var kernelOptions = new CrossEntropyOptions<float> { IgnoreIndex = pr.IgnoreIndex, Reduction = reduction };
             string what = $"C = {pr.Classes}, {reduction}, ignore {pr.IgnoreIndex}";
-            CrossEntropySummary detailed = Functional.CrossEntropyDetailed<float>(x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, options);
-            float loss = Functional.CrossEntropy<float>(x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, reduction, ignoreIndex: pr.IgnoreIndex);
+            (float[] Losses, float[] LogSumExp, int[] Predicted) rows = Detailed<float>.UnwrittenRows(pr.Positions);
+            CrossEntropySummary detailed = Functional.CrossEntropy(
+                x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, kernelOptions, losses: rows.Losses.AsSpan(), logSumExp: rows.LogSumExp.AsSpan(), predicted: rows.Predicted.AsSpan());
+            float loss = (float)Functional.CrossEntropy(x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, kernelOptions).Loss;
             LargeVocabulary.RunFloors floors = LargeVocabulary.FloorsOf<float>(pr, options, 1.0);
             double lossFloor = FastPathBounds.Floors(pr, reduction)[0] + floors.SummaryLoss;
-            AssertFloatLoss(loss, detailed.Loss, exact, lossFloor, $"CrossEntropy vs (float)CrossEntropyDetailed loss, {what}");
+            AssertFloatLoss(loss, detailed.Loss, exact, lossFloor, $"(float)CrossEntropy loss vs (float) the loss of CrossEntropy with per-row outputs, {what}");
 
             float[] gradient = Grad<float>.Unwritten(x.Length);
             float[] detailedGradient = Grad<float>.Unwritten(x.Length);
-            float withGradient = Functional.CrossEntropyWithGradient<float>(x.AsSpan(), pr.Targets.AsSpan(), gradient.AsSpan(), pr.Classes, reduction, ignoreIndex: pr.IgnoreIndex);
-            CrossEntropySummary detailedWithGradient = Functional.CrossEntropyDetailedWithGradient<float>(
-                x.AsSpan(), pr.Targets.AsSpan(), detailedGradient.AsSpan(), pr.Classes, options);
-            AssertFloatLoss(withGradient, detailedWithGradient.Loss, exact, lossFloor, $"CrossEntropyWithGradient vs (float)CrossEntropyDetailedWithGradient loss, {what}");
+            float withGradient = (float)Functional.CrossEntropy(x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, kernelOptions, gradient.AsSpan()).Loss;
+            rows = Detailed<float>.UnwrittenRows(pr.Positions);
+            CrossEntropySummary detailedWithGradient = Functional.CrossEntropy(
+                x.AsSpan(), pr.Targets.AsSpan(), pr.Classes, kernelOptions, detailedGradient.AsSpan(), rows.Losses.AsSpan(), rows.LogSumExp.AsSpan(), rows.Predicted.AsSpan());
+            AssertFloatLoss(withGradient, detailedWithGradient.Loss, exact, lossFloor, $"(float)CrossEntropy loss with gradient vs (float) the loss of CrossEntropy with gradient and per-row outputs, {what}");
             if (exact)
             {
                 for (int i = 0; i < x.Length; i++)
@@ -793,7 +889,7 @@ public class LargeVocabularyProperties
 
         // Label smoothing on, so that the logit sums are computed and merged too; three shards where C allows,
         // the missing ones empty (which also exercises the identity).
-        CrossEntropyOptions options = drawn.Options with { LabelSmoothing = 0.25 };
+        CrossEntropyOptions<double> options = drawn.Options with { LabelSmoothing = 0.25 };
         int classes = pr.Classes;
         var random = new Random(c.Special);
         int first = classes >= 2 ? 1 + random.Next(classes - 1) : classes;
@@ -849,14 +945,14 @@ public class LargeVocabularyProperties
     {
         VocabularyCase drawn = LargeVocabulary.Draw(c, 2, LargeVocabulary.Rows(c).RoundedTo<T>());
         Problem pr = drawn.Problem.PoisonIgnoredRows(c.PoisonValue);
-        CrossEntropyOptions o = drawn.Options;
+        CrossEntropyOptions<double> o = drawn.Options;
         string what = $"sharded vs whole, {drawn}";
-        DetailedRun whole = Detailed<T>.Whole(pr, o, drawn.GradOutput);
-        DetailedRun sharded = Detailed<T>.Sharded(pr, o, drawn.Bounds, drawn.Order, drawn.GradOutput);
+        DetailedRun whole = Detailed<T>.Whole(pr, o, drawn.GradOutputOf<T>());
+        DetailedRun sharded = Detailed<T>.Sharded(pr, o, drawn.Bounds, drawn.Order, drawn.GradOutputOf<T>());
 
         // Both evaluate the same formula from the same numbers; only the grouping of the sums differs (and, for float
         // without a cap, each shard's own maximum in the fused pass): see LargeVocabulary's floors.
-        LargeVocabulary.RunFloors floors = LargeVocabulary.FloorsOf<T>(pr, o, drawn.GradOutput);
+        LargeVocabulary.RunFloors floors = LargeVocabulary.FloorsOf<T>(pr, o, drawn.GradOutputOf<T>());
         Tol tol = Tol.Of<T>();
         LargeVocabulary.AssertRowsClose(whole.Rows, sharded.Rows, tol, floors, what);
         LargeVocabulary.AssertSummaryClose(whole.Summary, sharded.Summary, tol, floors, what);
@@ -869,8 +965,8 @@ public class LargeVocabularyProperties
         VocabularyCase drawn = LargeVocabulary.Draw(c, 6, problem.RoundedTo<T>());
         Problem clean = drawn.Problem;
         Problem pr = clean.PoisonIgnoredRows(c.PoisonValue);
-        CrossEntropyOptions o = drawn.Options;
-        double g = drawn.GradOutput;
+        CrossEntropyOptions<double> o = drawn.Options;
+        double g = drawn.GradOutputOf<T>();
         string what = $"{typeof(T).Name} kernel vs formula, {drawn}";
 
         DetailedRun actual = Detailed<T>.Whole(pr, o, g);
@@ -879,7 +975,7 @@ public class LargeVocabularyProperties
         LargeVocabulary.AssertSameBits(Detailed<T>.LossOnly(pr, o), actual with { Gradient = [] }, $"{what}: loss only vs with gradient");
 
         double scale = LargeVocabulary.Scale(pr, o, g);
-        var rows = new CrossEntropyRow[pr.Positions];
+        var rows = new RowResult[pr.Positions];
         var gradient = new double[pr.Logits.Length];
         long correct = 0;
         for (int p = 0; p < pr.Positions; p++)
@@ -908,10 +1004,15 @@ public class LargeVocabularyProperties
             correct,
             LargeVocabulary.Accuracy(correct, count, o));
 
-        // Loss values are doubles whatever T (the rows are computed in double); the gradient is rounded to T.
+        // The summary's values are doubles whatever T (the rows are computed in double). The per-row lse and loss are
+        // written in T, rounded once: they are compared with the reference rounded to T, for float and double with the
+        // tolerance the double rows had (the float rounding is far inside Tol.Float), for Half with the Half preset
+        // (4 units of Half roundoff; both sides are roundings of doubles that agree far more closely). The row z-loss
+        // λ·lse², derived from the written lse, is within 2 units of T's roundoff of the reference, inside the same.
         LargeVocabulary.RunFloors floors = LargeVocabulary.FloorsOf<T>(pr, o, g);
         Tol tol = typeof(T) == typeof(float) ? Tol.Float : Tol.Double;
-        LargeVocabulary.AssertRowsClose(rows, actual.Rows, tol, floors, what);
+        Tol rowTol = typeof(T) == typeof(Half) ? LargeVocabulary.TolOf<Half>() : tol;
+        LargeVocabulary.AssertRowsClose(rows.Select(r => r.RoundedTo<T>()).ToArray(), actual.Rows, rowTol, floors, what);
         LargeVocabulary.AssertSummaryClose(summary, actual.Summary, tol, floors, what);
         Tolerance.AssertAllClose(gradient, actual.Gradient, LargeVocabulary.TolOf<T>(), $"{what}: gradient", floors.Gradient);
     }
@@ -921,7 +1022,7 @@ public class LargeVocabularyProperties
     {
         VocabularyCase drawn = LargeVocabulary.Draw(c, 7, LargeVocabulary.Rows(c).RoundedTo<T>());
         Problem clean = drawn.Problem;
-        CrossEntropyOptions o = drawn.Options;
+        CrossEntropyOptions<double> o = drawn.Options;
         if (clean.Classes < 2)
         {
             return; // one class: always predicted; the conformance tests cover it
@@ -968,13 +1069,13 @@ public class LargeVocabularyProperties
 
         Problem pr = clean with { Logits = Problem.Round<T>(logits) };
         string what = $"{typeof(T).Name}, {drawn}";
-        DetailedRun whole = Detailed<T>.Whole(pr, o, drawn.GradOutput);
-        DetailedRun sharded = Detailed<T>.Sharded(pr, o, drawn.Bounds, drawn.Order, drawn.GradOutput);
+        DetailedRun whole = Detailed<T>.Whole(pr, o, drawn.GradOutputOf<T>());
+        DetailedRun sharded = Detailed<T>.Sharded(pr, o, drawn.Bounds, drawn.Order, drawn.GradOutputOf<T>());
         long correct = 0;
         int count = 0;
         for (int p = 0; p < pr.Positions; p++)
         {
-            foreach ((string how, CrossEntropyRow row) in new[] { ("whole", whole.Rows[p]), ("sharded", sharded.Rows[p]) })
+            foreach ((string how, RowResult row) in new[] { ("whole", whole.Rows[p]), ("sharded", sharded.Rows[p]) })
             {
                 if (pr.IsIgnored(p))
                 {
@@ -1010,7 +1111,7 @@ public class LargeVocabularyProperties
         Problem clean = drawn.Problem;
         Problem pr = (clean with { Targets = Enumerable.Repeat(clean.IgnoreIndex, clean.Positions).ToArray() })
             .PoisonIgnoredRows(c.PoisonValue ?? double.NaN);
-        CrossEntropyOptions o = drawn.Options;
+        CrossEntropyOptions<double> o = drawn.Options;
         string what = $"every row ignored, {drawn}";
 
         // Documented: with no counted row the mean and the accuracy are NaN, or 0 under EmptyMean.Zero; a sum of
@@ -1019,8 +1120,8 @@ public class LargeVocabularyProperties
         double reduced = o.Reduction == Reduction.Mean ? empty : 0.0;
         foreach ((string how, DetailedRun run) in new[]
         {
-            ("whole", Detailed<T>.Whole(pr, o, drawn.GradOutput)),
-            ("sharded", Detailed<T>.Sharded(pr, o, drawn.Bounds, drawn.Order, drawn.GradOutput)),
+            ("whole", Detailed<T>.Whole(pr, o, drawn.GradOutputOf<T>())),
+            ("sharded", Detailed<T>.Sharded(pr, o, drawn.Bounds, drawn.Order, drawn.GradOutputOf<T>())),
         })
         {
             CrossEntropySummary s = run.Summary;
@@ -1028,7 +1129,7 @@ public class LargeVocabularyProperties
             Gradients.AssertBitwise([reduced, reduced, empty], [s.Loss, s.ZLoss, s.Accuracy], $"{how}: summary (loss, z-loss, accuracy), {what}");
             for (int p = 0; p < pr.Positions; p++)
             {
-                CrossEntropyRow row = run.Rows[p];
+                RowResult row = run.Rows[p];
                 Tolerance.Require(double.IsNaN(row.LogSumExp) && row.Predicted == -1 && !row.Correct && row.Ignored, $"{how}: row {p} is {row}, {what}");
                 Gradients.AssertBitwise([0.0, 0.0], [row.Loss, row.ZLoss], $"{how}: row {p} loss and z-loss, {what}");
             }
@@ -1048,7 +1149,7 @@ public class LargeVocabularyProperties
     /// (A + 1) times that: δ per evaluation, δ/h in the quotient. The kernel's own gradient is within
     /// 2(A + 1)·(Floors.LogSum + 8u).
     /// </summary>
-    private static double DifferenceError(double[] x, int classes, CrossEntropyOptions o, double h)
+    private static double DifferenceError(double[] x, int classes, CrossEntropyOptions<double> o, double h)
     {
         double cap = o.SoftCap;
         double lambda = o.ZLossScale;
@@ -1068,6 +1169,41 @@ public class LargeVocabularyProperties
         double delta = (8.0 * U * (spread + lnC + 2.0)) + (2.0 * lambda * lse * lseError) + (3.0 * U * lambda * lse * lse) + (6.0 * U * (a + 1.0) * zMax);
         double kernel = 2.0 * (a + 1.0) * (Floors.LogSum(classes) + (8.0 * U));
         return (delta / h) + (h * h * k3 / 6.0) + kernel;
+    }
+
+    /// <summary>Two summaries bit for bit: counts exactly; loss, z-loss and accuracy to the bit (any NaN equals any NaN).</summary>
+    private static void AssertSameSummary(CrossEntropySummary expected, CrossEntropySummary actual, string what)
+    {
+        Tolerance.Require(expected.Count == actual.Count && expected.Correct == actual.Correct, $"{what}: counts {actual}, expected {expected}");
+        Gradients.AssertBitwise(
+            [expected.Loss, expected.ZLoss, expected.Accuracy],
+            [actual.Loss, actual.ZLoss, actual.Accuracy],
+            $"{what}: summary (loss, z-loss, accuracy)");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="half"/> (a Half value, widened) and <paramref name="single"/> (a float value, widened) can
+    /// be the roundings of one double d: the Half rounding of some d in the interval that rounds to the float value.
+    /// Rounding is monotone and the interval is narrower than a Half ulp, so the Half roundings of its two ends are the
+    /// only candidates (both the same unless the float value is a midpoint of two Halfs, or next to one).
+    /// </summary>
+    private static void AssertSameDoubleRounded(double single, double half, string what)
+    {
+        if (double.IsNaN(single) || double.IsNaN(half) || double.IsInfinity(single))
+        {
+            Tolerance.AssertClose(single, half, Tol.Exact, $"{what} (Half vs float)");
+            return;
+        }
+
+        float f = (float)single;
+        double below = ((double)MathF.BitDecrement(f) + f) / 2.0;
+        double above = ((double)MathF.BitIncrement(f) + f) / 2.0;
+        Half low = (Half)below;
+        Half high = (Half)above;
+        short actual = BitConverter.HalfToInt16Bits((Half)half);
+        Tolerance.Require(
+            actual == BitConverter.HalfToInt16Bits(low) || actual == BitConverter.HalfToInt16Bits(high) || actual == BitConverter.HalfToInt16Bits((Half)f),
+            $"{what}: Half {Tolerance.R(half)} is not the Half rounding of a double whose float rounding is {Tolerance.R(single)} (candidates {Tolerance.R((double)low)}, {Tolerance.R((double)high)})");
     }
 
     private static void AssertFloatLoss(float loss, double detailed, bool exact, double floor, string what)

@@ -80,6 +80,15 @@ public static class Run<T>
 
     public static double[] LogSumExp(Problem pr) => LogSumExp(pr.Logits, pr.Classes, pr.Inner);
 
+    /// <summary>The problem's options in element type T: its weights, ignore index, label smoothing and <paramref name="reduction"/>.</summary>
+    public static CrossEntropyOptions<T> Options(Problem pr, Reduction reduction, bool smoothing = true) => new()
+    {
+        Weight = Weights(pr),
+        IgnoreIndex = pr.IgnoreIndex,
+        Reduction = reduction,
+        LabelSmoothing = smoothing ? pr.LabelSmoothing : 0.0,
+    };
+
     /// <summary>Cross entropy with the problem's index targets.</summary>
     public static double[] IndexCrossEntropy(Problem pr, Reduction reduction)
     {
@@ -87,13 +96,11 @@ public static class Run<T>
         if (reduction == Reduction.None)
         {
             var destination = new T[pr.Positions];
-            Functional.CrossEntropyPerElement<T>(
-                input, pr.Targets, destination, pr.Classes, Weights(pr), pr.IgnoreIndex, pr.LabelSmoothing, pr.Inner);
+            Functional.CrossEntropy(input, pr.Targets, pr.Classes, Options(pr, Reduction.None), losses: destination, inner: pr.Inner);
             return Widen(destination);
         }
 
-        T loss = Functional.CrossEntropy<T>(
-            input, pr.Targets, pr.Classes, reduction, Weights(pr), pr.IgnoreIndex, pr.LabelSmoothing, pr.Inner);
+        T loss = T.CreateTruncating(Functional.CrossEntropy(input, pr.Targets, pr.Classes, Options(pr, reduction), inner: pr.Inner).Loss);
         return new[] { double.CreateTruncating(loss) };
     }
 
@@ -105,12 +112,11 @@ public static class Run<T>
         if (reduction == Reduction.None)
         {
             var destination = new T[pr.Positions];
-            Functional.CrossEntropyPerElement<T>(
-                input, target, destination, pr.Classes, Weights(pr), pr.LabelSmoothing, pr.Inner);
+            Functional.CrossEntropyProbabilities(input, target, pr.Classes, Options(pr, Reduction.None), losses: destination, inner: pr.Inner);
             return Widen(destination);
         }
 
-        T loss = Functional.CrossEntropy<T>(input, target, pr.Classes, reduction, Weights(pr), pr.LabelSmoothing, pr.Inner);
+        T loss = T.CreateTruncating(Functional.CrossEntropyProbabilities(input, target, pr.Classes, Options(pr, reduction), inner: pr.Inner).Loss);
         return new[] { double.CreateTruncating(loss) };
     }
 
@@ -121,11 +127,11 @@ public static class Run<T>
         if (reduction == Reduction.None)
         {
             var destination = new T[pr.Positions];
-            Functional.NllLossPerElement<T>(x, pr.Targets, destination, pr.Classes, Weights(pr), pr.IgnoreIndex, pr.Inner);
+            Functional.NllLoss(x, pr.Targets, pr.Classes, Options(pr, Reduction.None, smoothing: false), losses: destination, inner: pr.Inner);
             return Widen(destination);
         }
 
-        T loss = Functional.NllLoss<T>(x, pr.Targets, pr.Classes, reduction, Weights(pr), pr.IgnoreIndex, pr.Inner);
+        T loss = Functional.NllLoss(x, pr.Targets, pr.Classes, Options(pr, reduction, smoothing: false), inner: pr.Inner);
         return new[] { double.CreateTruncating(loss) };
     }
 }
