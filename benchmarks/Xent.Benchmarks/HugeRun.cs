@@ -134,7 +134,7 @@ public static unsafe class HugeRun
             long available = AvailableBytes();
             if (available < Bytes + (1L << 30))
             {
-                Console.WriteLine($"WithGradient: not run, {available / (double)(1L << 30):F1} GiB available, {Bytes / (1L << 30)} GiB + 1 GiB needed");
+                Console.WriteLine($"With the gradient: not run, {available / (double)(1L << 30):F1} GiB available, {Bytes / (1L << 30)} GiB + 1 GiB needed");
             }
             else
             {
