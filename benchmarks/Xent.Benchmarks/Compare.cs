@@ -638,7 +638,7 @@ public static class Compare
         Console.WriteLine("""
             - Xent: the span API of Xent.Functional with preallocated outputs (gradient, softmax destination); median of the
               per-call times of its samples. libtorch: TorchSharp on tensors made once; every call allocates its outputs.
-              "fwd+grad" is the loss and its gradient with respect to the input: Xent's *WithGradient call, libtorch's
+              "fwd+grad" is the loss and its gradient with respect to the input: Xent's call with a gradient output, libtorch's
               forward with requires_grad input, then torch.autograd.grad (the gradient is returned, not accumulated into
               .grad); softmax/log_softmax fwd+grad is forward then backward with a given upstream gradient (Xent:
               Softmax + SoftmaxBackward). libtorch's cross_entropy with class indices is log_softmax + nll_loss inside
@@ -695,6 +695,10 @@ public static class Compare
 
     private static double D<T>(T value)
         where T : INumberBase<T> => double.CreateTruncating(value);
+
+    /// <summary>A cross entropy's loss as the element type gives it (the summary's double rounded once to T), widened.</summary>
+    private static double Loss<T>(CrossEntropySummary summary)
+        where T : IFloatingPointIeee754<T> => D(T.CreateTruncating(summary.Loss));
 
     private static T[] Uniform<T>(Random random, long length, double low, double high)
         where T : INumberBase<T>
@@ -843,8 +847,8 @@ public static class Compare
         string shape = $"{rows}x{classes}";
         var cases = LossCases(
             "ce", shape, dtype,
-            () => D(Functional.CrossEntropy<T>(new ReadOnlySpan<T>(logits), targets, classes)),
-            () => D(Functional.CrossEntropyWithGradient<T>(new ReadOnlySpan<T>(logits), targets, gradient, classes)),
+            () => Loss<T>(Functional.CrossEntropy<T, int>(new ReadOnlySpan<T>(logits), targets, classes)),
+            () => Loss<T>(Functional.CrossEntropy<T, int>(new ReadOnlySpan<T>(logits), targets, classes, gradient: gradient)),
             gradient, leaf, input, x => F.cross_entropy(x, target)).ToList();
         if (logits is float[] floats)
         {
@@ -877,8 +881,8 @@ public static class Compare
         Tensor target = Own(Torch(targets, rows, classes), owned);
         return new Built(LossCases(
             "ce-probs", $"{rows}x{classes}", dtype,
-            () => D(Functional.CrossEntropy<T>(new ReadOnlySpan<T>(logits), new ReadOnlySpan<T>(targets), classes)),
-            () => D(Functional.CrossEntropyWithGradient<T>(new ReadOnlySpan<T>(logits), new ReadOnlySpan<T>(targets), gradient, classes)),
+            () => Loss<T>(Functional.CrossEntropyProbabilities<T>(new ReadOnlySpan<T>(logits), new ReadOnlySpan<T>(targets), classes)),
+            () => Loss<T>(Functional.CrossEntropyProbabilities<T>(new ReadOnlySpan<T>(logits), new ReadOnlySpan<T>(targets), classes, gradient: gradient)),
             gradient, leaf, input, x => F.cross_entropy(x, target)), owned);
     }
 
@@ -894,8 +898,8 @@ public static class Compare
         Tensor target = Own(TorchIndices(targets, n, inner), owned);
         return new Built(LossCases(
             "ce-ncd", $"{n}x{classes}x{inner}", dtype,
-            () => D(Functional.CrossEntropy<T>(new ReadOnlySpan<T>(logits), targets, classes, inner: inner)),
-            () => D(Functional.CrossEntropyWithGradient<T>(new ReadOnlySpan<T>(logits), targets, gradient, classes, inner: inner)),
+            () => Loss<T>(Functional.CrossEntropy<T, int>(new ReadOnlySpan<T>(logits), targets, classes, inner: inner)),
+            () => Loss<T>(Functional.CrossEntropy<T, int>(new ReadOnlySpan<T>(logits), targets, classes, gradient: gradient, inner: inner)),
             gradient, leaf, input, x => F.cross_entropy(x, target)), owned);
     }
 
@@ -911,10 +915,11 @@ public static class Compare
         (Tensor leaf, Tensor input) = TorchInput(logits, owned, rows, classes);
         Tensor target = Own(TorchIndices(targets, rows), owned);
         Tensor weight = Own(Torch(weights, classes), owned);
+        var options = new CrossEntropyOptions<T> { Reduction = Reduction.Mean, Weight = weights, LabelSmoothing = 0.1 };
         return new Built(LossCases(
             "ce-ls-w", $"{rows}x{classes}", dtype,
-            () => D(Functional.CrossEntropy<T>(new ReadOnlySpan<T>(logits), targets, classes, Reduction.Mean, weights, labelSmoothing: 0.1)),
-            () => D(Functional.CrossEntropyWithGradient<T>(new ReadOnlySpan<T>(logits), targets, gradient, classes, Reduction.Mean, weights, labelSmoothing: 0.1)),
+            () => Loss<T>(Functional.CrossEntropy<T, int>(new ReadOnlySpan<T>(logits), targets, classes, options)),
+            () => Loss<T>(Functional.CrossEntropy<T, int>(new ReadOnlySpan<T>(logits), targets, classes, options, gradient)),
             gradient, leaf, input, x => F.cross_entropy(x, target, weight, label_smoothing: 0.1)), owned);
     }
 
@@ -933,7 +938,7 @@ public static class Compare
         return new Built(LossCases(
             positiveWeight ? "bce-logits-posw" : "bce-logits", $"{rows}x{columns}", dtype,
             () => D(Functional.BinaryCrossEntropyWithLogits<T>(new ReadOnlySpan<T>(logits), targets, Reduction.Mean, default, posWeights)),
-            () => D(Functional.BinaryCrossEntropyWithLogitsWithGradient<T>(new ReadOnlySpan<T>(logits), targets, gradient, Reduction.Mean, default, posWeights)),
+            () => D(Functional.BinaryCrossEntropyWithLogits<T>(new ReadOnlySpan<T>(logits), targets, Reduction.Mean, default, posWeights, gradient)),
             gradient, leaf, input, x => F.binary_cross_entropy_with_logits(x, target, pos_weights: posWeight)), owned);
     }
 
@@ -950,7 +955,7 @@ public static class Compare
         return new Built(LossCases(
             "bce", $"{rows}x{columns}", dtype,
             () => D(Functional.BinaryCrossEntropy<T>(new ReadOnlySpan<T>(probabilities), targets)),
-            () => D(Functional.BinaryCrossEntropyWithGradient<T>(new ReadOnlySpan<T>(probabilities), targets, gradient)),
+            () => D(Functional.BinaryCrossEntropy<T>(new ReadOnlySpan<T>(probabilities), targets, gradient: gradient)),
             gradient, leaf, input, x => F.binary_cross_entropy(x, target)), owned);
     }
 
@@ -967,7 +972,7 @@ public static class Compare
         return new Built(LossCases(
             "kl", $"{rows}x{classes}", dtype,
             () => D(Functional.KlDiv<T>(new ReadOnlySpan<T>(logProbabilities), targets, Reduction.BatchMean, batchSize: rows)),
-            () => D(Functional.KlDivWithGradient<T>(new ReadOnlySpan<T>(logProbabilities), targets, gradient, Reduction.BatchMean, batchSize: rows)),
+            () => D(Functional.KlDiv<T>(new ReadOnlySpan<T>(logProbabilities), targets, Reduction.BatchMean, batchSize: rows, gradient: gradient)),
             gradient, leaf, input, x => F.kl_div(x, target, log_target: false, reduction: nn.Reduction.Sum) / rows), owned);
     }
 

@@ -13,12 +13,12 @@ namespace Xent.Benchmarks;
 /// A manual run (not CI) past 2³¹ logits: 8192 × 262144 floats (2,147,483,648 elements, 8 GiB, one more than
 /// int.MaxValue, so no span can hold them) allocated natively and wrapped in a tensor span, filled deterministically
 /// with values in [−8, 8), reduced by the tensor-span overload of
-/// <see cref="Functional.CrossEntropyDetailed{T}(ReadOnlyTensorSpan{T}, ReadOnlySpan{int}, CrossEntropyOptions?, Span{CrossEntropyRow})"/>
-/// (timed), and checked against (1) the span overload over blocks of 4096 rows (2³⁰ elements each): the per-row results
-/// must agree bit for bit; (2) an independent double-precision scalar loop over every row (Math.Exp): mean loss,
-/// per-row loss, prediction and correct count. Then, when another 8 GiB is available, the same for
-/// <see cref="Functional.CrossEntropyDetailedWithGradient{T}(ReadOnlyTensorSpan{T}, ReadOnlySpan{int}, TensorSpan{T}, CrossEntropyOptions?, Span{CrossEntropyRow}, double)"/>,
-/// its gradient checked on sampled rows against the double formula (softmax − onehot) / n. Run with
+/// <see cref="Functional.CrossEntropy{T, TLabel}(ReadOnlyTensorSpan{T}, ReadOnlySpan{TLabel}, CrossEntropyOptions{T}?, TensorSpan{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T})"/>
+/// with the per-row outputs (losses, log-sum-exps, predictions; timed), and checked against (1) the span overload over
+/// blocks of 4096 rows (2³⁰ elements each): the per-row results must agree bit for bit; (2) an independent
+/// double-precision scalar loop over every row (Math.Exp): mean loss, per-row loss (against the reference rounded to
+/// float), prediction and correct count. Then, when another 8 GiB is available, the same call with a gradient output
+/// as well, its gradient checked on sampled rows against the double formula (softmax − onehot) / n. Run with
 /// <c>dotnet run -c Release --project benchmarks/Xent.Benchmarks -- --huge</c>.
 /// </summary>
 public static unsafe class HugeRun
@@ -54,43 +54,38 @@ public static unsafe class HugeRun
                 "logit 9 at the target when row % 3 == 0)");
 
             var input = new ReadOnlyTensorSpan<float>(logits, ElementCount, [Rows, Classes], [Classes, 1]);
-            var rows = new CrossEntropyRow[Rows];
+            var rows = new RowOutputs(Rows);
             Warm(logits, targets, null);
             CrossEntropySummary summary = default;
             for (int run = 1; run <= 3; run++)
             {
                 watch.Restart();
-                summary = Functional.CrossEntropyDetailed(input, targets, null, rows);
+                summary = Functional.CrossEntropy<float, int>(input, targets, losses: rows.Losses, logSumExp: rows.LogSumExp, predicted: rows.Predicted);
                 double seconds = watch.Elapsed.TotalSeconds;
-                Console.WriteLine($"CrossEntropyDetailed (ReadOnlyTensorSpan, rows) run {run}: {seconds * 1e3:F1} ms ({Bytes / seconds / 1e9:F1} GB/s read)");
+                Console.WriteLine($"CrossEntropy (ReadOnlyTensorSpan, per-row outputs) run {run}: {seconds * 1e3:F1} ms ({Bytes / seconds / 1e9:F1} GB/s read)");
             }
 
             Console.WriteLine($"  summary: loss {R(summary.Loss)}, z-loss {R(summary.ZLoss)}, count {summary.Count}, correct {summary.Correct}, accuracy {R(summary.Accuracy)}");
 
             // (1) The span overload over blocks of 4096 rows (2^30 elements each): the same rows bit for bit.
             watch.Restart();
-            var blockRows = new CrossEntropyRow[Rows];
+            var blockRows = new RowOutputs(Rows);
+            var sum = new CrossEntropyOptions<float> { Reduction = Reduction.Sum };
             double blockLossSum = 0.0;
             long blockCount = 0, blockCorrect = 0;
             const int BlockRows = 4096;
             for (int first = 0; first < Rows; first += BlockRows)
             {
                 var block = new ReadOnlySpan<float>(logits + (long)first * Classes, BlockRows * Classes);
-                CrossEntropySummary s = Functional.CrossEntropyDetailed(block, targets.AsSpan(first, BlockRows), Classes,
-                    new CrossEntropyOptions { Reduction = Reduction.Sum }, blockRows.AsSpan(first, BlockRows));
+                CrossEntropySummary s = Functional.CrossEntropy<float, int>(block, targets.AsSpan(first, BlockRows), Classes, sum,
+                    losses: blockRows.Losses.AsSpan(first, BlockRows), logSumExp: blockRows.LogSumExp.AsSpan(first, BlockRows),
+                    predicted: blockRows.Predicted.AsSpan(first, BlockRows));
                 blockLossSum += s.Loss;
                 blockCount += s.Count;
                 blockCorrect += s.Correct;
             }
 
-            int rowMismatches = 0;
-            for (int r = 0; r < Rows; r++)
-            {
-                if (!rows[r].Equals(blockRows[r]))
-                {
-                    rowMismatches++;
-                }
-            }
+            int rowMismatches = rows.Differing(blockRows);
 
             double blockMean = blockLossSum / blockCount;
             bool blockOk = rowMismatches == 0 && blockCount == summary.Count && blockCorrect == summary.Correct
@@ -109,7 +104,7 @@ public static unsafe class HugeRun
             {
                 if (targets[r] == Functional.DefaultIgnoreIndex)
                 {
-                    predictionMismatches += rows[r].Predicted == -1 && rows[r].Loss == 0.0 ? 0 : 1;
+                    predictionMismatches += rows.Predicted[r] == -1 && rows.Losses[r] == 0f ? 0 : 1;
                     continue;
                 }
 
@@ -120,9 +115,10 @@ public static unsafe class HugeRun
                 double t = referenceSum + y;
                 referenceCompensation = t - referenceSum - y;
                 referenceSum = t;
-                maxRowDiff = Math.Max(maxRowDiff, Math.Abs(rows[r].Loss - e.Loss));
-                maxLseDiff = Math.Max(maxLseDiff, Math.Abs(rows[r].LogSumExp - e.Lse));
-                predictionMismatches += rows[r].Predicted == e.ArgMax ? 0 : 1;
+                // The per-row outputs are floats: compared with the reference rounded to float.
+                maxRowDiff = Math.Max(maxRowDiff, Math.Abs(rows.Losses[r] - (float)e.Loss));
+                maxLseDiff = Math.Max(maxLseDiff, Math.Abs(rows.LogSumExp[r] - (float)e.Lse));
+                predictionMismatches += rows.Predicted[r] == e.ArgMax ? 0 : 1;
             }
 
             double referenceMean = referenceSum / referenceCount;
@@ -138,30 +134,27 @@ public static unsafe class HugeRun
             long available = AvailableBytes();
             if (available < Bytes + (1L << 30))
             {
-                Console.WriteLine($"WithGradient: not run, {available / (double)(1L << 30):F1} GiB available, {Bytes / (1L << 30)} GiB + 1 GiB needed");
+                Console.WriteLine($"With the gradient: not run, {available / (double)(1L << 30):F1} GiB available, {Bytes / (1L << 30)} GiB + 1 GiB needed");
             }
             else
             {
                 gradient = (float*)NativeMemory.AlignedAlloc(ByteCount, 64);
                 NativeMemory.Clear(gradient, ByteCount); // commit the pages before timing
                 var gradientSpan = new TensorSpan<float>(gradient, ElementCount, [Rows, Classes], [Classes, 1]);
-                var gradientRows = new CrossEntropyRow[Rows];
+                var gradientRows = new RowOutputs(Rows);
                 Warm(logits, targets, gradient);
                 CrossEntropySummary withGradient = default;
                 for (int run = 1; run <= 3; run++)
                 {
                     watch.Restart();
-                    withGradient = Functional.CrossEntropyDetailedWithGradient(input, targets, gradientSpan, null, gradientRows);
+                    withGradient = Functional.CrossEntropy<float, int>(input, targets, null, gradientSpan,
+                        gradientRows.Losses, gradientRows.LogSumExp, gradientRows.Predicted);
                     double seconds = watch.Elapsed.TotalSeconds;
-                    Console.WriteLine($"CrossEntropyDetailedWithGradient (TensorSpan, rows) run {run}: {seconds * 1e3:F1} ms ({2 * Bytes / seconds / 1e9:F1} GB/s read+written)");
+                    Console.WriteLine($"CrossEntropy (TensorSpan gradient, per-row outputs) run {run}: {seconds * 1e3:F1} ms ({2 * Bytes / seconds / 1e9:F1} GB/s read+written)");
                 }
 
                 Console.WriteLine($"  summary: loss {R(withGradient.Loss)}, z-loss {R(withGradient.ZLoss)}, count {withGradient.Count}, correct {withGradient.Correct}, accuracy {R(withGradient.Accuracy)}");
-                int gradientRowMismatches = 0;
-                for (int r = 0; r < Rows; r++)
-                {
-                    gradientRowMismatches += gradientRows[r].Equals(rows[r]) ? 0 : 1;
-                }
+                int gradientRowMismatches = gradientRows.Differing(rows);
 
                 (double maxGradientError, int checkedRows) = CheckGradient(logits, gradient, targets, reference, summary.Count);
                 bool gradientOk = withGradient == summary && gradientRowMismatches == 0 && maxGradientError <= 1e-5;
@@ -228,24 +221,42 @@ public static unsafe class HugeRun
     {
         const int WarmRows = 8;
         var input = new ReadOnlyTensorSpan<float>(logits, WarmRows * Classes, [WarmRows, Classes], [Classes, 1]);
-        var rows = new CrossEntropyRow[WarmRows];
+        var rows = new RowOutputs(WarmRows);
         for (int i = 0; i < 40; i++)
         {
-            if (gradient == null)
-            {
-                Functional.CrossEntropyDetailed(input, targets.AsSpan(0, WarmRows), null, rows);
-            }
-            else
-            {
-                var g = new TensorSpan<float>(gradient, WarmRows * Classes, [WarmRows, Classes], [Classes, 1]);
-                Functional.CrossEntropyDetailedWithGradient(input, targets.AsSpan(0, WarmRows), g, null, rows);
-            }
+            TensorSpan<float> g = gradient == null
+                ? default
+                : new TensorSpan<float>(gradient, WarmRows * Classes, [WarmRows, Classes], [Classes, 1]);
+            Functional.CrossEntropy<float, int>(input, targets.AsSpan(0, WarmRows), null, g, rows.Losses, rows.LogSumExp, rows.Predicted);
         }
 
         Thread.Sleep(1000); // let the background tier-1 compilation finish
     }
 
     private readonly record struct Reference(double Lse, double Loss, int ArgMax);
+
+    /// <summary>The per-row outputs of one call: loss, log-sum-exp and prediction of each row (0, NaN and −1 where ignored).</summary>
+    private sealed class RowOutputs(int rows)
+    {
+        public float[] Losses { get; } = new float[rows];
+
+        public float[] LogSumExp { get; } = new float[rows];
+
+        public int[] Predicted { get; } = new int[rows];
+
+        /// <summary>How many rows differ from <paramref name="other"/>'s in any output (NaN equal to NaN).</summary>
+        public int Differing(RowOutputs other)
+        {
+            int count = 0;
+            for (int r = 0; r < Losses.Length; r++)
+            {
+                bool same = Losses[r].Equals(other.Losses[r]) && LogSumExp[r].Equals(other.LogSumExp[r]) && Predicted[r] == other.Predicted[r];
+                count += same ? 0 : 1;
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>Per row in double: m = max, the first index of m, lse = m + log Σ exp(x − m), loss = lse − x_y.</summary>
     private static Reference[] ReferenceRows(float* logits, int[] targets)

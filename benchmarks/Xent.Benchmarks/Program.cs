@@ -15,7 +15,7 @@ namespace Xent.Benchmarks;
 /// dotnet run -c Release --project benchmarks/Xent.Benchmarks [-p:LibTorch=true] -- [--quick] [--rich] [BenchmarkDotNet options].
 /// --quick runs each case with 3 warm-up and 5 measured iterations of about 250 ms (a few minutes for the whole set);
 /// without it, BenchmarkDotNet's defaults apply. --rich runs only <see cref="RichResultBenchmarks"/> (the cost of the
-/// detailed result over the loss alone). --huge runs the manual check past 2³¹ logits instead (<see cref="HugeRun"/>,
+/// per-row outputs over the loss alone). --huge runs the manual check past 2³¹ logits instead (<see cref="HugeRun"/>,
 /// 8 to 16 GiB of memory; not a BenchmarkDotNet run). --rich-ab times the same comparison by interleaved A/B runs outside
 /// BenchmarkDotNet (<see cref="RichResultAB"/>). --compare runs the side-by-side comparison with libtorch over the loss
 /// family (<see cref="Compare"/>; run it through benchmarks/compare.sh, which sets up the warm allocator and the shim).

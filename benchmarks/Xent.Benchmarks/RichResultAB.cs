@@ -26,7 +26,9 @@ public static unsafe class RichResultAB
         public float[] Logits = [];
         public int[] Targets = [];
         public float[] Gradient = [];
-        public CrossEntropyRow[] Rows = [];
+        public float[] Losses = [];
+        public float[] LogSumExp = [];
+        public int[] Predicted = [];
         public int Classes;
 
         /// <summary>The data of <see cref="RichResultBenchmarks.Setup"/> (same seed, same ignored rows).</summary>
@@ -49,7 +51,9 @@ public static unsafe class RichResultAB
             }
 
             d.Gradient = new float[d.Logits.Length];
-            d.Rows = new CrossEntropyRow[rows];
+            d.Losses = new float[rows];
+            d.LogSumExp = new float[rows];
+            d.Predicted = new int[rows];
             return d;
         }
     }
@@ -117,7 +121,7 @@ public static unsafe class RichResultAB
     /// <summary>--rich-ab: the library's calls, interleaved.</summary>
     public static int RunAB()
     {
-        var zLoss = new CrossEntropyOptions { ZLossScale = 1e-4 };
+        var zLoss = new CrossEntropyOptions<float> { ZLossScale = 1e-4 };
         Console.WriteLine("Interleaved A/B (median of 15 pairs of ~20 ms samples; ratio = median of per-pair B/A)");
         Console.WriteLine("| shape | threads | A | time A | B | time B | B/A |");
         Console.WriteLine("|---|---|---|---:|---|---:|---:|");
@@ -127,16 +131,16 @@ public static unsafe class RichResultAB
             foreach (int threads in (int[])[1, 2])
             {
                 Functional.MaxDegreeOfParallelism = threads;
-                Func<double> loss = () => Functional.CrossEntropy<float>(d.Logits, d.Targets, d.Classes);
-                Func<double> lossGradient = () => Functional.CrossEntropyWithGradient<float>(d.Logits, d.Targets, d.Gradient, d.Classes);
+                Func<double> loss = () => (float)Functional.CrossEntropy<float, int>(d.Logits, d.Targets, d.Classes).Loss;
+                Func<double> lossGradient = () => (float)Functional.CrossEntropy<float, int>(d.Logits, d.Targets, d.Classes, gradient: d.Gradient).Loss;
                 Print(shape, threads, "loss only", "rich (rows)", Interleave(loss,
-                    () => Functional.CrossEntropyDetailed<float>(d.Logits, d.Targets, d.Classes, null, d.Rows).Loss));
+                    () => Functional.CrossEntropy<float, int>(d.Logits, d.Targets, d.Classes, losses: d.Losses, logSumExp: d.LogSumExp, predicted: d.Predicted).Loss));
                 Print(shape, threads, "loss only", "rich + z-loss (rows)", Interleave(loss,
-                    () => Functional.CrossEntropyDetailed<float>(d.Logits, d.Targets, d.Classes, zLoss, d.Rows).Loss));
+                    () => Functional.CrossEntropy<float, int>(d.Logits, d.Targets, d.Classes, zLoss, losses: d.Losses, logSumExp: d.LogSumExp, predicted: d.Predicted).Loss));
                 Print(shape, threads, "loss only", "rich, no rows", Interleave(loss,
-                    () => Functional.CrossEntropyDetailed<float>(d.Logits, d.Targets, d.Classes, null, default).Loss));
+                    () => Functional.CrossEntropy<float, int>(d.Logits, d.Targets, d.Classes).Loss));
                 Print(shape, threads, "loss+gradient", "rich+gradient (rows)", Interleave(lossGradient,
-                    () => Functional.CrossEntropyDetailedWithGradient<float>(d.Logits, d.Targets, d.Gradient, d.Classes, null, d.Rows).Loss));
+                    () => Functional.CrossEntropy<float, int>(d.Logits, d.Targets, d.Classes, gradient: d.Gradient, losses: d.Losses, logSumExp: d.LogSumExp, predicted: d.Predicted).Loss));
             }
         }
 

@@ -20,7 +20,7 @@ float[] softmax = new float[3];
 Functional.Softmax<float>(output, softmax, classes: 3);
 float[] logSoftmax = new float[3];
 Functional.LogSoftmax<float>(output, logSoftmax, classes: 3);
-float nll = Functional.NllLoss<float>(logSoftmax, target, classes: 3);
+float nll = Functional.NllLoss(logSoftmax, target, classes: 3);
 float crossEntropy = new CrossEntropyLoss().Forward<float>(output, [1, 3], target).Value;
 
 Console.WriteLine($"output:            {Row(output)}");

@@ -5,7 +5,7 @@ namespace Xent.Samples;
 
 /// <summary>
 /// Multinomial logistic (softmax) regression trained by full-batch gradient descent: logits = X·W + b, loss = mean
-/// cross entropy, and the gradient ∂L/∂logits comes from <see cref="Functional.CrossEntropyWithGradient{T}(ReadOnlySpan{T}, ReadOnlySpan{int}, Span{T}, int, Reduction, ReadOnlySpan{T}, int, double, int, EmptyMean)"/>
+/// cross entropy, and the gradient ∂L/∂logits comes from <see cref="Functional.CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/>
 /// in the same pass as the loss. The only other arithmetic is the two small matrix products of the chain rule.
 /// </summary>
 public sealed class SoftmaxClassifier
@@ -47,8 +47,9 @@ public sealed class SoftmaxClassifier
         var logits = new float[n * _classes];
         Logits(x, logits);
 
-        // The loss and ∂L/∂logits, written over the logits buffer, which is not needed afterwards.
-        float loss = Functional.CrossEntropyWithGradientInPlace<float>(logits, labels, _classes);
+        // The loss and ∂L/∂logits, written over the logits buffer (the gradient may be the input itself), which is not
+        // needed afterwards. The summary's loss is a double: cast to float, it is PyTorch's float loss, rounded once.
+        float loss = (float)Functional.CrossEntropy(logits, labels, _classes, gradient: logits).Loss;
         ReadOnlySpan<float> gradLogits = logits;
 
         // Chain rule: ∂L/∂W = Xᵀ·∂L/∂logits, ∂L/∂b = Σ_rows ∂L/∂logits.
@@ -76,7 +77,7 @@ public sealed class SoftmaxClassifier
     {
         var logits = new float[labels.Length * _classes];
         Logits(x, logits);
-        return Functional.CrossEntropy<float>(logits, labels, _classes);
+        return (float)Functional.CrossEntropy(logits, labels, _classes).Loss;
     }
 
     /// <summary>Fraction of rows whose largest logit is at the label.</summary>

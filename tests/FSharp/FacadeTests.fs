@@ -31,7 +31,8 @@ let ``option records constructed with named arguments`` () =
     let perRow = options.Forward(seed004, [| 3; 4 |], KernelTests.labels004).ToArray()
     Assert.Equal(3, perRow.Length)
     Assert.Equal(0.0f, perRow[2]) // the third target is 1 = ignoreIndex
-    let kernel = Functional.CrossEntropyPerElement(seed004, KernelTests.labels004, classes = 4, weight = [| 1.0f; 2.0f; 0.5f; 1.0f |], ignoreIndex = 1, labelSmoothing = 0.1)
+    let kernelOptions = CrossEntropyOptions(Reduction = Reduction.None, Weight = ReadOnlyMemory [| 1.0f; 2.0f; 0.5f; 1.0f |], IgnoreIndex = 1L, LabelSmoothing = 0.1)
+    let kernel = KernelTests.filled 3 (fun losses -> Functional.CrossEntropy(seed004, KernelTests.labels004, classes = 4, options = kernelOptions, losses = losses) |> ignore)
     identical kernel perRow
     Assert.Equal("CrossEntropyLoss(reduction: None, weight: [1, 2, 0.5, 1], ignoreIndex: 1, labelSmoothing: 0.1, emptyMean: NaN)", string options)
     // F# has no `with` on C# records: a changed copy is a new record, built from the options that stay.
@@ -41,14 +42,17 @@ let ``option records constructed with named arguments`` () =
 [<Fact>]
 let ``values and gradients come back as arrays`` () =
     let result = CrossEntropyLoss(labelSmoothing = 0.1).ForwardWithGradient(seed004, [| 3; 4 |], KernelTests.labels004)
-    let kernel = Functional.CrossEntropyWithGradient(seed004, KernelTests.labels004, classes = 4, labelSmoothing = 0.1)
+    let gradient = Array.zeroCreate<float32> seed004.Length
+    let kernel = Functional.CrossEntropy(seed004, KernelTests.labels004, classes = 4, options = CrossEntropyOptions(LabelSmoothing = 0.1), gradient = gradient)
     Assert.True(result.IsScalar)
-    identical [| kernel.Loss |] (result.ToArray())
-    identical kernel.Gradient (result.GradientToArray())
+    identical [| float32 kernel.Loss |] (result.ToArray())
+    identical gradient (result.GradientToArray())
     let probabilityTargets = CrossEntropyLoss().ForwardWithGradient(seed004, [| 3; 4 |], KernelTests.oneHot004)
-    allClose 1e-6 (Functional.CrossEntropyWithGradient(seed004, KernelTests.labels004, classes = 4).Gradient |> Array.map float) (probabilityTargets.GradientToArray())
+    let indexGradient = KernelTests.filled seed004.Length (fun g -> Functional.CrossEntropy(seed004, KernelTests.labels004, classes = 4, gradient = g) |> ignore)
+    allClose 1e-6 (indexGradient |> Array.map float) (probabilityTargets.GradientToArray())
     let nll = NllLoss(reduction = Reduction.Sum).ForwardWithGradient(seed004, [| 3; 4 |], KernelTests.labels004)
-    identical (Functional.NllLossWithGradient(seed004, KernelTests.labels004, classes = 4, reduction = Reduction.Sum).Gradient) (nll.GradientToArray())
+    let sum = CrossEntropyOptions(Reduction = Reduction.Sum)
+    identical (KernelTests.filled seed004.Length (fun g -> Functional.NllLoss(seed004, KernelTests.labels004, classes = 4, options = sum, gradient = g) |> ignore)) (nll.GradientToArray())
     // Forward computes no gradient; asking for one says so.
     let noGradient = CrossEntropyLoss().Forward(seed004, [| 3; 4 |], KernelTests.labels004)
     Assert.Throws<InvalidOperationException>(fun () -> noGradient.GradientToArray() |> ignore) |> ignore
@@ -60,9 +64,10 @@ let ``binary cross entropy and KL divergence through the facade`` () =
     let shape = [| 2; 3 |]
     let posWeight = [| 2.0; 1.0; 1.0 |]
     let bceWithLogits = BceWithLogitsLoss(posWeight = posWeight).ForwardWithGradient(logits, shape, targets)
-    let kernel = Functional.BinaryCrossEntropyWithLogitsWithGradient(logits, targets, posWeight = Array.map float32 posWeight)
-    Assert.Equal(kernel.Loss, bceWithLogits.Value)
-    identical kernel.Gradient (bceWithLogits.GradientToArray())
+    let gradient = Array.zeroCreate<float32> logits.Length
+    let kernel = Functional.BinaryCrossEntropyWithLogits(logits, targets, posWeight = Array.map float32 posWeight, gradient = gradient)
+    Assert.Equal(kernel, bceWithLogits.Value)
+    identical gradient (bceWithLogits.GradientToArray())
     // By hand: ℓ = pw·t·softplus(−x) + (1 − t)·softplus(x), pw broadcast along the last dimension.
     let softplus (z: float) = max z 0.0 + log (1.0 + exp (-(abs z)))
     let byHand =
@@ -76,7 +81,7 @@ let ``binary cross entropy and KL divergence through the facade`` () =
     close 1e-5 (Array.sum bceByHand) bce
     // KL divergence per sample: rows of the target are distributions, the input holds log-probabilities.
     let p = [| 0.7f; 0.2f; 0.1f; 0.0f; 0.5f; 0.5f |]
-    let logQ = Functional.LogSoftmax(logits, classes = 3)
+    let logQ = KernelTests.filled logits.Length (fun lq -> Functional.LogSoftmax(logits, lq, classes = 3))
     let kl = KlDivLoss(reduction = Reduction.BatchMean).ForwardWithGradient(logQ, shape, p)
     let byRow =
         Array.zip p logQ

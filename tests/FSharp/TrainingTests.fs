@@ -26,12 +26,13 @@ let logits model =
 
 /// One step of gradient descent: the kernel gives ∂loss/∂logits, the chain rule the rest.
 let step rate model =
-    let result = Functional.CrossEntropyWithGradient(logits model, labels, classes = classes)
-    let dLogits n c = result.Gradient[n * classes + c]
+    let gradient = Array.zeroCreate (count * classes)
+    let result = Functional.CrossEntropy(logits model, labels, classes = classes, gradient = gradient)
+    let dLogits n c = gradient[n * classes + c]
     let dWeights = Array.init (features * classes) (fun i -> Seq.sum (seq { for n in 0 .. count - 1 -> inputs[n * features + i / classes] * dLogits n (i % classes) }))
     let dBias = Array.init classes (fun c -> Seq.sum (seq { for n in 0 .. count - 1 -> dLogits n c }))
     let descend = Array.map2 (fun w g -> w - rate * g)
-    { Weights = descend model.Weights dWeights; Bias = descend model.Bias dBias }, result.Loss
+    { Weights = descend model.Weights dWeights; Bias = descend model.Bias dBias }, float32 result.Loss
 
 let train epochs rate =
     let start = { Weights = Array.zeroCreate (features * classes); Bias = Array.zeroCreate classes }

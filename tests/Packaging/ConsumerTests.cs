@@ -159,7 +159,7 @@ public sealed class ConsumerTests
             var logits = Tensor.Create(new float[] { 1.2372f, -0.9604f, 1.5415f }, [1, 3]);
             var target = Tensor.Create(new[] { 2 }, [1]);
             LossResult<float> result = new CrossEntropyLoss().ForwardWithGradient(logits, target);
-            float kernel = Functional.CrossEntropy<float>([1.2372f, -0.9604f, 1.5415f], [2], classes: 3);
+            float kernel = (float)Functional.CrossEntropy<float, int>([1.2372f, -0.9604f, 1.5415f], [2], classes: 3).Loss;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loss {result.Value:0.0000} kernel {kernel:0.0000} grad {result.Gradient![0, 2]:0.0000}"));
             """);
         Assert.Contains("loss 0.5986 kernel 0.5986 grad -0.4504", output, StringComparison.Ordinal);
@@ -186,11 +186,11 @@ public sealed class ConsumerTests
             open Xent
 
             let logits = [| 1.2372f; -0.9604f; 1.5415f |]
-            let loss = Functional.CrossEntropy(logits, [| 2 |], classes = 3)
+            let loss = float32 (Functional.CrossEntropy(logits, [| 2 |], classes = 3).Loss)
             let smoothed = CrossEntropyLoss(labelSmoothing = 0.1).Forward(logits, [| 1; 3 |], [| 2 |]).Value
             let batch =
                 [ [| 0.1f; 0.2f; 0.3f; 0.4f |], 3; [| 0.2f; 0.3f; 0.35f; 0.15f |], 2 ]
-                |> List.map (fun (row, label) -> Functional.CrossEntropy(row, [| label |], classes = 4))
+                |> List.map (fun (row, label) -> float32 (Functional.CrossEntropy(row, [| label |], classes = 4).Loss))
             printfn "loss %.4f smoothed %.4f batch %.4f %.4f" loss smoothed batch.[0] batch.[1]
             """);
         Assert.Contains("loss 0.5986 smoothed", output, StringComparison.Ordinal);
