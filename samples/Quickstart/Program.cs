@@ -21,7 +21,7 @@ Functional.Softmax<float>(output, softmax, classes: 3);
 float[] logSoftmax = new float[3];
 Functional.LogSoftmax<float>(output, logSoftmax, classes: 3);
 float nll = Functional.NllLoss(logSoftmax, target, classes: 3);
-float crossEntropy = new CrossEntropyLoss().Forward<float>(output, [1, 3], target).Value;
+float crossEntropy = new CrossEntropyLoss<float>().Forward(output, [1, 3], target).Value;
 
 Console.WriteLine($"output:            {Row(output)}");
 Console.WriteLine($"target:            {target[0]}");
@@ -47,13 +47,13 @@ var oneHot = Tensor.Create(new float[]
 }, [3, 4]);
 var indices = Tensor.Create(new[] { 3, 2, 1 }, [3]);
 
-var loss = new CrossEntropyLoss();
+var loss = new CrossEntropyLoss<float>();
 Console.WriteLine($"one-hot targets:   {loss.Forward(logits, oneHot).Value:0.0000}");
 Console.WriteLine($"index targets:     {loss.Forward(logits, indices).Value:0.0000}");
 Console.WriteLine();
 
 // PyTorch's options: per-class weights, ignore_index, label smoothing, and reduction 'none'.
-var options = new CrossEntropyLoss(Reduction.None, weight: [1.0, 2.0, 0.5, 1.0], ignoreIndex: 1, labelSmoothing: 0.1);
+var options = new CrossEntropyLoss<float>(Reduction.None, weight: [1f, 2f, 0.5f, 1f], ignoreIndex: 1, labelSmoothing: 0.1);
 LossResult<float> perRow = options.Forward(logits, indices);
 Console.WriteLine(options);
 float[] rows = new float[3];

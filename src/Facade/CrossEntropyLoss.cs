@@ -340,8 +340,14 @@ public sealed record CrossEntropyLoss<T>
             gradOutput);
     }
 
-    /// <summary>The options, as PyTorch would print them, then the others: <c>CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0, emptyMean: NaN, zLossScale: 0, softCap: 0)</c>.</summary>
+    /// <summary>
+    /// The options, as PyTorch would print them, then the empty-mean rule, then the z-loss scale and the soft cap when
+    /// they are set: <c>CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0, emptyMean: NaN)</c>.
+    /// </summary>
     /// <returns>The description.</returns>
     public override string ToString() =>
-        $"CrossEntropyLoss(reduction: {Reduction}, weight: {FacadeWeights.Format(_options.Weight.Span)}, ignoreIndex: {IgnoreIndex}, labelSmoothing: {FacadeWeights.Number(LabelSmoothing)}, emptyMean: {EmptyMean}, zLossScale: {FacadeWeights.Number(ZLossScale)}, softCap: {FacadeWeights.Number(SoftCap)})";
+        $"CrossEntropyLoss(reduction: {Reduction}, weight: {FacadeWeights.Format(_options.Weight.Span)}, ignoreIndex: {IgnoreIndex}, labelSmoothing: {FacadeWeights.Number(LabelSmoothing)}, emptyMean: {EmptyMean}"
+        + (ZLossScale > 0.0 ? $", zLossScale: {FacadeWeights.Number(ZLossScale)}" : string.Empty)
+        + (SoftCap > 0.0 ? $", softCap: {FacadeWeights.Number(SoftCap)}" : string.Empty)
+        + ")";
 }

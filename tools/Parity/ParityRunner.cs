@@ -67,9 +67,9 @@ public static class ParityRunner
             "softmax" => Normalizer<T>(golden, logarithm: false),
             "log_softmax" => Normalizer<T>(golden, logarithm: true),
             "logsumexp" => LogSumExp<T>(golden),
-            "binary_cross_entropy_with_logits" => Elementwise<T>(golden, new BceWithLogitsLoss(ParseReduction(golden), golden.Weight, golden.PosWeight)),
-            "binary_cross_entropy" => Elementwise<T>(golden, new BceLoss(ParseReduction(golden), golden.Weight)),
-            "kl_div" => Elementwise<T>(golden, new KlDivLoss(ParseKlReduction(golden), golden.LogTarget ?? false)),
+            "binary_cross_entropy_with_logits" => Elementwise<T>(golden, new BceWithLogitsLoss<T>(ParseReduction(golden), Weights<T>(golden.Weight), Weights<T>(golden.PosWeight))),
+            "binary_cross_entropy" => Elementwise<T>(golden, new BceLoss<T>(ParseReduction(golden), Weights<T>(golden.Weight))),
+            "kl_div" => Elementwise<T>(golden, new KlDivLoss<T>(ParseKlReduction(golden), golden.LogTarget ?? false)),
             _ => throw new InvalidOperationException($"Supported op '{golden.Op}' has no mapping."),
         };
 
@@ -88,7 +88,7 @@ public static class ParityRunner
         where T : IFloatingPointIeee754<T>
     {
         Reduction reduction = ParseReduction(golden);
-        double[]? weight = Weights<T>(golden.Weight);
+        T[]? weight = Weights<T>(golden.Weight);
         int ignoreIndex = golden.IgnoreIndex ?? Functional.DefaultIgnoreIndex;
         double labelSmoothing = golden.LabelSmoothing ?? 0.0;
         T[] input = Values<T>(golden.Input.Data);
@@ -102,12 +102,12 @@ public static class ParityRunner
             nint[] targetShape = IndexTargetShape(target);
             return () =>
             {
-                var loss = new CrossEntropyLoss(reduction, weight, ignoreIndex, labelSmoothing);
+                var loss = new CrossEntropyLoss<T>(reduction, weight, ignoreIndex, labelSmoothing);
                 var x = new ReadOnlyTensorSpan<T>(input, shape);
                 var y = new ReadOnlyTensorSpan<int>(indices, targetShape);
-                return FromLoss(
-                    loss.Forward(x, y),
-                    upstream is { } g ? loss.ForwardWithGradient(x, y, new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)) : loss.ForwardWithGradient(x, y));
+                return upstream is { } g
+                    ? FromBuffer(loss.Forward(x, y), gradient => loss.ForwardWithGradient(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<int>(indices, targetShape), new TensorSpan<T>(gradient, shape), new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)).Loss, shape)
+                    : FromLoss(loss.Forward(x, y), loss.ForwardWithGradient(x, y));
             };
         }
 
@@ -115,12 +115,12 @@ public static class ParityRunner
         nint[] probabilityShape = Shape(target.Shape);
         return () =>
         {
-            var loss = new CrossEntropyLoss(reduction, weight, ignoreIndex, labelSmoothing);
+            var loss = new CrossEntropyLoss<T>(reduction, weight, ignoreIndex, labelSmoothing);
             var x = new ReadOnlyTensorSpan<T>(input, shape);
             var p = new ReadOnlyTensorSpan<T>(probabilities, probabilityShape);
-            return FromLoss(
-                loss.Forward(x, p),
-                upstream is { } g ? loss.ForwardWithGradient(x, p, new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)) : loss.ForwardWithGradient(x, p));
+            return upstream is { } g
+                ? FromBuffer(loss.Forward(x, p), gradient => loss.ForwardWithGradient(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<T>(probabilities, probabilityShape), new TensorSpan<T>(gradient, shape), new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)).Loss, shape)
+                : FromLoss(loss.Forward(x, p), loss.ForwardWithGradient(x, p));
         };
     }
 
@@ -128,7 +128,7 @@ public static class ParityRunner
         where T : IFloatingPointIeee754<T>
     {
         Reduction reduction = ParseReduction(golden);
-        double[]? weight = Weights<T>(golden.Weight);
+        T[]? weight = Weights<T>(golden.Weight);
         int ignoreIndex = golden.IgnoreIndex ?? Functional.DefaultIgnoreIndex;
         T[] input = Values<T>(golden.Input.Data);
         nint[] shape = Shape(golden.Input.Shape);
@@ -143,12 +143,12 @@ public static class ParityRunner
         (T[] gradOutput, nint[] gradOutputShape)? upstream = GradOutput<T>(golden);
         return () =>
         {
-            var loss = new NllLoss(reduction, weight, ignoreIndex);
+            var loss = new NllLoss<T>(reduction, weight, ignoreIndex);
             var x = new ReadOnlyTensorSpan<T>(input, shape);
             var y = new ReadOnlyTensorSpan<int>(indices, targetShape);
-            return FromLoss(
-                loss.Forward(x, y),
-                upstream is { } g ? loss.ForwardWithGradient(x, y, new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)) : loss.ForwardWithGradient(x, y));
+            return upstream is { } g
+                ? FromBuffer(loss.Forward(x, y), gradient => double.CreateTruncating(loss.ForwardWithGradient(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<int>(indices, targetShape), new TensorSpan<T>(gradient, shape), new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape))), shape)
+                : FromLoss(loss.Forward(x, y), loss.ForwardWithGradient(x, y));
         };
     }
 
@@ -225,7 +225,7 @@ public static class ParityRunner
     }
 
     /// <summary>BCE, BCE with logits and KL divergence: losses whose target has the input's shape.</summary>
-    private static Func<(TensorData, TensorData)> Elementwise<T>(GoldenCase golden, object loss)
+    private static Func<(TensorData, TensorData)> Elementwise<T>(GoldenCase golden, ElementwiseLoss<T> loss)
         where T : IFloatingPointIeee754<T>
     {
         T[] input = Values<T>(golden.Input.Data);
@@ -238,14 +238,9 @@ public static class ParityRunner
         {
             var x = new ReadOnlyTensorSpan<T>(input, shape);
             var t = new ReadOnlyTensorSpan<T>(targetValues, targetShape);
-            ReadOnlyTensorSpan<T> g = upstream is { } u ? new ReadOnlyTensorSpan<T>(u.gradOutput, u.gradOutputShape) : default;
-            return loss switch
-            {
-                BceWithLogitsLoss bce => FromLoss(bce.Forward(x, t), upstream is null ? bce.ForwardWithGradient(x, t) : bce.ForwardWithGradient(x, t, g)),
-                BceLoss bce => FromLoss(bce.Forward(x, t), upstream is null ? bce.ForwardWithGradient(x, t) : bce.ForwardWithGradient(x, t, g)),
-                KlDivLoss kl => FromLoss(kl.Forward(x, t), upstream is null ? kl.ForwardWithGradient(x, t) : kl.ForwardWithGradient(x, t, g)),
-                _ => throw new InvalidOperationException($"No element-wise loss {loss.GetType().Name}."),
-            };
+            return upstream is { } u
+                ? FromBuffer(loss.Forward(x, t), gradient => double.CreateTruncating(loss.ForwardWithGradient(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<T>(targetValues, targetShape), new TensorSpan<T>(gradient, shape), new ReadOnlyTensorSpan<T>(u.gradOutput, u.gradOutputShape))), shape)
+                : FromLoss(loss.Forward(x, t), loss.ForwardWithGradient(x, t));
         };
     }
 
@@ -286,10 +281,10 @@ public static class ParityRunner
     private static int RequireDim(GoldenCase golden) =>
         golden.Dim ?? throw new FormatException($"{golden.Id}: {golden.Op} needs dim.");
 
-    /// <summary>The weights as the library sees them in T: converted through T (exact for the golden values) and back to double, which the loss constructors take.</summary>
-    private static double[]? Weights<T>(double[]? weight)
+    /// <summary>The weights in T, which the loss constructors take (exact for the golden values).</summary>
+    private static T[]? Weights<T>(double[]? weight)
         where T : IFloatingPointIeee754<T> =>
-        weight is null ? null : Array.ConvertAll(weight, w => double.CreateTruncating(T.CreateTruncating(w)));
+        weight is null ? null : Array.ConvertAll(weight, T.CreateTruncating);
 
     private static T[] Values<T>(double[] data)
         where T : IFloatingPointIeee754<T> =>
@@ -336,6 +331,32 @@ public static class ParityRunner
         }
 
         return (value, FromTensor(withGradient.Gradient ?? throw new InvalidOperationException("ForwardWithGradient returned no gradient.")));
+    }
+
+    /// <summary>
+    /// The value of a loss-only call and the gradient that the same loss writes into a buffer given the case's upstream
+    /// gradient (<paramref name="intoBuffer"/> returns the loss it computed with it); a scalar loss must be the same
+    /// value in both, bit for bit.
+    /// </summary>
+    private static (TensorData, TensorData) FromBuffer<T>(LossResult<T> lossOnly, Func<T[], double> intoBuffer, nint[] inputShape)
+        where T : IFloatingPointIeee754<T>
+    {
+        int length = 1;
+        foreach (nint dimension in inputShape)
+        {
+            length *= (int)dimension;
+        }
+
+        var gradient = new T[length];
+        double loss = intoBuffer(gradient);
+        TensorData value = Value(lossOnly);
+        if (lossOnly.IsScalar && !T.CreateTruncating(loss).Equals(lossOnly.Value))
+        {
+            throw new InvalidOperationException(
+                $"The loss-only value {lossOnly.Value} and the value computed with the gradient {T.CreateTruncating(loss)} differ.");
+        }
+
+        return (value, FromTensor(Tensor.Create(gradient, inputShape)));
     }
 
     private static TensorData Value<T>(LossResult<T> result)
