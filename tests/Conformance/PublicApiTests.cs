@@ -61,6 +61,10 @@ public sealed class PublicApiTests
         Assert.Equal(expected, Functional.CrossEntropy(Logits, new ulong[] { 2, 3, 0 }, 4));
         Assert.Equal(expected, Functional.CrossEntropy(Logits, new short[] { 2, 3, 0 }, 4));
         Assert.Equal(Functional.NllLoss(Logits, new[] { 2, 3, 0 }, 4), Functional.NllLoss(Logits, new long[] { 2, 3, 0 }, 4));
+
+        // 128-bit labels are refused, not misread.
+        var wide = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy(Logits, new Int128[] { 2, 3, 0 }, 4));
+        Assert.Equal("target", wide.ParamName);
     }
 
     [Fact]

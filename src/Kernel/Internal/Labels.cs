@@ -54,10 +54,18 @@ internal readonly unsafe struct Labels
     /// when <paramref name="weight"/> is empty) and how many count.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The first target that is neither, named with its position and value.</exception>
-    public static (double WeightSum, long Count) Validate<TLabel, T>(ReadOnlySpan<TLabel> target, int classes, long ignoreIndex, ReadOnlySpan<T> weight)
+    /// <exception cref="ArgumentException"><typeparamref name="TLabel"/> is wider than 8 bytes (Int128, UInt128).</exception>
+    public static unsafe (double WeightSum, long Count) Validate<TLabel, T>(ReadOnlySpan<TLabel> target, int classes, long ignoreIndex, ReadOnlySpan<T> weight)
         where TLabel : unmanaged, IBinaryInteger<TLabel>
         where T : IFloatingPointIeee754<T>
     {
+        if (sizeof(TLabel) is not (1 or 2 or 4 or 8))
+        {
+            throw new ArgumentException(
+                $"Class indices of {typeof(TLabel).Name} ({sizeof(TLabel)} bytes) are not supported: use an integer type of 1, 2, 4 or 8 bytes (byte, short, ushort, int, uint, long, ulong).",
+                "target");
+        }
+
         CompensatedSum weightSum = default;
         long count = 0;
         for (int p = 0; p < target.Length; p++)
