@@ -28,11 +28,9 @@ namespace Xent;
 /// positions, correct predictions, accuracy, z-loss), <c>ForwardWithGradient</c> returning a new gradient tensor, and
 /// <c>ForwardWithGradient</c> into the caller's gradient buffer, which allocates nothing for dense input.</para>
 /// </remarks>
-public sealed record CrossEntropyLoss<T>
+public sealed record CrossEntropyLoss<T> : ClassIndexLoss<T>
     where T : IFloatingPointIeee754<T>
 {
-    private readonly CrossEntropyOptions<T> _options = CrossEntropyOptions<T>.Default;
-
     /// <summary>Creates the loss with PyTorch's options and defaults.</summary>
     /// <param name="reduction">PyTorch <c>reduction</c>: <see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/>.</param>
     /// <param name="weight">PyTorch <c>weight</c>: one weight per class in the element type, copied; null (default) for all ones. Its length is checked against C when the loss is evaluated.</param>
@@ -41,89 +39,50 @@ public sealed record CrossEntropyLoss<T>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is BatchMean or not a defined value; <paramref name="labelSmoothing"/> is outside [0, 1] or NaN (PyTorch accepts negative values; this library refuses them).</exception>
     /// <exception cref="ArgumentException"><paramref name="weight"/> is empty.</exception>
     public CrossEntropyLoss(Reduction reduction = Reduction.Mean, T[]? weight = null, long ignoreIndex = Functional.DefaultIgnoreIndex, double labelSmoothing = 0.0)
-    {
-        _options = new CrossEntropyOptions<T>
+        : base(new CrossEntropyOptions<T>
         {
             Reduction = OptionRules.Reduction(reduction, nameof(reduction)),
             Weight = FacadeWeights.Of(weight, nameof(weight)),
             IgnoreIndex = ignoreIndex,
             LabelSmoothing = OptionRules.LabelSmoothing(labelSmoothing, nameof(labelSmoothing)),
-        };
+        })
+    {
     }
 
     /// <summary>Creates the loss with every option of the kernel, z-loss and soft cap included.</summary>
     /// <param name="options">The options; shared, not copied (they are immutable).</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     public CrossEntropyLoss(CrossEntropyOptions<T> options)
+        : base(options)
     {
-        Options = options;
-    }
-
-    /// <summary>All the options, as the kernel takes them.</summary>
-    /// <exception cref="ArgumentNullException">Set to null.</exception>
-    public CrossEntropyOptions<T> Options
-    {
-        get => _options;
-        init => _options = value ?? throw new ArgumentNullException(nameof(value));
-    }
-
-    /// <summary>How per-position losses are combined (PyTorch <c>reduction</c>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Set to BatchMean or to an undefined value.</exception>
-    public Reduction Reduction
-    {
-        get => _options.Reduction;
-        init => _options = _options with { Reduction = OptionRules.Reduction(value, "reduction") };
-    }
-
-    /// <summary>The per-class weights (PyTorch <c>weight</c>) in the element type, copied when set; empty for none.</summary>
-    public ReadOnlyMemory<T> Weight
-    {
-        get => _options.Weight;
-        init => _options = _options with { Weight = value };
-    }
-
-    /// <summary>The ignored target value (PyTorch <c>ignore_index</c>).</summary>
-    public long IgnoreIndex
-    {
-        get => _options.IgnoreIndex;
-        init => _options = _options with { IgnoreIndex = value };
     }
 
     /// <summary>The label smoothing ε in [0, 1] (PyTorch <c>label_smoothing</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set outside [0, 1] or to NaN.</exception>
     public double LabelSmoothing
     {
-        get => _options.LabelSmoothing;
-        init => _options = _options with { LabelSmoothing = OptionRules.LabelSmoothing(value, "labelSmoothing") };
-    }
-
-    /// <summary>
-    /// What a <see cref="Reduction.Mean"/> returns when no position counts (every index target is
-    /// <see cref="IgnoreIndex"/>, or the batch is empty): <see cref="EmptyMean.NaN"/> (default, PyTorch's 0/0) or
-    /// <see cref="EmptyMean.Zero"/> (Keras, Liger-Kernel); the gradient is 0 in both cases. Not a PyTorch option.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Set to an undefined value.</exception>
-    public EmptyMean EmptyMean
-    {
-        get => _options.EmptyMean;
-        init => _options = _options with { EmptyMean = OptionRules.EmptyMean(value, "emptyMean") };
+        get => Options.LabelSmoothing;
+        init => Options = Options with { LabelSmoothing = OptionRules.LabelSmoothing(value, "labelSmoothing") };
     }
 
     /// <summary>The z-loss scale λ ≥ 0 (<see cref="CrossEntropyOptions{T}.ZLossScale"/>); 0 (default) for none. Not a PyTorch option.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set negative, infinite or NaN.</exception>
     public double ZLossScale
     {
-        get => _options.ZLossScale;
-        init => _options = _options with { ZLossScale = value };
+        get => Options.ZLossScale;
+        init => Options = Options with { ZLossScale = value };
     }
 
     /// <summary>The soft cap (<see cref="CrossEntropyOptions{T}.SoftCap"/>); 0 (default) for none. Not a PyTorch option.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set negative, infinite or NaN.</exception>
     public double SoftCap
     {
-        get => _options.SoftCap;
-        init => _options = _options with { SoftCap = value };
+        get => Options.SoftCap;
+        init => Options = Options with { SoftCap = value };
     }
+
+    /// <inheritdoc/>
+    private protected override IndexLoss<T> Kind => IndexLoss<T>.CrossEntropy(Options);
 
     /// <summary>A copy with other options: the form of <c>with</c> for F# and other languages without it.</summary>
     /// <param name="options">The options (derive them with their own <c>With…</c> methods).</param>
@@ -131,37 +90,13 @@ public sealed record CrossEntropyLoss<T>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     public CrossEntropyLoss<T> WithOptions(CrossEntropyOptions<T> options) => this with { Options = options };
 
-    /// <summary>Cross entropy of logits and class-index targets (see the class summary), without gradient work.</summary>
-    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
-    /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
-    /// <param name="target">Class indices: the input's shape without dimension 1, or one element for an unbatched input; each in [0, C) or <see cref="IgnoreIndex"/>.</param>
-    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input, and the summary.</returns>
-    /// <exception cref="ArgumentException">A shape is wrong (no dimensions, a class dimension of size 0, a target shape that does not match), the weight length is not C, or a target is out of range (an <see cref="ArgumentOutOfRangeException"/>).</exception>
-    public LossResult<T> Forward<TLabel>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<TLabel> target)
-        where TLabel : unmanaged, IBinaryInteger<TLabel> =>
-        ClassLosses.Evaluate(IndexLoss<T>.CrossEntropy(_options), input, target, withGradient: false);
-
     /// <summary>Cross entropy of logits and probability targets (soft labels or one-hot; see the class summary), without gradient work.</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
     /// <param name="target">Target probabilities of the input's shape; rows need not sum to one.</param>
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input, and the summary.</returns>
     /// <exception cref="ArgumentException">A shape is wrong (no dimensions, a class dimension of size 0, a target not of the input's shape) or the weight length is not C.</exception>
     public LossResult<T> Forward(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target) =>
-        ClassLosses.EvaluateProbabilities(_options, input, target, withGradient: false);
-
-    /// <summary>
-    /// Cross entropy of logits and class-index targets and its gradient ∂L/∂input, from one pass over the logits, in a
-    /// new tensor (<see cref="LossResult{T}.Gradient"/>). For <see cref="Reduction.None"/> the gradient is that of the
-    /// sum of the per-position losses.
-    /// </summary>
-    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
-    /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
-    /// <param name="target">Class indices, as for <see cref="Forward{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>.</param>
-    /// <returns>The loss, its summary and its gradient, the input's shape. An ignored position's gradient is exactly 0.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Forward{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>.</exception>
-    public LossResult<T> ForwardWithGradient<TLabel>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<TLabel> target)
-        where TLabel : unmanaged, IBinaryInteger<TLabel> =>
-        ClassLosses.Evaluate(IndexLoss<T>.CrossEntropy(_options), input, target, withGradient: true);
+        ClassLosses.EvaluateProbabilities(Options, input, target, withGradient: false);
 
     /// <summary>Cross entropy of logits and probability targets and its gradient ∂L/∂input in a new tensor. For <see cref="Reduction.None"/> the gradient is that of the sum of the per-position losses.</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
@@ -169,7 +104,7 @@ public sealed record CrossEntropyLoss<T>
     /// <returns>The loss, its summary and its gradient, the input's shape.</returns>
     /// <exception cref="ArgumentException">As <see cref="Forward(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
     public LossResult<T> ForwardWithGradient(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target) =>
-        ClassLosses.EvaluateProbabilities(_options, input, target, withGradient: true);
+        ClassLosses.EvaluateProbabilities(Options, input, target, withGradient: true);
 
     /// <summary>
     /// Cross entropy of logits and class-index targets, its gradient written into the caller's buffer: g·∂L/∂input, with
@@ -179,14 +114,14 @@ public sealed record CrossEntropyLoss<T>
     /// </summary>
     /// <typeparam name="TLabel">The targets' integer type.</typeparam>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
-    /// <param name="target">Class indices, as for <see cref="Forward{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>.</param>
+    /// <param name="target">Class indices, as for <see cref="ClassIndexLoss{T}.Forward{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>.</param>
     /// <param name="gradient">Receives ∂L/∂input: the input's shape, dense. It may be the input itself (the gradient then overwrites the logits).</param>
     /// <param name="gradOutput">The upstream gradient, the loss's shape (the target's shape for <see cref="Reduction.None"/> on batched input, otherwise one element); empty (default) for ones.</param>
     /// <returns>The summary: the loss (Σ ℓ for <see cref="Reduction.None"/>), the z-loss, the counted positions, the correct predictions and the accuracy, in double.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Forward{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>; also <paramref name="gradient"/> is not dense or not of the input's shape, or overlaps the input other than exactly; <paramref name="gradOutput"/> is neither empty nor of the loss's shape.</exception>
+    /// <exception cref="ArgumentException">As <see cref="ClassIndexLoss{T}.Forward{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>; also <paramref name="gradient"/> is not dense or not of the input's shape, or overlaps the input other than exactly; <paramref name="gradOutput"/> is neither empty nor of the loss's shape.</exception>
     public CrossEntropySummary ForwardWithGradient<TLabel>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<TLabel> target, TensorSpan<T> gradient, ReadOnlyTensorSpan<T> gradOutput = default)
         where TLabel : unmanaged, IBinaryInteger<TLabel> =>
-        ClassLosses.IntoBuffer(IndexLoss<T>.CrossEntropy(_options), input, target, gradient, gradOutput);
+        IntoBuffer(input, target, gradient, gradOutput);
 
     /// <summary>Cross entropy of logits and probability targets, its gradient written into the caller's buffer (see the class-index overload).</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
@@ -196,21 +131,11 @@ public sealed record CrossEntropyLoss<T>
     /// <returns>The summary (correct 0 and accuracy NaN: a probability target names no one class).</returns>
     /// <exception cref="ArgumentException">As <see cref="Forward(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>, and as the class-index overload for the buffers.</exception>
     public CrossEntropySummary ForwardWithGradient(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, TensorSpan<T> gradient, ReadOnlyTensorSpan<T> gradOutput = default) =>
-        ClassLosses.ProbabilitiesIntoBuffer(_options, input, target, gradient, gradOutput);
-
-    /// <inheritdoc cref="Forward{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>
-    public LossResult<T> Forward<TLabel>(Tensor<T> input, Tensor<TLabel> target)
-        where TLabel : unmanaged, IBinaryInteger<TLabel> =>
-        Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+        ClassLosses.ProbabilitiesIntoBuffer(Options, input, target, gradient, gradOutput);
 
     /// <inheritdoc cref="Forward(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
     public LossResult<T> Forward(Tensor<T> input, Tensor<T> target) =>
         Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
-
-    /// <inheritdoc cref="ForwardWithGradient{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>
-    public LossResult<T> ForwardWithGradient<TLabel>(Tensor<T> input, Tensor<TLabel> target)
-        where TLabel : unmanaged, IBinaryInteger<TLabel> =>
-        ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
 
     /// <inheritdoc cref="ForwardWithGradient(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
     public LossResult<T> ForwardWithGradient(Tensor<T> input, Tensor<T> target) =>
@@ -221,17 +146,6 @@ public sealed record CrossEntropyLoss<T>
         where TLabel : unmanaged, IBinaryInteger<TLabel> =>
         ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan(), gradient.AsTensorSpan());
 
-    /// <summary>Cross entropy of row-major logits of the given shape and class-index targets (see the class summary).</summary>
-    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
-    /// <param name="input">Logits, row-major (C order).</param>
-    /// <param name="shape">The input's shape: (N, C), (N, C, d1, ..., dk) or (C).</param>
-    /// <param name="target">Class indices in row-major order of the input's shape without dimension 1 (one index for an unbatched input).</param>
-    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input, and the summary.</returns>
-    /// <exception cref="ArgumentException"><paramref name="input"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel})"/>.</exception>
-    public LossResult<T> Forward<TLabel>(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<TLabel> target)
-        where TLabel : unmanaged, IBinaryInteger<TLabel> =>
-        Forward(TensorShapes.View(input, shape, nameof(input)), TensorShapes.IndexTargetView(target, shape));
-
     /// <summary>Cross entropy of row-major logits of the given shape and probability targets of the same shape.</summary>
     /// <param name="input">Logits, row-major (C order).</param>
     /// <param name="shape">The shape of the input and of the target: (N, C), (N, C, d1, ..., dk) or (C).</param>
@@ -240,25 +154,6 @@ public sealed record CrossEntropyLoss<T>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="target"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
     public LossResult<T> Forward(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<T> target) =>
         Forward(TensorShapes.View(input, shape, nameof(input)), TensorShapes.View(target, shape, nameof(target)));
-
-    /// <summary>Cross entropy of row-major logits of the given shape and class-index targets, from arrays: the form for F# and for callers without spans or <c>nint</c> shapes.</summary>
-    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
-    /// <param name="input">Logits, row-major (C order).</param>
-    /// <param name="shape">The input's shape: (N, C), (N, C, d1, ..., dk) or (C).</param>
-    /// <param name="target">Class indices in row-major order of the input's shape without dimension 1; each in [0, C) or <see cref="IgnoreIndex"/>.</param>
-    /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input (<see cref="LossResult{T}.ToArray"/> reads either as an array), and the summary.</returns>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">As <see cref="Forward{TLabel}(ReadOnlySpan{T}, ReadOnlySpan{nint}, ReadOnlySpan{TLabel})"/>.</exception>
-    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies (the array overloads have a lower overload resolution priority).</remarks>
-    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
-    public LossResult<T> Forward<TLabel>(T[] input, int[] shape, TLabel[] target)
-        where TLabel : unmanaged, IBinaryInteger<TLabel>
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        nint[] dims = TensorShapes.Dims(shape);
-        ArgumentNullException.ThrowIfNull(target);
-        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.IndexTargetView<TLabel>(target, dims));
-    }
 
     /// <summary>Cross entropy of row-major logits of the given shape and probability targets of the same shape, from arrays.</summary>
     /// <param name="input">Logits, row-major (C order).</param>
@@ -275,25 +170,6 @@ public sealed record CrossEntropyLoss<T>
         nint[] dims = TensorShapes.Dims(shape);
         ArgumentNullException.ThrowIfNull(target);
         return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
-    }
-
-    /// <summary>Cross entropy of row-major logits and class-index targets, and its gradient in a new tensor (<see cref="LossResult{T}.GradientToArray"/>), from arrays.</summary>
-    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
-    /// <param name="input">Logits, row-major (C order).</param>
-    /// <param name="shape">The input's shape.</param>
-    /// <param name="target">Class indices, as for <see cref="Forward{TLabel}(T[], int[], TLabel[])"/>.</param>
-    /// <returns>The loss, its summary and its gradient, the input's shape.</returns>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">As <see cref="Forward{TLabel}(T[], int[], TLabel[])"/>.</exception>
-    /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies.</remarks>
-    [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
-    public LossResult<T> ForwardWithGradient<TLabel>(T[] input, int[] shape, TLabel[] target)
-        where TLabel : unmanaged, IBinaryInteger<TLabel>
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        nint[] dims = TensorShapes.Dims(shape);
-        ArgumentNullException.ThrowIfNull(target);
-        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.IndexTargetView<TLabel>(target, dims));
     }
 
     /// <summary>Cross entropy of row-major logits and probability targets, and its gradient in a new tensor, from arrays.</summary>
@@ -317,7 +193,7 @@ public sealed record CrossEntropyLoss<T>
     /// <typeparam name="TLabel">The targets' integer type.</typeparam>
     /// <param name="input">Logits, row-major (C order).</param>
     /// <param name="shape">The input's shape.</param>
-    /// <param name="target">Class indices, as for <see cref="Forward{TLabel}(T[], int[], TLabel[])"/>.</param>
+    /// <param name="target">Class indices, as for <see cref="ClassIndexLoss{T}.Forward{TLabel}(T[], int[], TLabel[])"/>.</param>
     /// <param name="gradient">Receives ∂L/∂input, the input's element count; it may be <paramref name="input"/> itself.</param>
     /// <param name="gradOutput">The upstream gradient, row-major in the loss's shape; null (default) for ones.</param>
     /// <returns>The summary.</returns>
@@ -328,16 +204,7 @@ public sealed record CrossEntropyLoss<T>
     public CrossEntropySummary ForwardWithGradient<TLabel>(T[] input, int[] shape, TLabel[] target, T[] gradient, T[]? gradOutput = null)
         where TLabel : unmanaged, IBinaryInteger<TLabel>
     {
-        ArgumentNullException.ThrowIfNull(input);
-        nint[] dims = TensorShapes.Dims(shape);
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(gradient);
-        return ClassLosses.IntoBufferFlat(
-            IndexLoss<T>.CrossEntropy(_options),
-            TensorShapes.View<T>(input, dims, nameof(input)),
-            TensorShapes.IndexTargetView<TLabel>(target, dims),
-            TensorShapes.MutableView(gradient, dims, nameof(gradient)),
-            gradOutput);
+        return IntoBuffer(input, shape, target, gradient, gradOutput);
     }
 
     /// <summary>
@@ -346,7 +213,7 @@ public sealed record CrossEntropyLoss<T>
     /// </summary>
     /// <returns>The description.</returns>
     public override string ToString() =>
-        $"CrossEntropyLoss(reduction: {Reduction}, weight: {FacadeWeights.Format(_options.Weight.Span)}, ignoreIndex: {IgnoreIndex}, labelSmoothing: {FacadeWeights.Number(LabelSmoothing)}, emptyMean: {EmptyMean}"
+        $"CrossEntropyLoss(reduction: {Reduction}, weight: {FacadeWeights.Format(Weight.Span)}, ignoreIndex: {IgnoreIndex}, labelSmoothing: {FacadeWeights.Number(LabelSmoothing)}, emptyMean: {EmptyMean}"
         + (ZLossScale > 0.0 ? $", zLossScale: {FacadeWeights.Number(ZLossScale)}" : string.Empty)
         + (SoftCap > 0.0 ? $", softCap: {FacadeWeights.Number(SoftCap)}" : string.Empty)
         + ")";
