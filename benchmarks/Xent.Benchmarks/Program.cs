@@ -15,7 +15,8 @@ namespace Xent.Benchmarks;
 /// dotnet run -c Release --project benchmarks/Xent.Benchmarks [-p:LibTorch=true] -- [--quick] [--rich] [BenchmarkDotNet options].
 /// --quick runs each case with 3 warm-up and 5 measured iterations of about 250 ms (a few minutes for the whole set);
 /// without it, BenchmarkDotNet's defaults apply. --rich runs only <see cref="RichResultBenchmarks"/> (the cost of the
-/// per-row outputs over the loss alone). --huge runs the manual check past 2³¹ logits instead (<see cref="HugeRun"/>,
+/// per-row outputs over the loss alone). --facade runs only <see cref="FacadeOverheadBenchmarks"/> (the facade's cost over
+/// the kernel call). --huge runs the manual check past 2³¹ logits instead (<see cref="HugeRun"/>,
 /// 8 to 16 GiB of memory; not a BenchmarkDotNet run). --rich-ab times the same comparison by interleaved A/B runs outside
 /// BenchmarkDotNet (<see cref="RichResultAB"/>). --compare runs the side-by-side comparison with libtorch over the loss
 /// family (<see cref="Compare"/>; run it through benchmarks/compare.sh, which sets up the warm allocator and the shim).
@@ -68,10 +69,14 @@ public static class Program
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
             .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableOptimizationsValidator);
-        string[] rest = args.Where(a => a is not ("--quick" or "--rich")).ToArray();
+        string[] rest = args.Where(a => a is not ("--quick" or "--rich" or "--facade")).ToArray();
         if (args.Contains("--rich"))
         {
             rest = ["--filter", "*" + nameof(RichResultBenchmarks) + "*", .. rest];
+        }
+        else if (args.Contains("--facade"))
+        {
+            rest = ["--filter", "*" + nameof(FacadeOverheadBenchmarks) + "*", .. rest];
         }
         else if (rest.Length == 0)
         {
