@@ -190,6 +190,16 @@ public static partial class Functional
         ref T x0 = ref Unsafe.AsRef(in input.GetPinnableReference());
         ref T g0 = ref withGradient ? ref gradient.GetPinnableReference() : ref Unsafe.NullRef<T>();
         LossOutputs<T>.CheckLengths(rows, (long)rows * classes, options.Reduction, withGradient ? (long)rows * classes : 0, losses.Length, logSumExp.Length, predicted.Length, gradOutput.Length);
+        if (withGradient)
+        {
+            // The whole gradient against the whole input (the blocks below only see their own rows).
+            var wholeInput = Bytes.Of(ref x0, (nint)rows * classes);
+            var wholeGradient = Bytes.Of(ref g0, (nint)rows * classes);
+            if (wholeGradient.Overlaps(wholeInput) && !wholeGradient.SameStart(wholeInput))
+            {
+                ThrowHelper.GradientOverlapsInputPartially();
+            }
+        }
 
         // Every check before anything is written: the first walk over the blocks only checks their outputs, then every
         // target is checked, then the second walk computes.

@@ -21,6 +21,10 @@ internal readonly ref struct Bytes
 
     public static Bytes Of<TElement>(Span<TElement> span) => Of((ReadOnlySpan<TElement>)span);
 
+    /// <summary><paramref name="count"/> elements from <paramref name="start"/>, for memory longer than a span (tensor spans past 2³¹ elements).</summary>
+    public static Bytes Of<TElement>(ref TElement start, nint count) =>
+        new(ref Unsafe.As<TElement, byte>(ref start), count * Unsafe.SizeOf<TElement>());
+
     /// <summary>Whether the two ranges share a byte (an empty range shares none).</summary>
     public bool Overlaps(Bytes other)
     {

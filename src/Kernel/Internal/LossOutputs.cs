@@ -46,7 +46,7 @@ internal readonly ref struct LossOutputs<T>
         var g = Bytes.Of(Gradient);
         if (g.Overlaps(x) && !g.SameStart(x))
         {
-            throw new ArgumentException("The gradient may be the input itself (in-place) but must not overlap it otherwise.", nameof(gradient));
+            ThrowHelper.GradientOverlapsInputPartially();
         }
 
         RefuseOverlap(g, nameof(gradient), Bytes.Of(probabilities), "target");

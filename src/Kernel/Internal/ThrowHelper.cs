@@ -81,6 +81,11 @@ internal static class ThrowHelper
     public static void OutputTooShort(string name, int length, long required, string unit) =>
         throw new ArgumentException($"{name} must be empty or hold one value per {unit} ({required}); it holds {length}.", name);
 
+    /// <summary>The gradient overlaps the input without being the input itself.</summary>
+    [DoesNotReturn]
+    public static void GradientOverlapsInputPartially() =>
+        throw new ArgumentException("The gradient may be the input itself (in-place) but must not overlap it otherwise.", "gradient");
+
     [DoesNotReturn]
     public static void GradientTooShort(int gradientLength, long required) =>
         throw new ArgumentException(
