@@ -70,7 +70,7 @@ public sealed record CrossEntropyLoss<T> : ClassIndexLoss<T>
     public double ZLossScale
     {
         get => Options.ZLossScale;
-        init => Options = Options with { ZLossScale = value };
+        init => Options = Options with { ZLossScale = OptionRules.ZLossScale(value, "zLossScale") };
     }
 
     /// <summary>The soft cap (<see cref="CrossEntropyOptions{T}.SoftCap"/>); 0 (default) for none. Not a PyTorch option.</summary>
@@ -78,7 +78,7 @@ public sealed record CrossEntropyLoss<T> : ClassIndexLoss<T>
     public double SoftCap
     {
         get => Options.SoftCap;
-        init => Options = Options with { SoftCap = value };
+        init => Options = Options with { SoftCap = OptionRules.SoftCap(value, "softCap") };
     }
 
     /// <inheritdoc/>

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Xent.Internal;
 
 namespace Xent;
@@ -20,7 +22,7 @@ public static partial class Functional
     /// <param name="reduction"><see cref="Reduction.Mean"/> (default, Σ ℓᵢ / n), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/> (the per-element losses into <paramref name="losses"/>; the return value is then Σ ℓᵢ).</param>
     /// <param name="weight">PyTorch <c>weight</c>: empty (all ones), n values, or the size of the last dimension, broadcast along it (element i uses weight[i mod length]).</param>
     /// <param name="posWeight">PyTorch <c>pos_weight</c>, the weight of positive examples: empty (all ones) or the size of the last dimension, broadcast along it.</param>
-    /// <param name="gradient">Empty, or at least n values: receives ∂L/∂x, with s = 1 / n (Mean), 1 (Sum) or the element's upstream gradient (None), times <paramref name="gradOutput"/> for Mean and Sum.</param>
+    /// <param name="gradient">Empty, or at least n values: receives ∂L/∂x, with s = 1 / n (Mean), 1 (Sum) or the element's upstream gradient (None), times <paramref name="gradOutput"/> for Mean and Sum. It may be the input itself (the gradient then overwrites it), but must not overlap it otherwise.</param>
     /// <param name="losses">Empty, or at least n values: receives each ℓᵢ, whatever the reduction.</param>
     /// <param name="gradOutput">The upstream gradient, only with a gradient: empty (1) or one value for Mean and Sum; empty (all ones) or n values for None.</param>
     /// <returns>The loss as the reduction says (Σ ℓᵢ for None), computed in double and rounded once to <typeparamref name="T"/>.</returns>
@@ -60,11 +62,11 @@ public static partial class Functional
     /// <param name="target">Targets t, n elements, each in [0, 1].</param>
     /// <param name="reduction"><see cref="Reduction.Mean"/> (default), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/>, as for BCE with logits.</param>
     /// <param name="weight">Empty, n values, or the last dimension's size (broadcast).</param>
-    /// <param name="gradient">Empty, or at least n values: receives ∂L/∂x.</param>
+    /// <param name="gradient">Empty, or at least n values: receives ∂L/∂x; it may be the input itself.</param>
     /// <param name="losses">Empty, or at least n values: receives each ℓᵢ.</param>
     /// <param name="gradOutput">The upstream gradient, as for BCE with logits.</param>
     /// <returns>The loss as the reduction says (Σ ℓᵢ for None).</returns>
-    /// <exception cref="ArgumentOutOfRangeException">A target or an input value is outside [0, 1] or NaN (PyTorch refuses them too); targets are checked first.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target or an input value is outside [0, 1] or NaN (PyTorch refuses them too; targets are checked first); <paramref name="reduction"/> is BatchMean or undefined.</exception>
     /// <exception cref="ArgumentException">As for BCE with logits.</exception>
     /// <remarks>log(1 − x) is computed as log1p(−x), accurate for small x. An empty input gives NaN for the mean.</remarks>
     public static T BinaryCrossEntropy<T>(
@@ -214,7 +216,18 @@ public static partial class Functional
         Span<T> l = withLosses ? losses[..n] : default;
         Span<T> g = withGradient ? gradient[..n] : default;
         ValidateOutputOverlap(l, nameof(losses), input, target, weight, posWeight, gradOutput);
-        ValidateOutputOverlap(g, nameof(gradient), input, target, weight, posWeight, gradOutput);
+
+        // The gradient may be the input itself (each block of eight is read before its gradient is written).
+        bool inPlace = withGradient && n > 0 && Unsafe.AreSame(ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(input));
+        if (!inPlace)
+        {
+            ValidateOutputOverlap(g, nameof(gradient), input, target, weight, posWeight, gradOutput);
+        }
+        else
+        {
+            ValidateOutputOverlap(g, nameof(gradient), default, target, weight, posWeight, gradOutput);
+        }
+
         if (l.Overlaps(g))
         {
             ThrowHelper.Overlaps(nameof(gradient), nameof(losses));

@@ -37,7 +37,7 @@ public static partial class Functional
     /// predictions and the accuracy (correct / counted). <c>(T)summary.Loss</c> is PyTorch's value rounded once.
     /// </returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="inner"/> is less than 1; a target is neither a class nor the ignore index (named with its position and value).</exception>
-    /// <exception cref="ArgumentException">The input length is not a multiple of C × inner; the target count is not the number of positions; the weights are neither empty nor C values; an output is too short or overlaps an input or another output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length. Nothing is written when an exception is thrown.</exception>
+    /// <exception cref="ArgumentException">The input length is not a multiple of C × inner; the target count is not the number of positions; <typeparamref name="TLabel"/> is wider than 8 bytes (Int128); the weights are neither empty nor C values; an output is too short or overlaps an input or another output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length. Nothing is written when an exception is thrown.</exception>
     /// <remarks>
     /// <para>Stable: lse − z[y] is computed as log Σ exp(z − m) − (z[y] − m) with m the row maximum, never through a
     /// materialized log-softmax, so logits of 1e30 or 3e38 give exact results. Precision and special values are in

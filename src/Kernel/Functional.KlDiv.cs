@@ -18,12 +18,12 @@ public static partial class Functional
     /// <param name="reduction"><see cref="Reduction.Mean"/> (default, as PyTorch: Σ ℓᵢ / n, which is not the KL divergence per sample), <see cref="Reduction.BatchMean"/> (Σ ℓᵢ / <paramref name="batchSize"/>: the KL divergence per sample for rows that are distributions), <see cref="Reduction.Sum"/> or <see cref="Reduction.None"/> (the return value is then Σ ℓᵢ).</param>
     /// <param name="logTarget">Whether <paramref name="target"/> holds log-probabilities (PyTorch <c>log_target</c>).</param>
     /// <param name="batchSize">For <see cref="Reduction.BatchMean"/>: the size of dimension 0, at least 1 and dividing n. Ignored otherwise.</param>
-    /// <param name="gradient">Empty, or at least n values: receives ∂L/∂x, s being 1 / n (Mean), 1 / batch size (BatchMean), 1 (Sum) or the element's upstream gradient (None).</param>
+    /// <param name="gradient">Empty, or at least n values: receives ∂L/∂x, s being 1 / n (Mean), 1 / batch size (BatchMean), 1 (Sum) or the element's upstream gradient (None); it may be the input itself.</param>
     /// <param name="losses">Empty, or at least n values: receives each ℓᵢ.</param>
     /// <param name="gradOutput">The upstream gradient, only with a gradient: empty (1) or one value when reduced; empty (all ones) or n values for None.</param>
     /// <returns>The loss as the reduction says, computed in double and rounded once.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is not positive or does not divide n with BatchMean.</exception>
-    /// <exception cref="ArgumentException"><paramref name="reduction"/> is undefined; <paramref name="target"/> is not the input's length; an output is too short or overlaps an input or the other output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length. Nothing is written when an exception is thrown.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="reduction"/> is undefined; <paramref name="batchSize"/> is not positive or does not divide n with BatchMean.</exception>
+    /// <exception cref="ArgumentException"><paramref name="target"/> is not the input's length; an output is too short or overlaps an input or the other output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length. Nothing is written when an exception is thrown.</exception>
     /// <remarks>
     /// A zero target contributes 0 at any input but NaN (PyTorch gives NaN where the input is ±∞); with
     /// <paramref name="logTarget"/>, a target of −∞ contributes 0 likewise. Targets are not checked to be probabilities,

@@ -8,7 +8,9 @@ namespace Xent;
 
 /// <summary>
 /// The kernel: pure, allocation-free functions over spans that compute log-sum-exp, softmax, log-softmax, negative
-/// log-likelihood and cross entropy with PyTorch's semantics (the counterpart of <c>torch.nn.functional</c>).
+/// log-likelihood, cross entropy (class indices, probabilities, and over shards of a vocabulary), binary cross entropy
+/// (of logits and of probabilities) and the KL divergence, with their gradients and PyTorch's semantics (the counterpart
+/// of <c>torch.nn.functional</c>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -39,10 +41,11 @@ namespace Xent;
 /// in double with the library's vector exponential and logarithms, their sums compensated per lane and per chunk.
 /// </para>
 /// <para>
-/// <b>Validation.</b> Arguments are checked in a fixed order (sizes, lengths, options, overlap, then every target) and
-/// an <see cref="ArgumentException"/> naming the parameter, the rule and the value received is thrown before any
-/// output is written. No function modifies its inputs; the normalizers alone accept a destination that is exactly
-/// their input (in-place), never a partial overlap.
+/// <b>Validation.</b> Options are checked when they are set (<see cref="CrossEntropyOptions{T}"/>); a call checks its
+/// arguments in a fixed order (sizes, lengths, the options against the sizes, the outputs and their overlaps, then every
+/// target) and throws an <see cref="ArgumentException"/> naming the parameter, the rule and the value received before
+/// any output is written. No function modifies its inputs unless asked: a gradient (or a normalizer's destination) may be
+/// exactly its input, for in-place work, but never overlap it partially.
 /// </para>
 /// <para>
 /// <b>Arrays.</b> Every span function has an overload that takes the same parameters in the same order with arrays

@@ -65,7 +65,6 @@ public static partial class Information
         return T.CreateTruncating(EntropyCore(p, g, lnBase));
     }
 
-    /// <summary>Σ −p·ln p over the non-zero p, divided by ln b; with a non-empty gradient also −(ln p + 1) / ln b.</summary>
     /// <summary>Σ −p·ln p over the block engine, divided by ln b; the gradient −(ln p + 1) / ln b when asked for.</summary>
     private static double EntropyCore<T>(ReadOnlySpan<T> p, Span<T> gradient, double lnBase)
         where T : IFloatingPointIeee754<T> =>

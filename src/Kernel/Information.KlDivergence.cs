@@ -85,7 +85,6 @@ public static partial class Information
         return T.CreateTruncating(KlDivergenceCore(p, q, gp, gq, lnBase));
     }
 
-    /// <summary>Σ p·ln(p / q) over the non-zero p, divided by ln b; and the gradients that are not empty.</summary>
     /// <summary>Σ p·ln(p/q) over the block engine (x = q, t = p), divided by ln b; the gradients when asked for.</summary>
     private static double KlDivergenceCore<T>(ReadOnlySpan<T> p, ReadOnlySpan<T> q, Span<T> gradientP, Span<T> gradientQ, double lnBase)
         where T : IFloatingPointIeee754<T> =>

@@ -248,6 +248,31 @@ public sealed class PublicApiTests
     }
 
     [Fact]
+    public void ElementwiseGradients_MayBeTheInput()
+    {
+        double[] x = [1.0, -1.0, 0.5, 2.0, -3.0, 0.25, 4.0, -0.5, 1.5];
+        double[] t = [1.0, 0.0, 0.25, 1.0, 0.5, 0.0, 1.0, 0.75, 0.5];
+        double[] expected = new double[9];
+        double loss = Functional.BinaryCrossEntropyWithLogits(x, t, gradient: expected);
+        double[] inPlace = (double[])x.Clone();
+        Assert.Equal(loss, Functional.BinaryCrossEntropyWithLogits(inPlace, t, gradient: inPlace));
+        Assert.Equal(expected, inPlace);
+
+        double[] logQ = [-1.0, -2.0, -0.5, -3.0];
+        double[] p = [0.25, 0.25, 0.25, 0.25];
+        double[] kl = new double[4];
+        Functional.KlDiv(logQ, p, Reduction.Sum, gradient: kl);
+        double[] klInPlace = (double[])logQ.Clone();
+        Functional.KlDiv(klInPlace, p, Reduction.Sum, gradient: klInPlace);
+        Assert.Equal(kl, klInPlace);
+
+        // A partial overlap is still refused.
+        double[] buffer = new double[10];
+        Array.Copy(x, buffer, 9);
+        Assert.Equal("gradient", Assert.Throws<ArgumentException>(() => Functional.BinaryCrossEntropyWithLogits(buffer.AsSpan(0, 9), t, gradient: buffer.AsSpan(1, 9))).ParamName);
+    }
+
+    [Fact]
     public void NullArrays_AreArgumentNullExceptions_NamingTheParameter()
     {
         Assert.Equal("input", Assert.Throws<ArgumentNullException>(() => Functional.CrossEntropy((float[])null!, new[] { 1 }, 2)).ParamName);
