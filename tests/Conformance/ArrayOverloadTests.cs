@@ -76,12 +76,21 @@ public sealed class ArrayOverloadTests
         Assert.Equal(expectedLosses, destination);
         Assert.Equal(expectedGradient, gradient);
 
-        // Facade: (float[], int[], float[]) with explicit T is (input, index target, gradOutput) of 1-D tensors, not (input, shape, probabilities).
+        // Facade: (float[], int[], float[]) with an explicit label type is (input, index target, gradient buffer) of 1-D
+        // tensors, not (input, shape, probabilities); a fourth array is the upstream gradient. (The gradient used to come
+        // back in a new tensor: then the third array was gradOutput and the explicit type argument the element type.)
         float[] logits = [0.1f, 0.2f, 0.3f, 0.4f];
         int[] target = [3];
         float[] gradOutput = [2f];
-        LossResult<float> result = new CrossEntropyLoss().ForwardWithGradient<float>(logits, target, gradOutput);
-        Assert.Equal(new CrossEntropyLoss().Forward(logits, [4], target).Value, result.Value);
+        float[] facadeGradient = new float[4];
+        float[] scaled = new float[4];
+        var loss = new CrossEntropyLoss<float>();
+        CrossEntropySummary result = loss.ForwardWithGradient<int>(logits, target, facadeGradient);
+        CrossEntropySummary withGradOutput = loss.ForwardWithGradient<int>(logits, target, scaled, gradOutput);
+        Assert.Equal(loss.Forward(logits, [4], target).Value, (float)result.Loss);
+        Assert.Equal(loss.Forward(logits, [4], target).Value, (float)withGradOutput.Loss);
+        Assert.Equal(loss.ForwardWithGradient(logits, [4], target).GradientToArray(), facadeGradient);
+        Assert.Equal(facadeGradient.Select(g => 2f * g), scaled);
     }
 
     [Fact]
@@ -95,9 +104,9 @@ public sealed class ArrayOverloadTests
         Assert.Equal(expected, (float)Functional.CrossEntropyProbabilities(logits, [0f, 0f, 0f, 1f], 4, sum).Loss, 1e-6f);
         Assert.Equal(expected, (float)Functional.CrossEntropy(logits, new[] { 3 }, 4, sum).Loss);
         Assert.Equal(expected, (float)Functional.CrossEntropy(logits, [3], 4, sum).Loss);
-        Assert.Equal(expected, new CrossEntropyLoss(Reduction.Sum).Forward<float>([0.1f, 0.2f, 0.3f, 0.4f], [1, 4], [3]).Value);
+        Assert.Equal(expected, new CrossEntropyLoss<float>(Reduction.Sum).Forward([0.1f, 0.2f, 0.3f, 0.4f], [1, 4], [3]).Value);
         int[] shape = [1, 4];
-        Assert.Equal(expected, new CrossEntropyLoss(Reduction.Sum).Forward(logits, shape, new[] { 3 }).Value);
+        Assert.Equal(expected, new CrossEntropyLoss<float>(Reduction.Sum).Forward(logits, shape, new[] { 3 }).Value);
     }
 
     [Fact]
@@ -238,8 +247,8 @@ public sealed class ArrayOverloadTests
         Assert.Equal("target", Assert.Throws<ArgumentNullException>(() => Call(nameof(Functional.CrossEntropy), Input, null, 0, null, new double[12], null, null, null, null, 1)).ParamName);
         Assert.Equal("target", Assert.Throws<ArgumentNullException>(() => Call(nameof(Functional.KlDiv), Logits, null, Reduction.None, true, 0, new double[6], new double[6], ElementGradOutput)).ParamName);
         Assert.Equal("result", Assert.Throws<ArgumentNullException>(() => Call(nameof(Functional.LogSumExpBackward), Input, null, GradOutput, new double[12], Classes, 1)).ParamName);
-        Assert.Equal("shape", Assert.Throws<ArgumentNullException>(() => new NllLoss().Forward(Input, (int[])null!, Targets)).ParamName);
-        Assert.Equal("target", Assert.Throws<ArgumentNullException>(() => new KlDivLoss().ForwardWithGradient(Logits, [6], (double[])null!)).ParamName);
+        Assert.Equal("shape", Assert.Throws<ArgumentNullException>(() => new NllLoss<double>().Forward(Input, (int[])null!, Targets)).ParamName);
+        Assert.Equal("target", Assert.Throws<ArgumentNullException>(() => new KlDivLoss<double>().ForwardWithGradient(Logits, [6], (double[])null!)).ParamName);
 
         // The upstream gradient is optional now: null is "not asked for", all ones, as an empty span.
         double[] gradient = new double[6];
@@ -253,7 +262,7 @@ public sealed class ArrayOverloadTests
     public void Loss_results_read_as_arrays()
     {
         int[] shape = [2, 3, 2];
-        var perPosition = new CrossEntropyLoss(Reduction.None, Weight, Ignore, Smoothing).ForwardWithGradient(Input, shape, Targets);
+        var perPosition = new CrossEntropyLoss<double>(Reduction.None, Weight, Ignore, Smoothing).ForwardWithGradient(Input, shape, Targets);
         double[] losses = new double[4];
         Functional.CrossEntropy<double, int>(Input, Targets, Classes, PerPosition, losses: losses, inner: Inner);
         Assert.Equal(losses, perPosition.ToArray());
@@ -262,7 +271,7 @@ public sealed class ArrayOverloadTests
         Assert.Equal(gradient, perPosition.GradientToArray());
 
         int[] elementShape = [2, 3];
-        var scalar = new BceWithLogitsLoss(Reduction.Sum, ElementWeight, PosWeight).Forward(Logits, elementShape, Binary);
+        var scalar = new BceWithLogitsLoss<double>(Reduction.Sum, ElementWeight, PosWeight).Forward(Logits, elementShape, Binary);
         Assert.Equal(new[] { scalar.Value }, scalar.ToArray());
         Assert.Throws<InvalidOperationException>(() => scalar.GradientToArray());
         double[] softmax = new double[12];

@@ -357,36 +357,36 @@ public sealed class EmptyMeanTests
     [Fact]
     public void Facade_DefaultsToNaN_AndValidatesTheOption()
     {
-        Assert.Equal(EmptyMean.NaN, new CrossEntropyLoss().EmptyMean);
-        Assert.Equal(EmptyMean.NaN, new NllLoss().EmptyMean);
-        Assert.Equal(EmptyMean.Zero, new CrossEntropyLoss { EmptyMean = EmptyMean.Zero }.EmptyMean);
-        Assert.Equal(EmptyMean.Zero, (new NllLoss() with { EmptyMean = EmptyMean.Zero }).EmptyMean);
+        Assert.Equal(EmptyMean.NaN, new CrossEntropyLoss<double>().EmptyMean);
+        Assert.Equal(EmptyMean.NaN, new NllLoss<double>().EmptyMean);
+        Assert.Equal(EmptyMean.Zero, new CrossEntropyLoss<double> { EmptyMean = EmptyMean.Zero }.EmptyMean);
+        Assert.Equal(EmptyMean.Zero, (new NllLoss<double>() with { EmptyMean = EmptyMean.Zero }).EmptyMean);
 
         var bad = (EmptyMean)7;
-        var ce = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss { EmptyMean = bad });
+        var ce = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss<double> { EmptyMean = bad });
         Assert.Equal("emptyMean", ce.ParamName);
         Assert.Equal(bad, ce.ActualValue);
         Assert.Contains("7", ce.Message, StringComparison.Ordinal);
-        var withCe = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss() with { EmptyMean = bad });
+        var withCe = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss<double>() with { EmptyMean = bad });
         Assert.Equal("emptyMean", withCe.ParamName);
-        var nll = Assert.Throws<ArgumentOutOfRangeException>(() => new NllLoss { EmptyMean = (EmptyMean)(-1) });
+        var nll = Assert.Throws<ArgumentOutOfRangeException>(() => new NllLoss<double> { EmptyMean = (EmptyMean)(-1) });
         Assert.Equal("emptyMean", nll.ParamName);
     }
 
     [Fact]
     public void Facade_EqualityHashAndToString_IncludeTheOption()
     {
-        var nan = new CrossEntropyLoss();
-        var zero = new CrossEntropyLoss { EmptyMean = EmptyMean.Zero };
+        var nan = new CrossEntropyLoss<double>();
+        var zero = new CrossEntropyLoss<double> { EmptyMean = EmptyMean.Zero };
         Assert.NotEqual(nan, zero);
         Assert.Equal(zero, nan with { EmptyMean = EmptyMean.Zero });
         Assert.Equal(zero.GetHashCode(), (nan with { EmptyMean = EmptyMean.Zero }).GetHashCode());
         Assert.Equal("CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0, emptyMean: Zero)", zero.ToString());
 
-        var nllZero = new NllLoss { EmptyMean = EmptyMean.Zero };
-        Assert.NotEqual(new NllLoss(), nllZero);
-        Assert.Equal(nllZero, new NllLoss() with { EmptyMean = EmptyMean.Zero });
-        Assert.Equal(nllZero.GetHashCode(), (new NllLoss() with { EmptyMean = EmptyMean.Zero }).GetHashCode());
+        var nllZero = new NllLoss<double> { EmptyMean = EmptyMean.Zero };
+        Assert.NotEqual(new NllLoss<double>(), nllZero);
+        Assert.Equal(nllZero, new NllLoss<double>() with { EmptyMean = EmptyMean.Zero });
+        Assert.Equal(nllZero.GetHashCode(), (new NllLoss<double>() with { EmptyMean = EmptyMean.Zero }).GetHashCode());
         Assert.Equal("NllLoss(reduction: Mean, weight: none, ignoreIndex: -100, emptyMean: Zero)", nllZero.ToString());
     }
 
@@ -404,13 +404,13 @@ public sealed class EmptyMeanTests
     {
         T[] x = As<T>(Logits);
         int[] shape = [3, 4];
-        var ce = new CrossEntropyLoss(weight: [1.0, 2.0, 0.5, 3.0], labelSmoothing: 0.1) { EmptyMean = emptyMean };
+        var ce = new CrossEntropyLoss<T>(weight: As<T>([1.0, 2.0, 0.5, 3.0]), labelSmoothing: 0.1) { EmptyMean = emptyMean };
         AssertEmptyMean(ce.Forward(x, shape, AllIgnored).Value, emptyMean, "CrossEntropyLoss.Forward");
         LossResult<T> withGradient = ce.ForwardWithGradient(x, shape, AllIgnored);
         AssertEmptyMean(withGradient.Value, emptyMean, "CrossEntropyLoss.ForwardWithGradient");
         AssertAllZero<T>(withGradient.GradientToArray(), "CrossEntropyLoss gradient");
 
-        var nll = new NllLoss { EmptyMean = emptyMean };
+        var nll = new NllLoss<T> { EmptyMean = emptyMean };
         AssertEmptyMean(nll.Forward(x, shape, AllIgnored).Value, emptyMean, "NllLoss.Forward");
         LossResult<T> nllWithGradient = nll.ForwardWithGradient(x, shape, AllIgnored);
         AssertEmptyMean(nllWithGradient.Value, emptyMean, "NllLoss.ForwardWithGradient");
@@ -427,11 +427,13 @@ public sealed class EmptyMeanTests
     public void Facade_EmptyBatch_Mean_GivesTheChosenValue(EmptyMean emptyMean)
     {
         int[] shape = [0, 3];
-        var ce = new CrossEntropyLoss { EmptyMean = emptyMean };
+        // One loss object per element type (the old one object served double and float).
+        var ce = new CrossEntropyLoss<double> { EmptyMean = emptyMean };
+        var ceFloat = new CrossEntropyLoss<float> { EmptyMean = emptyMean };
         AssertEmptyMean(ce.Forward(Array.Empty<double>(), shape, Array.Empty<int>()).Value, emptyMean, "CrossEntropyLoss, index, empty");
         AssertEmptyMean(ce.Forward(Array.Empty<double>(), shape, Array.Empty<double>()).Value, emptyMean, "CrossEntropyLoss, probabilities, empty");
-        AssertEmptyMean(ce.ForwardWithGradient(Array.Empty<float>(), shape, Array.Empty<float>()).Value, emptyMean, "CrossEntropyLoss.ForwardWithGradient, probabilities, empty");
-        AssertEmptyMean(new NllLoss { EmptyMean = emptyMean }.Forward(Array.Empty<double>(), shape, Array.Empty<int>()).Value, emptyMean, "NllLoss, empty");
+        AssertEmptyMean(ceFloat.ForwardWithGradient(Array.Empty<float>(), shape, Array.Empty<float>()).Value, emptyMean, "CrossEntropyLoss.ForwardWithGradient, probabilities, empty");
+        AssertEmptyMean(new NllLoss<double> { EmptyMean = emptyMean }.Forward(Array.Empty<double>(), shape, Array.Empty<int>()).Value, emptyMean, "NllLoss, empty");
     }
 
     [Fact]
@@ -440,7 +442,7 @@ public sealed class EmptyMeanTests
         double[] x = [0.5, -1.25, 2.0, -0.75, 1.5, 0.25];
         int[] shape = [2, 3];
         int[] y = [0, 1];
-        var byDefault = new CrossEntropyLoss(weight: [1.0, -1.0, 2.0]);
+        var byDefault = new CrossEntropyLoss<double>(weight: [1.0, -1.0, 2.0]);
         var zero = byDefault with { EmptyMean = EmptyMean.Zero };
         LossResult<double> a = byDefault.ForwardWithGradient(x, shape, y);
         LossResult<double> b = zero.ForwardWithGradient(x, shape, y);
@@ -448,7 +450,7 @@ public sealed class EmptyMeanTests
         AssertSameBits(a.Value, b.Value, "CrossEntropyLoss, signed weights");
         Assert.Equal(a.GradientToArray(), b.GradientToArray());
 
-        var nll = new NllLoss(weight: [1.0, -1.0, 2.0]);
+        var nll = new NllLoss<double>(weight: [1.0, -1.0, 2.0]);
         AssertSameBits(nll.Forward(x, shape, y).Value, (nll with { EmptyMean = EmptyMean.Zero }).Forward(x, shape, y).Value, "NllLoss, signed weights");
     }
 }

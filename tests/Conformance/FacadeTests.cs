@@ -34,13 +34,13 @@ public sealed class FacadeTests
     [Fact]
     public void ToString_ShowsTheOptions()
     {
-        Assert.Equal("CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0, emptyMean: NaN)", new CrossEntropyLoss().ToString());
+        Assert.Equal("CrossEntropyLoss(reduction: Mean, weight: none, ignoreIndex: -100, labelSmoothing: 0, emptyMean: NaN)", new CrossEntropyLoss<double>().ToString());
         Assert.Equal(
             "CrossEntropyLoss(reduction: Sum, weight: [1, 0.5, 2], ignoreIndex: 3, labelSmoothing: 0.1, emptyMean: NaN)",
-            new CrossEntropyLoss(Reduction.Sum, [1.0, 0.5, 2.0], 3, 0.1).ToString());
-        Assert.Equal("CrossEntropyLoss(reduction: None, weight: none, ignoreIndex: -100, labelSmoothing: 1, emptyMean: NaN)", new CrossEntropyLoss(Reduction.None, labelSmoothing: 1.0).ToString());
-        Assert.Equal("NllLoss(reduction: Mean, weight: none, ignoreIndex: -100, emptyMean: NaN)", new NllLoss().ToString());
-        Assert.Equal("NllLoss(reduction: None, weight: [0.25, 4], ignoreIndex: 0, emptyMean: NaN)", new NllLoss(Reduction.None, [0.25, 4.0], 0).ToString());
+            new CrossEntropyLoss<double>(Reduction.Sum, [1.0, 0.5, 2.0], 3, 0.1).ToString());
+        Assert.Equal("CrossEntropyLoss(reduction: None, weight: none, ignoreIndex: -100, labelSmoothing: 1, emptyMean: NaN)", new CrossEntropyLoss<double>(Reduction.None, labelSmoothing: 1.0).ToString());
+        Assert.Equal("NllLoss(reduction: Mean, weight: none, ignoreIndex: -100, emptyMean: NaN)", new NllLoss<double>().ToString());
+        Assert.Equal("NllLoss(reduction: None, weight: [0.25, 4], ignoreIndex: 0, emptyMean: NaN)", new NllLoss<double>(Reduction.None, [0.25, 4.0], 0).ToString());
         Assert.Equal("Softmax(dim: 1)", new Softmax(1).ToString());
         Assert.Equal("Softmax(dim: -1)", new Softmax(-1).ToString());
         Assert.Equal("LogSoftmax(dim: 0)", new LogSoftmax(0).ToString());
@@ -51,21 +51,22 @@ public sealed class FacadeTests
     public void Properties_ReturnTheOptions_AndTheWeightIsACopy()
     {
         double[] weight = [1.0, 2.0, 3.0, 4.0];
-        var loss = new CrossEntropyLoss(Reduction.Sum, weight, 7, 0.25);
+        var loss = new CrossEntropyLoss<double>(Reduction.Sum, weight, 7, 0.25);
         weight[0] = 100.0;
 
         Assert.Equal(Reduction.Sum, loss.Reduction);
-        Assert.Equal([1.0, 2.0, 3.0, 4.0], loss.Weight);
-        Assert.Equal(7, loss.IgnoreIndex);
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], loss.Weight.ToArray());
+        Assert.Equal(7L, loss.IgnoreIndex);
         Assert.Equal(0.25, loss.LabelSmoothing);
-        Assert.Null(new CrossEntropyLoss().Weight);
-        Assert.Equal(-100, new NllLoss().IgnoreIndex);
+        // No weights: the property is empty (it was null when weights were an IReadOnlyList<double>).
+        Assert.True(new CrossEntropyLoss<double>().Weight.IsEmpty);
+        Assert.Equal(-100L, new NllLoss<double>().IgnoreIndex);
         Assert.Equal(-1, new Softmax(-1).Dim);
         Assert.Equal(2, new LogSoftmax(2).Dim);
 
         // The copy is what the loss uses: changing the caller's array afterwards changes nothing.
-        double expected = new CrossEntropyLoss(Reduction.Sum, [1.0, 2.0, 3.0, 4.0], 7, 0.25).Forward<double>(Logits, [3, 4], Targets).Value;
-        Assert.Equal(expected, loss.Forward<double>(Logits, [3, 4], Targets).Value);
+        double expected = new CrossEntropyLoss<double>(Reduction.Sum, [1.0, 2.0, 3.0, 4.0], 7, 0.25).Forward(Logits, [3, 4], Targets).Value;
+        Assert.Equal(expected, loss.Forward(Logits, [3, 4], Targets).Value);
     }
 
     // ---- Constructor validation ----
@@ -78,7 +79,7 @@ public sealed class FacadeTests
     [InlineData(-1e-300)]
     public void LabelSmoothing_OutsideZeroOne_IsRefused(double labelSmoothing)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss(labelSmoothing: labelSmoothing));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss<double>(labelSmoothing: labelSmoothing));
         Assert.Equal("labelSmoothing", e.ParamName);
     }
 
@@ -87,15 +88,15 @@ public sealed class FacadeTests
     [InlineData(1.0)]
     public void LabelSmoothing_Bounds_AreAccepted(double labelSmoothing)
     {
-        Assert.Equal(labelSmoothing, new CrossEntropyLoss(labelSmoothing: labelSmoothing).LabelSmoothing);
+        Assert.Equal(labelSmoothing, new CrossEntropyLoss<double>(labelSmoothing: labelSmoothing).LabelSmoothing);
     }
 
     [Fact]
     public void EmptyWeight_IsRefused()
     {
-        var ce = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss(weight: []));
+        var ce = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss<double>(weight: []));
         Assert.Equal("weight", ce.ParamName);
-        var nll = Assert.Throws<ArgumentException>(() => new NllLoss(weight: []));
+        var nll = Assert.Throws<ArgumentException>(() => new NllLoss<double>(weight: []));
         Assert.Equal("weight", nll.ParamName);
     }
 
@@ -105,9 +106,9 @@ public sealed class FacadeTests
     [InlineData(int.MaxValue)]
     public void UndefinedReduction_IsRefused(int value)
     {
-        var ce = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss((Reduction)value));
+        var ce = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss<double>((Reduction)value));
         Assert.Equal("reduction", ce.ParamName);
-        var nll = Assert.Throws<ArgumentOutOfRangeException>(() => new NllLoss((Reduction)value));
+        var nll = Assert.Throws<ArgumentOutOfRangeException>(() => new NllLoss<double>((Reduction)value));
         Assert.Equal("reduction", nll.ParamName);
     }
 
@@ -142,10 +143,10 @@ public sealed class FacadeTests
 
         foreach (Reduction reduction in CrossEntropyReductions)
         {
-            var ce = new CrossEntropyLoss(reduction, [1.0, 0.5, 2.0, 1.5], labelSmoothing: 0.2);
+            var ce = new CrossEntropyLoss<double>(reduction, [1.0, 0.5, 2.0, 1.5], labelSmoothing: 0.2);
             AssertSameResult(ce.Forward(dense, targets), ce.Forward(slice, targets));
             AssertSameResult(ce.Forward(dense, denseProbabilities), ce.Forward(slice, probabilitySlice));
-            var nll = new NllLoss(reduction, [1.0, 0.5, 2.0, 1.5]);
+            var nll = new NllLoss<double>(reduction, [1.0, 0.5, 2.0, 1.5]);
             AssertSameResult(nll.Forward(dense, targets), nll.Forward(slice, targets));
         }
 
@@ -165,11 +166,11 @@ public sealed class FacadeTests
 
         foreach (Reduction reduction in CrossEntropyReductions)
         {
-            var ce = new CrossEntropyLoss(reduction, labelSmoothing: 0.1);
-            AssertSameResult(ce.Forward<float>(logits, [3, 4], Targets), ce.Forward(input, target));
-            AssertSameResult(ce.Forward<float>(logits, [3, 4], probabilities), ce.Forward(input, probabilityTarget));
-            var nll = new NllLoss(reduction);
-            AssertSameResult(nll.Forward<float>(logits, [3, 4], Targets), nll.Forward(input, target));
+            var ce = new CrossEntropyLoss<float>(reduction, labelSmoothing: 0.1);
+            AssertSameResult(ce.Forward(logits, [3, 4], Targets), ce.Forward(input, target));
+            AssertSameResult(ce.Forward(logits, [3, 4], probabilities), ce.Forward(input, probabilityTarget));
+            var nll = new NllLoss<float>(reduction);
+            AssertSameResult(nll.Forward(logits, [3, 4], Targets), nll.Forward(input, target));
         }
 
         AssertSameTensor(new Softmax(1).Forward<float>(logits, [3, 4]), new Softmax(1).Forward(input));
@@ -181,7 +182,7 @@ public sealed class FacadeTests
     {
         // (N, C, d) = (2, 3, 2): losses of shape (2, 2).
         double[] input = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, -0.1, -0.2, -0.3, -0.4, -0.5, -0.6];
-        LossResult<double> result = new CrossEntropyLoss(Reduction.None).Forward<double>(input, [2, 3, 2], [0, 2, 1, -100]);
+        LossResult<double> result = new CrossEntropyLoss<double>(Reduction.None).Forward(input, [2, 3, 2], [0, 2, 1, -100]);
 
         Assert.False(result.IsScalar);
         Assert.NotNull(result.Elements);
@@ -190,7 +191,7 @@ public sealed class FacadeTests
         Assert.Throws<InvalidOperationException>(() => result.Value);
 
         // Unbatched input: the single loss is a scalar even without reduction.
-        LossResult<double> unbatched = new CrossEntropyLoss(Reduction.None).Forward<double>([0.1, 0.2, 0.3], [3], [1]);
+        LossResult<double> unbatched = new CrossEntropyLoss<double>(Reduction.None).Forward([0.1, 0.2, 0.3], [3], [1]);
         Assert.True(unbatched.IsScalar);
         Assert.Null(unbatched.Elements);
     }
@@ -234,29 +235,29 @@ public sealed class FacadeTests
     public void TargetOutOfRange_NamesTheTargetAndTheClassCount()
     {
         double[] input = new double[2 * 5];
-        var ce = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss().Forward<double>(input, [2, 5], [0, 7]));
+        var ce = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss<double>().Forward(input, [2, 5], [0, 7]));
         Assert.Equal("target", ce.ParamName);
         Assert.Contains("Target 7", ce.Message, StringComparison.Ordinal);
         Assert.Contains("5 classes", ce.Message, StringComparison.Ordinal);
         Assert.Equal(7, ce.ActualValue);
 
-        var nll = Assert.Throws<ArgumentOutOfRangeException>(() => new NllLoss(Reduction.None).Forward<float>(new float[10], [2, 5], [-3, 1]));
+        var nll = Assert.Throws<ArgumentOutOfRangeException>(() => new NllLoss<float>(Reduction.None).Forward(new float[10], [2, 5], [-3, 1]));
         Assert.Equal("target", nll.ParamName);
         Assert.Contains("Target -3", nll.Message, StringComparison.Ordinal);
         Assert.Contains("5 classes", nll.Message, StringComparison.Ordinal);
 
         // The ignored value is accepted even outside [0, C); another out-of-range value is not.
-        Assert.Equal(0.0, new CrossEntropyLoss(Reduction.Sum, ignoreIndex: 9).Forward<double>(input, [2, 5], [9, 9]).Value);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss(ignoreIndex: 9).Forward<double>(input, [2, 5], [9, -100]));
+        Assert.Equal(0.0, new CrossEntropyLoss<double>(Reduction.Sum, ignoreIndex: 9).Forward(input, [2, 5], [9, 9]).Value);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss<double>(ignoreIndex: 9).Forward(input, [2, 5], [9, -100]));
     }
 
     [Fact]
     public void ClassDimensionOfSizeZero_IsRefused()
     {
-        Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss().Forward<double>([], [2, 0], [0, 0]));
-        Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss().Forward<double>([], [2, 0], ReadOnlySpan<double>.Empty));
-        Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss().Forward<double>([], [0], [0]));
-        Assert.ThrowsAny<ArgumentException>(() => new NllLoss().Forward<double>([], [2, 0, 3], [0, 0, 0, 0, 0, 0]));
+        Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward([], [2, 0], [0, 0]));
+        Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward([], [2, 0], ReadOnlySpan<double>.Empty));
+        Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward([], [0], [0]));
+        Assert.ThrowsAny<ArgumentException>(() => new NllLoss<double>().Forward([], [2, 0, 3], [0, 0, 0, 0, 0, 0]));
         Assert.ThrowsAny<ArgumentException>(() => new Softmax(1).Forward<double>([], [2, 0]));
         Assert.ThrowsAny<ArgumentException>(() => new LogSoftmax(0).Forward<double>([], [0]));
     }
@@ -267,26 +268,26 @@ public sealed class FacadeTests
         // Input (N, C, d) = (2, 3, 4): index targets must be (2, 4) and probability targets (2, 3, 4).
         Tensor<double> input = Tensor.Create(new double[24], [2, 3, 4]);
 
-        var wrongIndexShape = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss().Forward(input, Tensor.Create(new int[6], [2, 3])));
+        var wrongIndexShape = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward(input, Tensor.Create(new int[6], [2, 3])));
         Assert.Equal("target", wrongIndexShape.ParamName);
-        var transposed = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss().Forward(input, Tensor.Create(new int[8], [4, 2])));
+        var transposed = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward(input, Tensor.Create(new int[8], [4, 2])));
         Assert.Equal("target", transposed.ParamName);
-        var nll = Assert.ThrowsAny<ArgumentException>(() => new NllLoss().Forward(input, Tensor.Create(new int[8], [8])));
+        var nll = Assert.ThrowsAny<ArgumentException>(() => new NllLoss<double>().Forward(input, Tensor.Create(new int[8], [8])));
         Assert.Equal("target", nll.ParamName);
 
         // Same element count, different shape.
-        var wrongProbabilityShape = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss().Forward(input, Tensor.Create(new double[24], [2, 4, 3])));
+        var wrongProbabilityShape = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward(input, Tensor.Create(new double[24], [2, 4, 3])));
         Assert.Equal("target", wrongProbabilityShape.ParamName);
 
         // The span overload: too few targets for the shape.
-        var spanOverload = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss().Forward<double>(new double[24], [2, 3, 4], new int[6]));
+        var spanOverload = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward(new double[24], [2, 3, 4], new int[6]));
         Assert.Equal("target", spanOverload.ParamName);
     }
 
     [Fact]
     public void InputNotMatchingItsShape_IsRefused()
     {
-        var e = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss().Forward<double>(new double[5], [2, 3], [0, 1]));
+        var e = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward(new double[5], [2, 3], [0, 1]));
         Assert.Equal("input", e.ParamName);
         Assert.ThrowsAny<ArgumentException>(() => new Softmax(0).Forward<double>(new double[5], [2, 3]));
     }
@@ -294,12 +295,12 @@ public sealed class FacadeTests
     [Fact]
     public void WeightLengthNotC_IsRefused()
     {
-        var ce = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss(weight: [1.0, 2.0]).Forward<double>(Logits, [3, 4], Targets));
+        var ce = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss<double>(weight: [1.0, 2.0]).Forward(Logits, [3, 4], Targets));
         Assert.Equal("weight", ce.ParamName);
         Assert.Contains("4", ce.Message, StringComparison.Ordinal);
-        var probability = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss(weight: [1.0, 2.0, 3.0, 4.0, 5.0]).Forward<double>(Logits, [3, 4], Probabilities));
+        var probability = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss<double>(weight: [1.0, 2.0, 3.0, 4.0, 5.0]).Forward(Logits, [3, 4], Probabilities));
         Assert.Equal("weight", probability.ParamName);
-        var nll = Assert.Throws<ArgumentException>(() => new NllLoss(weight: [1.0]).Forward<double>(Logits, [3, 4], Targets));
+        var nll = Assert.Throws<ArgumentException>(() => new NllLoss<double>(weight: [1.0]).Forward(Logits, [3, 4], Targets));
         Assert.Equal("weight", nll.ParamName);
     }
 
@@ -321,10 +322,10 @@ public sealed class FacadeTests
 
         foreach (Reduction reduction in CrossEntropyReductions)
         {
-            new CrossEntropyLoss(reduction, weight, labelSmoothing: 0.3).Forward<double>(logits, [3, 4], targets);
-            new CrossEntropyLoss(reduction, weight, labelSmoothing: 0.3).Forward<double>(logits, [3, 4], probabilities);
-            new NllLoss(reduction, weight).Forward<double>(logits, [3, 4], targets);
-            new CrossEntropyLoss(reduction).Forward<double>(logits, [2, 2, 3], [0, 1, 1, 0, 1, 1]);
+            new CrossEntropyLoss<double>(reduction, weight, labelSmoothing: 0.3).Forward(logits, [3, 4], targets);
+            new CrossEntropyLoss<double>(reduction, weight, labelSmoothing: 0.3).Forward(logits, [3, 4], probabilities);
+            new NllLoss<double>(reduction, weight).Forward(logits, [3, 4], targets);
+            new CrossEntropyLoss<double>(reduction).Forward(logits, [2, 2, 3], [0, 1, 1, 0, 1, 1]);
         }
 
         new Softmax(1).Forward<double>(logits, [3, 4]);

@@ -17,47 +17,53 @@ public sealed class FamilyFacadeTests
     [Fact]
     public void With_CopiesAndChangesOneOption_AndValidatesIt()
     {
-        var loss = new CrossEntropyLoss(Reduction.Sum, [1.0, 2.0], ignoreIndex: 3, labelSmoothing: 0.1);
-        CrossEntropyLoss smoothed = loss with { LabelSmoothing = 0.25 };
+        var loss = new CrossEntropyLoss<double>(Reduction.Sum, [1.0, 2.0], ignoreIndex: 3, labelSmoothing: 0.1);
+        CrossEntropyLoss<double> smoothed = loss with { LabelSmoothing = 0.25 };
 
         Assert.Equal(0.25, smoothed.LabelSmoothing);
         Assert.Equal(0.1, loss.LabelSmoothing);
         Assert.Equal(Reduction.Sum, smoothed.Reduction);
-        Assert.Equal([1.0, 2.0], smoothed.Weight!);
-        Assert.Equal(3, smoothed.IgnoreIndex);
+        Assert.Equal([1.0, 2.0], smoothed.Weight.ToArray());
+        Assert.Equal(3L, smoothed.IgnoreIndex);
 
         ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => loss with { LabelSmoothing = -0.1 });
         Assert.Equal("labelSmoothing", e.ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => loss with { Reduction = (Reduction)7 });
-        Assert.Throws<ArgumentException>(() => loss with { Weight = [] });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KlDivLoss() with { Reduction = (Reduction)9 });
+        // An empty weight array is refused where weights are given as an array (the constructors); the property is a
+        // ReadOnlyMemory<T> in which empty means "no weights", so `with { Weight = empty }` removes them.
+        ArgumentException emptyWeight = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss<double>(Reduction.Sum, [], ignoreIndex: 3, labelSmoothing: 0.1));
+        Assert.Equal("weight", emptyWeight.ParamName);
+        CrossEntropyLoss<double> unweighted = loss with { Weight = ReadOnlyMemory<double>.Empty };
+        Assert.True(unweighted.Weight.IsEmpty);
+        Assert.Equal(new CrossEntropyLoss<double>(Reduction.Sum, ignoreIndex: 3, labelSmoothing: 0.1), unweighted);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KlDivLoss<float>() with { Reduction = (Reduction)9 });
 
         Assert.Equal(-1, (new Softmax(1) with { Dim = -1 }).Dim);
-        Assert.True((new KlDivLoss() with { LogTarget = true }).LogTarget);
-        Assert.Equal([2.0, 1.0], (new BceWithLogitsLoss() with { PosWeight = [2.0, 1.0] }).PosWeight!);
+        Assert.True((new KlDivLoss<float>() with { LogTarget = true }).LogTarget);
+        Assert.Equal([2.0, 1.0], (new BceWithLogitsLoss<double>() with { PosWeight = new[] { 2.0, 1.0 } }).PosWeight.ToArray());
     }
 
     [Fact]
     public void Records_HaveValueEquality_WeightsComparedByValue()
     {
-        Assert.Equal(new CrossEntropyLoss(weight: [1.0, 2.0]), new CrossEntropyLoss(weight: [1.0, 2.0]));
-        Assert.Equal(new CrossEntropyLoss(weight: [1.0, 2.0]).GetHashCode(), new CrossEntropyLoss(weight: [1.0, 2.0]).GetHashCode());
-        Assert.NotEqual(new CrossEntropyLoss(weight: [1.0, 2.0]), new CrossEntropyLoss(weight: [1.0, 3.0]));
-        Assert.NotEqual(new CrossEntropyLoss(), new CrossEntropyLoss(weight: [1.0]));
-        Assert.Equal(new NllLoss(Reduction.Sum, [0.5]), new NllLoss(Reduction.Sum, [0.5]));
-        Assert.Equal(new BceWithLogitsLoss(posWeight: [3.0]), new BceWithLogitsLoss(posWeight: [3.0]));
-        Assert.NotEqual(new BceWithLogitsLoss(weight: [3.0]), new BceWithLogitsLoss(posWeight: [3.0]));
-        Assert.Equal(new BceLoss(Reduction.None), new BceLoss(Reduction.None));
-        Assert.Equal(new KlDivLoss(Reduction.BatchMean, true), new KlDivLoss(Reduction.BatchMean, true));
+        Assert.Equal(new CrossEntropyLoss<double>(weight: [1.0, 2.0]), new CrossEntropyLoss<double>(weight: [1.0, 2.0]));
+        Assert.Equal(new CrossEntropyLoss<double>(weight: [1.0, 2.0]).GetHashCode(), new CrossEntropyLoss<double>(weight: [1.0, 2.0]).GetHashCode());
+        Assert.NotEqual(new CrossEntropyLoss<double>(weight: [1.0, 2.0]), new CrossEntropyLoss<double>(weight: [1.0, 3.0]));
+        Assert.NotEqual(new CrossEntropyLoss<double>(), new CrossEntropyLoss<double>(weight: [1.0]));
+        Assert.Equal(new NllLoss<double>(Reduction.Sum, [0.5]), new NllLoss<double>(Reduction.Sum, [0.5]));
+        Assert.Equal(new BceWithLogitsLoss<double>(posWeight: [3.0]), new BceWithLogitsLoss<double>(posWeight: [3.0]));
+        Assert.NotEqual(new BceWithLogitsLoss<double>(weight: [3.0]), new BceWithLogitsLoss<double>(posWeight: [3.0]));
+        Assert.Equal(new BceLoss<double>(Reduction.None), new BceLoss<double>(Reduction.None));
+        Assert.Equal(new KlDivLoss<double>(Reduction.BatchMean, true), new KlDivLoss<double>(Reduction.BatchMean, true));
         Assert.Equal(new Softmax(1), new Softmax(1));
     }
 
     [Fact]
     public void ToString_ShowsTheOptions_OfTheFamily()
     {
-        Assert.Equal("BceWithLogitsLoss(reduction: Mean, weight: none, posWeight: [2, 0.5])", new BceWithLogitsLoss(posWeight: [2.0, 0.5]).ToString());
-        Assert.Equal("BceLoss(reduction: Sum, weight: [1, 3])", new BceLoss(Reduction.Sum, [1.0, 3.0]).ToString());
-        Assert.Equal("KlDivLoss(reduction: BatchMean, logTarget: true)", new KlDivLoss(Reduction.BatchMean, logTarget: true).ToString());
+        Assert.Equal("BceWithLogitsLoss(reduction: Mean, weight: none, posWeight: [2, 0.5])", new BceWithLogitsLoss<double>(posWeight: [2.0, 0.5]).ToString());
+        Assert.Equal("BceLoss(reduction: Sum, weight: [1, 3])", new BceLoss<double>(Reduction.Sum, [1.0, 3.0]).ToString());
+        Assert.Equal("KlDivLoss(reduction: BatchMean, logTarget: true)", new KlDivLoss<double>(Reduction.BatchMean, logTarget: true).ToString());
         Assert.Equal("Softmax(dim: -1)", new Softmax(-1).ToString());
         Assert.Equal("LogSoftmax(dim: 1)", new LogSoftmax(1).ToString());
     }
@@ -67,15 +73,15 @@ public sealed class FamilyFacadeTests
     {
         var x = Tensor.Create(Logits, [2, 3]);
         var t = Tensor.Create(Targets, [2, 3]);
-        double[] posWeight = [2.0, 1.0, 0.5];
+        float[] posWeight = [2f, 1f, 0.5f];
 
-        LossResult<float> none = new BceWithLogitsLoss(Reduction.None, posWeight: posWeight).Forward(x, t);
+        LossResult<float> none = new BceWithLogitsLoss<float>(Reduction.None, posWeight: posWeight).Forward(x, t);
         Assert.Equal([2, 3], none.Elements!.Lengths.ToArray());
         var expected = new float[6];
         Functional.BinaryCrossEntropyWithLogits<float>(Logits, Targets, Reduction.None, posWeight: [2f, 1f, 0.5f], losses: expected);
         Assert.Equal(expected, Flatten(none.Elements));
 
-        float mean = new BceWithLogitsLoss(posWeight: posWeight).Forward(x, t).Value;
+        float mean = new BceWithLogitsLoss<float>(posWeight: posWeight).Forward(x, t).Value;
         Assert.Equal(Functional.BinaryCrossEntropyWithLogits<float>(Logits, Targets, Reduction.Mean, posWeight: [2f, 1f, 0.5f]), mean);
     }
 
@@ -84,25 +90,25 @@ public sealed class FamilyFacadeTests
     {
         var x = Tensor.Create(Logits, [2, 3]);
         var t = Tensor.Create(Targets, [2, 3]);
-        ArgumentException e = Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss(weight: [1.0, 2.0]).Forward(x, t));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss<float>(weight: [1f, 2f]).Forward(x, t));
         Assert.Equal("weight", e.ParamName);
         Assert.Contains("[2, 3]", e.Message, StringComparison.Ordinal);
-        ArgumentException p = Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss(posWeight: [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).Forward(x, t));
+        ArgumentException p = Assert.Throws<ArgumentException>(() => new BceWithLogitsLoss<float>(posWeight: [1f, 2f, 3f, 4f, 5f, 6f]).Forward(x, t));
         Assert.Equal("posWeight", p.ParamName);
         Assert.Contains("input shape [2, 3]: give 3", p.Message, StringComparison.Ordinal);
 
         // A weight per element, and one per position of the last dimension, are both accepted.
-        new BceWithLogitsLoss(weight: [1, 2, 3, 4, 5, 6]).Forward(x, t);
-        new BceWithLogitsLoss(weight: [1, 2, 3]).Forward(x, t);
+        new BceWithLogitsLoss<float>(weight: [1, 2, 3, 4, 5, 6]).Forward(x, t);
+        new BceWithLogitsLoss<float>(weight: [1, 2, 3]).Forward(x, t);
     }
 
     [Fact]
     public void Bce_OfSigmoid_IsRefusedOutsideZeroOne_AndAgreesWithLogitsInside()
     {
         float[] probabilities = Logits.Select(v => 1f / (1f + MathF.Exp(-v))).ToArray();
-        var loss = new BceLoss();
+        var loss = new BceLoss<float>();
         float onProbabilities = loss.Forward(Tensor.Create(probabilities, [6]), Tensor.Create(Targets, [6])).Value;
-        float onLogits = new BceWithLogitsLoss().Forward(Tensor.Create(Logits, [6]), Tensor.Create(Targets, [6])).Value;
+        float onLogits = new BceWithLogitsLoss<float>().Forward(Tensor.Create(Logits, [6]), Tensor.Create(Targets, [6])).Value;
         Assert.Equal(onLogits, onProbabilities, 4);
 
         ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(
@@ -118,9 +124,9 @@ public sealed class FamilyFacadeTests
         var t = Tensor.Create(new float[] { 0f, 1f, 0f, 1f }, [4]);
         foreach (Func<LossResult<float>> call in new Func<LossResult<float>>[]
         {
-            () => new BceWithLogitsLoss().Forward(x, t),
-            () => new BceLoss().Forward(x, t),
-            () => new KlDivLoss().Forward(x, t),
+            () => new BceWithLogitsLoss<float>().Forward(x, t),
+            () => new BceLoss<float>().Forward(x, t),
+            () => new KlDivLoss<float>().Forward(x, t),
         })
         {
             ArgumentException e = Assert.Throws<ArgumentException>(call);
@@ -138,9 +144,9 @@ public sealed class FamilyFacadeTests
         var input = Tensor.Create(q.Select(v => Math.Log(v)).ToArray(), [2, 3]);
         var target = Tensor.Create(p, [2, 3]);
 
-        double sum = new KlDivLoss(Reduction.Sum).Forward(input, target).Value;
-        double batchMean = new KlDivLoss(Reduction.BatchMean).Forward(input, target).Value;
-        double mean = new KlDivLoss().Forward(input, target).Value;
+        double sum = new KlDivLoss<double>(Reduction.Sum).Forward(input, target).Value;
+        double batchMean = new KlDivLoss<double>(Reduction.BatchMean).Forward(input, target).Value;
+        double mean = new KlDivLoss<double>().Forward(input, target).Value;
         Assert.Equal(sum / 2, batchMean, 15);
         Assert.Equal(sum / 6, mean, 15);
 
@@ -168,8 +174,8 @@ public sealed class FamilyFacadeTests
     [Fact]
     public void OneSharedInstance_UsedFrom16Threads_GivesTheSerialResults_BitForBit()
     {
-        var loss = new CrossEntropyLoss(Reduction.Mean, [1.0, 0.5, 2.0, 1.5], ignoreIndex: 1, labelSmoothing: 0.1);
-        var bce = new BceWithLogitsLoss(posWeight: [2.0, 1.0, 0.5, 1.0]);
+        var loss = new CrossEntropyLoss<float>(Reduction.Mean, [1f, 0.5f, 2f, 1.5f], ignoreIndex: 1, labelSmoothing: 0.1);
+        var bce = new BceWithLogitsLoss<float>(posWeight: [2f, 1f, 0.5f, 1f]);
         var random = new Random(20261124);
         var inputs = new List<(Tensor<float> X, Tensor<int> Y, Tensor<float> T)>();
         for (int i = 0; i < 64; i++)

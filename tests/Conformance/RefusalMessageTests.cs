@@ -107,7 +107,7 @@ public sealed class RefusalMessageTests
         var bce = Assert.Throws<ArgumentOutOfRangeException>(() => Functional.BinaryCrossEntropyWithLogits<float>([1f], [0f], Reduction.BatchMean));
         Assert.Equal("reduction", bce.ParamName);
         Assert.Contains("KL divergence only", bce.Message, StringComparison.Ordinal);
-        var facade = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss(Reduction.BatchMean));
+        var facade = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss<float>(Reduction.BatchMean));
         Assert.Contains("KL divergence only", facade.Message, StringComparison.Ordinal);
 
         // KL's batchmean: Σ ℓ / batch size.

@@ -45,10 +45,10 @@ public sealed class SeedExampleTests
 
         T[] logProbabilityValues = new T[3];
         logProbabilities.FlattenTo(logProbabilityValues);
-        AssertClose(0.5986, new NllLoss().Forward<T>(logProbabilityValues, [1, 3], [2]));
-        AssertClose(0.5986, new CrossEntropyLoss().Forward<T>(logits, [1, 3], [2]));
-        AssertClose(0.5986, new CrossEntropyLoss().Forward<T>(logits, [3], [2]));
-        AssertClose(0.5986, new CrossEntropyLoss().Forward<T>(logits, [1, 3], Convert<T>([0, 0, 1])));
+        AssertClose(0.5986, new NllLoss<T>().Forward(logProbabilityValues, [1, 3], [2]));
+        AssertClose(0.5986, new CrossEntropyLoss<T>().Forward(logits, [1, 3], [2]));
+        AssertClose(0.5986, new CrossEntropyLoss<T>().Forward(logits, [3], [2]));
+        AssertClose(0.5986, new CrossEntropyLoss<T>().Forward(logits, [1, 3], Convert<T>([0, 0, 1])));
     }
 
     private static void Seed004<T>()
@@ -62,8 +62,8 @@ public sealed class SeedExampleTests
             0, 1, 0, 0,
         ]);
 
-        LossResult<T> soft = new CrossEntropyLoss().Forward<T>(logits, [3, 4], oneHot);
-        LossResult<T> index = new CrossEntropyLoss().Forward<T>(logits, [3, 4], [3, 2, 1]);
+        LossResult<T> soft = new CrossEntropyLoss<T>().Forward(logits, [3, 4], oneHot);
+        LossResult<T> index = new CrossEntropyLoss<T>().Forward(logits, [3, 4], [3, 2, 1]);
         AssertClose(1.2914, soft);
         AssertClose(1.2914, index);
 

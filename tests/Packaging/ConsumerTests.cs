@@ -113,9 +113,9 @@ public sealed class ConsumerTests
     [Fact]
     public void Packages_CarryTheirMetadata_AndTheFacadeDependsOnTheKernel()
     {
-        foreach ((string id, string[] dependencies) in new[] { ("Xent.Kernel", new[] { "System.Numerics.Tensors" }), ("Xent.Losses", new[] { "Xent.Kernel", "System.Numerics.Tensors" }) })
+        foreach ((string id, string[] dependencies) in new[] { ("Xent.Kernel", new[] { "System.Numerics.Tensors" }), ("Xent.Facade", new[] { "Xent.Kernel", "System.Numerics.Tensors" }) })
         {
-            string package = Path.Combine(Feed.Value, $"{id}.0.1.0.nupkg");
+            string package = Path.Combine(Feed.Value, $"{id}.0.2.0.nupkg");
             Assert.True(File.Exists(package), package);
             Assert.True(File.Exists(Path.ChangeExtension(package, ".snupkg")), "symbols package of " + id);
             using ZipArchive zip = ZipFile.OpenRead(package);
@@ -125,7 +125,7 @@ public sealed class ConsumerTests
             XElement metadata = XDocument.Load(nuspec).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
             string Field(string name) => metadata.Elements().Single(e => e.Name.LocalName == name).Value;
             Assert.Equal(id, Field("id"));
-            Assert.Equal("0.1.0", Field("version"));
+            Assert.Equal("0.2.0", Field("version"));
             Assert.Equal("MIT", Field("license"));
             Assert.Equal("README.md", Field("readme"));
             Assert.Contains("cross-entropy", Field("tags"), StringComparison.Ordinal);
@@ -147,7 +147,7 @@ public sealed class ConsumerTests
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Xent.Losses" Version="0.1.0" />
+                <PackageReference Include="Xent.Facade" Version="0.2.0" />
               </ItemGroup>
             </Project>
             """, "Program.cs", """
@@ -158,11 +158,18 @@ public sealed class ConsumerTests
 
             var logits = Tensor.Create(new float[] { 1.2372f, -0.9604f, 1.5415f }, [1, 3]);
             var target = Tensor.Create(new[] { 2 }, [1]);
-            LossResult<float> result = new CrossEntropyLoss().ForwardWithGradient(logits, target);
+            var loss = new CrossEntropyLoss<float>();
+            LossResult<float> result = loss.ForwardWithGradient(logits, target);
             float kernel = (float)Functional.CrossEntropy<float, int>([1.2372f, -0.9604f, 1.5415f], [2], classes: 3).Loss;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loss {result.Value:0.0000} kernel {kernel:0.0000} grad {result.Gradient![0, 2]:0.0000}"));
+
+            // The gradient into the caller's buffer, with long targets; the summary counts the correct predictions.
+            var gradient = Tensor.Create(new float[3], [1, 3]);
+            CrossEntropySummary summary = loss.ForwardWithGradient(logits, Tensor.Create(new[] { 2L }, [1]), gradient);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"buffer {summary.Loss:0.0000} grad {gradient[0, 2]:0.0000} correct {summary.Correct} of {summary.Count}"));
             """);
         Assert.Contains("loss 0.5986 kernel 0.5986 grad -0.4504", output, StringComparison.Ordinal);
+        Assert.Contains("buffer 0.5986 grad -0.4504 correct 1 of 1", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -179,7 +186,7 @@ public sealed class ConsumerTests
                 <Compile Include="Program.fs" />
               </ItemGroup>
               <ItemGroup>
-                <PackageReference Include="Xent.Losses" Version="0.1.0" />
+                <PackageReference Include="Xent.Facade" Version="0.2.0" />
               </ItemGroup>
             </Project>
             """, "Program.fs", """
@@ -187,7 +194,7 @@ public sealed class ConsumerTests
 
             let logits = [| 1.2372f; -0.9604f; 1.5415f |]
             let loss = float32 (Functional.CrossEntropy(logits, [| 2 |], classes = 3).Loss)
-            let smoothed = CrossEntropyLoss(labelSmoothing = 0.1).Forward(logits, [| 1; 3 |], [| 2 |]).Value
+            let smoothed = CrossEntropyLoss<float32>(labelSmoothing = 0.1).Forward(logits, [| 1; 3 |], [| 2 |]).Value
             let batch =
                 [ [| 0.1f; 0.2f; 0.3f; 0.4f |], 3; [| 0.2f; 0.3f; 0.35f; 0.15f |], 2 ]
                 |> List.map (fun (row, label) -> float32 (Functional.CrossEntropy(row, [| label |], classes = 4).Loss))
