@@ -48,7 +48,7 @@ var oneHot = Tensor.Create(new float[]
 var indices = Tensor.Create(new[] { 3, 2, 1 }, [3]);
 
 var loss = new CrossEntropyLoss<float>();
-Console.WriteLine($"one-hot targets:   {loss.Forward(logits, oneHot).Value:0.0000}");
+Console.WriteLine($"one-hot targets:   {loss.ForwardProbabilities(logits, oneHot).Value:0.0000}");
 Console.WriteLine($"index targets:     {loss.Forward(logits, indices).Value:0.0000}");
 Console.WriteLine();
 

@@ -35,7 +35,7 @@ public abstract record ClassIndexLoss<T>
     public CrossEntropyOptions<T> Options
     {
         get => _options;
-        init => _options = Accept(value ?? throw new ArgumentNullException(nameof(value)));
+        init => _options = Accept(value ?? throw new ArgumentNullException(nameof(Options)));
     }
 
     /// <summary>How per-position losses are combined (PyTorch <c>reduction</c>).</summary>

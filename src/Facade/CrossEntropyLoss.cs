@@ -88,22 +88,26 @@ public sealed record CrossEntropyLoss<T> : ClassIndexLoss<T>
     /// <param name="options">The options (derive them with their own <c>With…</c> methods).</param>
     /// <returns>A new loss.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    public CrossEntropyLoss<T> WithOptions(CrossEntropyOptions<T> options) => this with { Options = options };
+    public CrossEntropyLoss<T> WithOptions(CrossEntropyOptions<T> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return this with { Options = options };
+    }
 
     /// <summary>Cross entropy of logits and probability targets (soft labels or one-hot; see the class summary), without gradient work.</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C). Need not be dense.</param>
     /// <param name="target">Target probabilities of the input's shape; rows need not sum to one.</param>
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input, and the summary.</returns>
     /// <exception cref="ArgumentException">A shape is wrong (no dimensions, a class dimension of size 0, a target not of the input's shape) or the weight length is not C.</exception>
-    public LossResult<T> Forward(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target) =>
+    public LossResult<T> ForwardProbabilities(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target) =>
         ClassLosses.EvaluateProbabilities(Options, input, target, withGradient: false);
 
     /// <summary>Cross entropy of logits and probability targets and its gradient ∂L/∂input in a new tensor. For <see cref="Reduction.None"/> the gradient is that of the sum of the per-position losses.</summary>
     /// <param name="input">Logits: (N, C), (N, C, d1, ..., dk) or (C).</param>
     /// <param name="target">Target probabilities of the input's shape.</param>
     /// <returns>The loss, its summary and its gradient, the input's shape.</returns>
-    /// <exception cref="ArgumentException">As <see cref="Forward(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
-    public LossResult<T> ForwardWithGradient(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target) =>
+    /// <exception cref="ArgumentException">As <see cref="ForwardProbabilities(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
+    public LossResult<T> ForwardProbabilitiesWithGradient(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target) =>
         ClassLosses.EvaluateProbabilities(Options, input, target, withGradient: true);
 
     /// <summary>
@@ -129,31 +133,35 @@ public sealed record CrossEntropyLoss<T> : ClassIndexLoss<T>
     /// <param name="gradient">Receives ∂L/∂input: the input's shape, dense; it may be the input itself.</param>
     /// <param name="gradOutput">The upstream gradient, the loss's shape; empty (default) for ones.</param>
     /// <returns>The summary (correct 0 and accuracy NaN: a probability target names no one class).</returns>
-    /// <exception cref="ArgumentException">As <see cref="Forward(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>, and as the class-index overload for the buffers.</exception>
-    public CrossEntropySummary ForwardWithGradient(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, TensorSpan<T> gradient, ReadOnlyTensorSpan<T> gradOutput = default) =>
+    /// <exception cref="ArgumentException">As <see cref="ForwardProbabilities(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>, and as the class-index overload for the buffers.</exception>
+    public CrossEntropySummary ForwardProbabilitiesWithGradient(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<T> target, TensorSpan<T> gradient, ReadOnlyTensorSpan<T> gradOutput = default) =>
         ClassLosses.ProbabilitiesIntoBuffer(Options, input, target, gradient, gradOutput);
 
-    /// <inheritdoc cref="Forward(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
-    public LossResult<T> Forward(Tensor<T> input, Tensor<T> target) =>
-        Forward(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+    /// <inheritdoc cref="ForwardProbabilities(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
+    public LossResult<T> ForwardProbabilities(Tensor<T> input, Tensor<T> target) =>
+        ForwardProbabilities(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
 
-    /// <inheritdoc cref="ForwardWithGradient(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
-    public LossResult<T> ForwardWithGradient(Tensor<T> input, Tensor<T> target) =>
-        ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
+    /// <inheritdoc cref="ForwardProbabilitiesWithGradient(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>
+    public LossResult<T> ForwardProbabilitiesWithGradient(Tensor<T> input, Tensor<T> target) =>
+        ForwardProbabilitiesWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan());
 
     /// <inheritdoc cref="ForwardWithGradient{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel}, TensorSpan{T}, ReadOnlyTensorSpan{T})"/>
     public CrossEntropySummary ForwardWithGradient<TLabel>(Tensor<T> input, Tensor<TLabel> target, Tensor<T> gradient)
         where TLabel : unmanaged, IBinaryInteger<TLabel> =>
         ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan(), gradient.AsTensorSpan());
 
+    /// <inheritdoc cref="ForwardProbabilitiesWithGradient(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T}, TensorSpan{T}, ReadOnlyTensorSpan{T})"/>
+    public CrossEntropySummary ForwardProbabilitiesWithGradient(Tensor<T> input, Tensor<T> target, Tensor<T> gradient) =>
+        ForwardProbabilitiesWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan(), gradient.AsTensorSpan());
+
     /// <summary>Cross entropy of row-major logits of the given shape and probability targets of the same shape.</summary>
     /// <param name="input">Logits, row-major (C order).</param>
     /// <param name="shape">The shape of the input and of the target: (N, C), (N, C, d1, ..., dk) or (C).</param>
     /// <param name="target">Target probabilities, row-major, same shape.</param>
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input, and the summary.</returns>
-    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="target"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="Forward(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
-    public LossResult<T> Forward(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<T> target) =>
-        Forward(TensorShapes.View(input, shape, nameof(input)), TensorShapes.View(target, shape, nameof(target)));
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="target"/> does not hold the number of elements <paramref name="shape"/> needs, or as <see cref="ForwardProbabilities(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{T})"/>.</exception>
+    public LossResult<T> ForwardProbabilities(ReadOnlySpan<T> input, ReadOnlySpan<nint> shape, ReadOnlySpan<T> target) =>
+        ForwardProbabilities(TensorShapes.View(input, shape, nameof(input)), TensorShapes.View(target, shape, nameof(target)));
 
     /// <summary>Cross entropy of row-major logits of the given shape and probability targets of the same shape, from arrays.</summary>
     /// <param name="input">Logits, row-major (C order).</param>
@@ -161,15 +169,15 @@ public sealed record CrossEntropyLoss<T> : ClassIndexLoss<T>
     /// <param name="target">Target probabilities, row-major, same shape; rows need not sum to one.</param>
     /// <returns>The scalar loss, or one loss per position for <see cref="Reduction.None"/> on batched input, and the summary.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">As <see cref="Forward(ReadOnlySpan{T}, ReadOnlySpan{nint}, ReadOnlySpan{T})"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="ForwardProbabilities(ReadOnlySpan{T}, ReadOnlySpan{nint}, ReadOnlySpan{T})"/>.</exception>
     /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies.</remarks>
     [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
-    public LossResult<T> Forward(T[] input, int[] shape, T[] target)
+    public LossResult<T> ForwardProbabilities(T[] input, int[] shape, T[] target)
     {
         ArgumentNullException.ThrowIfNull(input);
         nint[] dims = TensorShapes.Dims(shape);
         ArgumentNullException.ThrowIfNull(target);
-        return Forward(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+        return ForwardProbabilities(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
     }
 
     /// <summary>Cross entropy of row-major logits and probability targets, and its gradient in a new tensor, from arrays.</summary>
@@ -178,15 +186,15 @@ public sealed record CrossEntropyLoss<T> : ClassIndexLoss<T>
     /// <param name="target">Target probabilities, row-major, same shape.</param>
     /// <returns>The loss, its summary and its gradient, the input's shape.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">As <see cref="Forward(T[], int[], T[])"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="ForwardProbabilities(T[], int[], T[])"/>.</exception>
     /// <remarks>In C#, an overload taking spans or tensors is preferred whenever one applies.</remarks>
     [OverloadResolutionPriority(TensorShapes.ArrayOverloadPriority)]
-    public LossResult<T> ForwardWithGradient(T[] input, int[] shape, T[] target)
+    public LossResult<T> ForwardProbabilitiesWithGradient(T[] input, int[] shape, T[] target)
     {
         ArgumentNullException.ThrowIfNull(input);
         nint[] dims = TensorShapes.Dims(shape);
         ArgumentNullException.ThrowIfNull(target);
-        return ForwardWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
+        return ForwardProbabilitiesWithGradient(TensorShapes.View<T>(input, dims, nameof(input)), TensorShapes.View<T>(target, dims, nameof(target)));
     }
 
     /// <summary>Cross entropy of row-major logits and class-index targets, its gradient written into the caller's array (see the tensor overload), from arrays.</summary>

@@ -57,7 +57,11 @@ public sealed record NllLoss<T> : ClassIndexLoss<T>
     /// <returns>A new loss.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">The options ask for label smoothing, a z-loss or a soft cap.</exception>
-    public NllLoss<T> WithOptions(CrossEntropyOptions<T> options) => this with { Options = options };
+    public NllLoss<T> WithOptions(CrossEntropyOptions<T> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return this with { Options = options };
+    }
 
     /// <summary>Negative log-likelihood, its gradient g·∂L/∂input written into the caller's buffer; allocates nothing for dense input.</summary>
     /// <typeparam name="TLabel">The targets' integer type.</typeparam>
@@ -70,6 +74,11 @@ public sealed record NllLoss<T> : ClassIndexLoss<T>
     public T ForwardWithGradient<TLabel>(ReadOnlyTensorSpan<T> input, ReadOnlyTensorSpan<TLabel> target, TensorSpan<T> gradient, ReadOnlyTensorSpan<T> gradOutput = default)
         where TLabel : unmanaged, IBinaryInteger<TLabel> =>
         T.CreateTruncating(IntoBuffer(input, target, gradient, gradOutput).Loss);
+
+    /// <inheritdoc cref="ForwardWithGradient{TLabel}(ReadOnlyTensorSpan{T}, ReadOnlyTensorSpan{TLabel}, TensorSpan{T}, ReadOnlyTensorSpan{T})"/>
+    public T ForwardWithGradient<TLabel>(Tensor<T> input, Tensor<TLabel> target, Tensor<T> gradient)
+        where TLabel : unmanaged, IBinaryInteger<TLabel> =>
+        ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan(), gradient.AsTensorSpan());
 
     /// <summary>Negative log-likelihood of row-major arrays, its gradient written into the caller's array; from arrays.</summary>
     /// <typeparam name="TLabel">The targets' integer type.</typeparam>

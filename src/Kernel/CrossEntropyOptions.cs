@@ -106,8 +106,8 @@ public sealed record CrossEntropyOptions<T>
         init => _emptyMean = OptionRules.EmptyMean(value, nameof(EmptyMean));
     }
 
-    /// <summary>A copy with the class weights w (copied); empty for all ones.</summary>
-    public CrossEntropyOptions<T> WithWeight(ReadOnlySpan<T> weight) => this with { Weight = weight.ToArray() };
+    /// <summary>A copy with the class weights w (copied); null or empty for all ones.</summary>
+    public CrossEntropyOptions<T> WithWeight(T[]? weight) => this with { Weight = weight };
 
     /// <summary>A copy with another ignore index.</summary>
     public CrossEntropyOptions<T> WithIgnoreIndex(long ignoreIndex) => this with { IgnoreIndex = ignoreIndex };
@@ -163,7 +163,7 @@ public sealed record CrossEntropyOptions<T>
 
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append("Weight = ").Append(_weight.Length == 0 ? "none" : "[" + string.Join(", ", _weight) + "]");
+        builder.Append("Weight = ").Append(_weight.Length == 0 ? "none" : "[" + string.Join(", ", Array.ConvertAll(_weight, w => w.ToString(null, System.Globalization.CultureInfo.InvariantCulture))) + "]");
         builder.Append(", IgnoreIndex = ").Append(IgnoreIndex);
         builder.Append(", Reduction = ").Append(_reduction);
         builder.Append(", LabelSmoothing = ").Append(_labelSmoothing.ToString("R", System.Globalization.CultureInfo.InvariantCulture));

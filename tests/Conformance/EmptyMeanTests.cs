@@ -431,8 +431,8 @@ public sealed class EmptyMeanTests
         var ce = new CrossEntropyLoss<double> { EmptyMean = emptyMean };
         var ceFloat = new CrossEntropyLoss<float> { EmptyMean = emptyMean };
         AssertEmptyMean(ce.Forward(Array.Empty<double>(), shape, Array.Empty<int>()).Value, emptyMean, "CrossEntropyLoss, index, empty");
-        AssertEmptyMean(ce.Forward(Array.Empty<double>(), shape, Array.Empty<double>()).Value, emptyMean, "CrossEntropyLoss, probabilities, empty");
-        AssertEmptyMean(ceFloat.ForwardWithGradient(Array.Empty<float>(), shape, Array.Empty<float>()).Value, emptyMean, "CrossEntropyLoss.ForwardWithGradient, probabilities, empty");
+        AssertEmptyMean(ce.ForwardProbabilities(Array.Empty<double>(), shape, Array.Empty<double>()).Value, emptyMean, "CrossEntropyLoss, probabilities, empty");
+        AssertEmptyMean(ceFloat.ForwardProbabilitiesWithGradient(Array.Empty<float>(), shape, Array.Empty<float>()).Value, emptyMean, "CrossEntropyLoss.ForwardWithGradient, probabilities, empty");
         AssertEmptyMean(new NllLoss<double> { EmptyMean = emptyMean }.Forward(Array.Empty<double>(), shape, Array.Empty<int>()).Value, emptyMean, "NllLoss, empty");
     }
 

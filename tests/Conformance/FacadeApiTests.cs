@@ -262,7 +262,7 @@ public sealed class FacadeApiTests
         }
 
         // Probability targets name no class: every position counts, none is "correct", the accuracy is NaN.
-        CrossEntropySummary soft = new CrossEntropyLoss<T>().Forward(x, [5, 4], Filled(20, T.CreateTruncating(0.25))).Summary!.Value;
+        CrossEntropySummary soft = new CrossEntropyLoss<T>().ForwardProbabilities(x, [5, 4], Filled(20, T.CreateTruncating(0.25))).Summary!.Value;
         Assert.Equal(5, soft.Count);
         Assert.Equal(0, soft.Correct);
         Assert.True(double.IsNaN(soft.Accuracy));
@@ -362,7 +362,7 @@ public sealed class FacadeApiTests
             Assert.Equal(kernel, loss.ForwardWithGradient(x, shape, labels, buffer));
             AssertSameBits<T>(kernelGradient, buffer, what + " gradient into a buffer");
 
-            LossResult<T> soft = loss.ForwardWithGradient(x, shape, p);
+            LossResult<T> soft = loss.ForwardProbabilitiesWithGradient(x, shape, p);
             Assert.Equal(kernelProbabilities, soft.Summary);
             AssertSameBits<T>(kernelProbabilityGradient, soft.GradientToArray(), what + " probability gradient");
         }
@@ -621,11 +621,11 @@ public sealed class FacadeApiTests
     {
         var input = new ReadOnlyTensorSpan<T>(x, dims);
         var target = new ReadOnlyTensorSpan<T>(p, dims);
-        LossResult<T> allocating = loss.ForwardWithGradient(input, target);
+        LossResult<T> allocating = loss.ForwardProbabilitiesWithGradient(input, target);
         T[] gradient = Filled(x.Length, T.NaN);
-        CrossEntropySummary summary = loss.ForwardWithGradient(input, target, new TensorSpan<T>(gradient, dims));
+        CrossEntropySummary summary = loss.ForwardProbabilitiesWithGradient(input, target, new TensorSpan<T>(gradient, dims));
         AssertSameBits<T>(allocating.GradientToArray(), gradient, what + " gradient");
-        Assert.Equal(loss.Forward(input, target).Summary, summary);
+        Assert.Equal(loss.ForwardProbabilities(input, target).Summary, summary);
         Assert.Equal(allocating.Summary, summary);
 
         bool perPosition = loss.Reduction == Reduction.None && dims.Length >= 2;
@@ -633,7 +633,7 @@ public sealed class FacadeApiTests
         T[] upstream = UpstreamGradient<T>(perPosition ? x.Length / classes : 1);
         nint[] upstreamDims = perPosition ? LossDims(Array.ConvertAll(dims, d => (int)d)) : [1];
         T[] scaled = Filled(x.Length, T.NaN);
-        Assert.Equal(summary, loss.ForwardWithGradient(input, target, new TensorSpan<T>(scaled, dims), new ReadOnlyTensorSpan<T>(upstream, upstreamDims)));
+        Assert.Equal(summary, loss.ForwardProbabilitiesWithGradient(input, target, new TensorSpan<T>(scaled, dims), new ReadOnlyTensorSpan<T>(upstream, upstreamDims)));
         int inner = dims.Length < 3 ? 1 : (int)dims[2..].ToArray().Aggregate((a, b) => a * b);
         T[] kernel = Filled(x.Length, T.NaN);
         Functional.CrossEntropyProbabilities<T>(x, p, classes, loss.Options, kernel, gradOutput: upstream, inner: inner);
@@ -781,9 +781,9 @@ public sealed class FacadeApiTests
             Assert.Equal(expected, ce.ForwardWithGradient(logits, shape, SpatialLabels, logits, upstream));
             AssertSameBits<T>(outOfPlace, logits, what + " CE in place (arrays)");
 
-            CrossEntropySummary expectedSoft = ce.ForwardWithGradient(new ReadOnlyTensorSpan<T>(x, dims), new ReadOnlyTensorSpan<T>(p, dims), new TensorSpan<T>(outOfPlace, dims), gradOutput);
+            CrossEntropySummary expectedSoft = ce.ForwardProbabilitiesWithGradient(new ReadOnlyTensorSpan<T>(x, dims), new ReadOnlyTensorSpan<T>(p, dims), new TensorSpan<T>(outOfPlace, dims), gradOutput);
             logits = [.. x];
-            Assert.Equal(expectedSoft, ce.ForwardWithGradient(new ReadOnlyTensorSpan<T>(logits, dims), new ReadOnlyTensorSpan<T>(p, dims), new TensorSpan<T>(logits, dims), gradOutput));
+            Assert.Equal(expectedSoft, ce.ForwardProbabilitiesWithGradient(new ReadOnlyTensorSpan<T>(logits, dims), new ReadOnlyTensorSpan<T>(p, dims), new TensorSpan<T>(logits, dims), gradOutput));
             AssertSameBits<T>(outOfPlace, logits, what + " CE probabilities in place");
 
             T expectedNll = nll.ForwardWithGradient(new ReadOnlyTensorSpan<T>(x, dims), y, new TensorSpan<T>(outOfPlace, dims), gradOutput);
@@ -842,7 +842,7 @@ public sealed class FacadeApiTests
             var calls = new (string Name, BufferCall<T> Call)[]
             {
                 ("CE", (g, at, gd, gs, o, od) => ce.ForwardWithGradient(new ReadOnlyTensorSpan<T>(x, dims), new ReadOnlyTensorSpan<int>(y, [3]), View(g, at, gd, gs), new ReadOnlyTensorSpan<T>(o, od))),
-                ("CE probabilities", (g, at, gd, gs, o, od) => ce.ForwardWithGradient(new ReadOnlyTensorSpan<T>(x, dims), new ReadOnlyTensorSpan<T>(p, dims), View(g, at, gd, gs), new ReadOnlyTensorSpan<T>(o, od))),
+                ("CE probabilities", (g, at, gd, gs, o, od) => ce.ForwardProbabilitiesWithGradient(new ReadOnlyTensorSpan<T>(x, dims), new ReadOnlyTensorSpan<T>(p, dims), View(g, at, gd, gs), new ReadOnlyTensorSpan<T>(o, od))),
                 ("NLL", (g, at, gd, gs, o, od) => nll.ForwardWithGradient(new ReadOnlyTensorSpan<T>(x, dims), new ReadOnlyTensorSpan<int>(y, [3]), View(g, at, gd, gs), new ReadOnlyTensorSpan<T>(o, od))),
                 ("BCE with logits", (g, at, gd, gs, o, od) => bce.ForwardWithGradient(new ReadOnlyTensorSpan<T>(x, dims), new ReadOnlyTensorSpan<T>(p, dims), View(g, at, gd, gs), new ReadOnlyTensorSpan<T>(o, od))),
                 ("KL", (g, at, gd, gs, o, od) => kl.ForwardWithGradient(new ReadOnlyTensorSpan<T>(x, dims), new ReadOnlyTensorSpan<T>(p, dims), View(g, at, gd, gs), new ReadOnlyTensorSpan<T>(o, od))),
@@ -955,7 +955,7 @@ public sealed class FacadeAllocationTests
             ce.ForwardWithGradient(input, new ReadOnlyTensorSpan<long>(yLong, rows), g);
             ceWeighted.ForwardWithGradient(input, new ReadOnlyTensorSpan<long>(yLong, rows), g, new ReadOnlyTensorSpan<float>(scalarUpstream, one));
             cePerPosition.ForwardWithGradient(input, new ReadOnlyTensorSpan<int>(y, rows), g, new ReadOnlyTensorSpan<float>(rowUpstream, rows));
-            ce.ForwardWithGradient(input, new ReadOnlyTensorSpan<float>(probabilities, shape), g);
+            ce.ForwardProbabilitiesWithGradient(input, new ReadOnlyTensorSpan<float>(probabilities, shape), g);
             ce.ForwardWithGradient(xTensor, yTensor, gradientTensor);
 
             // In place: the logits (a copy, so that every round starts from them) become the gradient.

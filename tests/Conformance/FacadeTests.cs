@@ -145,7 +145,7 @@ public sealed class FacadeTests
         {
             var ce = new CrossEntropyLoss<double>(reduction, [1.0, 0.5, 2.0, 1.5], labelSmoothing: 0.2);
             AssertSameResult(ce.Forward(dense, targets), ce.Forward(slice, targets));
-            AssertSameResult(ce.Forward(dense, denseProbabilities), ce.Forward(slice, probabilitySlice));
+            AssertSameResult(ce.ForwardProbabilities(dense, denseProbabilities), ce.ForwardProbabilities(slice, probabilitySlice));
             var nll = new NllLoss<double>(reduction, [1.0, 0.5, 2.0, 1.5]);
             AssertSameResult(nll.Forward(dense, targets), nll.Forward(slice, targets));
         }
@@ -168,7 +168,7 @@ public sealed class FacadeTests
         {
             var ce = new CrossEntropyLoss<float>(reduction, labelSmoothing: 0.1);
             AssertSameResult(ce.Forward(logits, [3, 4], Targets), ce.Forward(input, target));
-            AssertSameResult(ce.Forward(logits, [3, 4], probabilities), ce.Forward(input, probabilityTarget));
+            AssertSameResult(ce.ForwardProbabilities(logits, [3, 4], probabilities), ce.ForwardProbabilities(input, probabilityTarget));
             var nll = new NllLoss<float>(reduction);
             AssertSameResult(nll.Forward(logits, [3, 4], Targets), nll.Forward(input, target));
         }
@@ -255,7 +255,7 @@ public sealed class FacadeTests
     public void ClassDimensionOfSizeZero_IsRefused()
     {
         Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward([], [2, 0], [0, 0]));
-        Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward([], [2, 0], ReadOnlySpan<double>.Empty));
+        Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().ForwardProbabilities([], [2, 0], ReadOnlySpan<double>.Empty));
         Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward([], [0], [0]));
         Assert.ThrowsAny<ArgumentException>(() => new NllLoss<double>().Forward([], [2, 0, 3], [0, 0, 0, 0, 0, 0]));
         Assert.ThrowsAny<ArgumentException>(() => new Softmax(1).Forward<double>([], [2, 0]));
@@ -276,7 +276,7 @@ public sealed class FacadeTests
         Assert.Equal("target", nll.ParamName);
 
         // Same element count, different shape.
-        var wrongProbabilityShape = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().Forward(input, Tensor.Create(new double[24], [2, 4, 3])));
+        var wrongProbabilityShape = Assert.ThrowsAny<ArgumentException>(() => new CrossEntropyLoss<double>().ForwardProbabilities(input, Tensor.Create(new double[24], [2, 4, 3])));
         Assert.Equal("target", wrongProbabilityShape.ParamName);
 
         // The span overload: too few targets for the shape.
@@ -298,7 +298,7 @@ public sealed class FacadeTests
         var ce = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss<double>(weight: [1.0, 2.0]).Forward(Logits, [3, 4], Targets));
         Assert.Equal("weight", ce.ParamName);
         Assert.Contains("4", ce.Message, StringComparison.Ordinal);
-        var probability = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss<double>(weight: [1.0, 2.0, 3.0, 4.0, 5.0]).Forward(Logits, [3, 4], Probabilities));
+        var probability = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss<double>(weight: [1.0, 2.0, 3.0, 4.0, 5.0]).ForwardProbabilities(Logits, [3, 4], Probabilities));
         Assert.Equal("weight", probability.ParamName);
         var nll = Assert.Throws<ArgumentException>(() => new NllLoss<double>(weight: [1.0]).Forward(Logits, [3, 4], Targets));
         Assert.Equal("weight", nll.ParamName);
@@ -323,7 +323,7 @@ public sealed class FacadeTests
         foreach (Reduction reduction in CrossEntropyReductions)
         {
             new CrossEntropyLoss<double>(reduction, weight, labelSmoothing: 0.3).Forward(logits, [3, 4], targets);
-            new CrossEntropyLoss<double>(reduction, weight, labelSmoothing: 0.3).Forward(logits, [3, 4], probabilities);
+            new CrossEntropyLoss<double>(reduction, weight, labelSmoothing: 0.3).ForwardProbabilities(logits, [3, 4], probabilities);
             new NllLoss<double>(reduction, weight).Forward(logits, [3, 4], targets);
             new CrossEntropyLoss<double>(reduction).Forward(logits, [2, 2, 3], [0, 1, 1, 0, 1, 1]);
         }

@@ -589,8 +589,8 @@ public sealed class HalfPrecisionTests(ITestOutputHelper output)
             if (golden.TargetKind == GoldenCase.ProbabilityTargets)
             {
                 Tensor<Half> target = Tensor.Create(HalfKernel.Halves(golden.Target!.Data), Lengths(golden.Target.Shape));
-                lossOnly = loss.Forward(input, target);
-                withGradient = loss.ForwardWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan(), gradient.AsTensorSpan(), gradOutput);
+                lossOnly = loss.ForwardProbabilities(input, target);
+                withGradient = loss.ForwardProbabilitiesWithGradient(input.AsReadOnlyTensorSpan(), target.AsReadOnlyTensorSpan(), gradient.AsTensorSpan(), gradOutput);
             }
             else
             {

@@ -48,7 +48,7 @@ public sealed class SeedExampleTests
         AssertClose(0.5986, new NllLoss<T>().Forward(logProbabilityValues, [1, 3], [2]));
         AssertClose(0.5986, new CrossEntropyLoss<T>().Forward(logits, [1, 3], [2]));
         AssertClose(0.5986, new CrossEntropyLoss<T>().Forward(logits, [3], [2]));
-        AssertClose(0.5986, new CrossEntropyLoss<T>().Forward(logits, [1, 3], Convert<T>([0, 0, 1])));
+        AssertClose(0.5986, new CrossEntropyLoss<T>().ForwardProbabilities(logits, [1, 3], Convert<T>([0, 0, 1])));
     }
 
     private static void Seed004<T>()
@@ -62,7 +62,7 @@ public sealed class SeedExampleTests
             0, 1, 0, 0,
         ]);
 
-        LossResult<T> soft = new CrossEntropyLoss<T>().Forward(logits, [3, 4], oneHot);
+        LossResult<T> soft = new CrossEntropyLoss<T>().ForwardProbabilities(logits, [3, 4], oneHot);
         LossResult<T> index = new CrossEntropyLoss<T>().Forward(logits, [3, 4], [3, 2, 1]);
         AssertClose(1.2914, soft);
         AssertClose(1.2914, index);

@@ -15,7 +15,7 @@ let ``cross entropy and NLL of the seed examples`` () =
     close fourDecimals 0.5986 (loss.Forward(seed001, [| 1; 3 |], [| 2 |]).Value)
     close fourDecimals 0.5986 (loss.Forward(seed001, [| 3 |], [| 2 |]).Value)
     close fourDecimals 1.2914 (loss.Forward(seed004, [| 3; 4 |], KernelTests.labels004).Value)
-    close fourDecimals 1.2914 (loss.Forward(seed004, [| 3; 4 |], KernelTests.oneHot004).Value)
+    close fourDecimals 1.2914 (loss.ForwardProbabilities(seed004, [| 3; 4 |], KernelTests.oneHot004).Value)
     let logProbabilities = LogSoftmax(dim = 1).Forward(seed001, [| 1; 3 |]) |> Seq.toArray
     allClose fourDecimals [ -0.9029; -3.1005; -0.5986 ] logProbabilities
     close fourDecimals 0.5986 (NllLoss<float32>().Forward(logProbabilities, [| 1; 3 |], [| 2 |]).Value)
@@ -50,7 +50,7 @@ let ``values and gradients come back as arrays`` () =
     Assert.True(result.IsScalar)
     identical [| float32 kernel.Loss |] (result.ToArray())
     identical gradient (result.GradientToArray())
-    let probabilityTargets = CrossEntropyLoss<float32>().ForwardWithGradient(seed004, [| 3; 4 |], KernelTests.oneHot004)
+    let probabilityTargets = CrossEntropyLoss<float32>().ForwardProbabilitiesWithGradient(seed004, [| 3; 4 |], KernelTests.oneHot004)
     let indexGradient = KernelTests.filled seed004.Length (fun g -> Functional.CrossEntropy(seed004, KernelTests.labels004, classes = 4, gradient = g) |> ignore)
     allClose 1e-6 (indexGradient |> Array.map float) (probabilityTargets.GradientToArray())
     let nll = NllLoss<float32>(reduction = Reduction.Sum).ForwardWithGradient(seed004, [| 3; 4 |], KernelTests.labels004)
@@ -110,7 +110,7 @@ let ``WithOptions and the With methods of the options`` () =
     let options =
         CrossEntropyOptions<float32>.Default
             .WithReduction(Reduction.Sum)
-            .WithWeight(ReadOnlySpan [| 1.0f; 2.0f; 0.5f; 1.0f |])
+            .WithWeight([| 1.0f; 2.0f; 0.5f; 1.0f |])
             .WithIgnoreIndex(1L)
             .WithLabelSmoothing(0.1)
             .WithZLossScale(1e-3)

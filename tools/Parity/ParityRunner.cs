@@ -119,8 +119,8 @@ public static class ParityRunner
             var x = new ReadOnlyTensorSpan<T>(input, shape);
             var p = new ReadOnlyTensorSpan<T>(probabilities, probabilityShape);
             return upstream is { } g
-                ? FromBuffer(loss.Forward(x, p), gradient => loss.ForwardWithGradient(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<T>(probabilities, probabilityShape), new TensorSpan<T>(gradient, shape), new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)).Loss, shape)
-                : FromLoss(loss.Forward(x, p), loss.ForwardWithGradient(x, p));
+                ? FromBuffer(loss.ForwardProbabilities(x, p), gradient => loss.ForwardProbabilitiesWithGradient(new ReadOnlyTensorSpan<T>(input, shape), new ReadOnlyTensorSpan<T>(probabilities, probabilityShape), new TensorSpan<T>(gradient, shape), new ReadOnlyTensorSpan<T>(g.gradOutput, g.gradOutputShape)).Loss, shape)
+                : FromLoss(loss.ForwardProbabilities(x, p), loss.ForwardProbabilitiesWithGradient(x, p));
         };
     }
 

@@ -35,7 +35,8 @@ internal static class FacadeWeights
         var parts = new string[weight.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            parts[i] = Number(double.CreateTruncating(weight[i]));
+            // In the element type, as PyTorch prints a tensor of its dtype: a float 0.1 is 0.1, not its double value.
+            parts[i] = weight[i].ToString(null, CultureInfo.InvariantCulture);
         }
 
         return "[" + string.Join(", ", parts) + "]";
