@@ -803,16 +803,27 @@ public sealed class FacadeApiTests
     }
 
     [Fact]
-    public void ElementwiseLosses_RefuseAGradientOverlappingAnInput()
+    public void ElementwiseLosses_TakeTheInputAsTheirGradient_ButRefuseAPartialOverlap()
     {
         float[] x = Values<float>(12, 41, -3, 3);
         float[] t = Values<float>(12, 42, 0, 1);
-        float[] xBefore = [.. x];
         foreach (ElementwiseLoss<float> loss in new ElementwiseLoss<float>[] { new BceWithLogitsLoss<float>(), new KlDivLoss<float>() })
         {
-            ArgumentException e = Assert.ThrowsAny<ArgumentException>(() => loss.ForwardWithGradient(x, [3, 4], t, x));
+            // In place: the gradient overwrites the input, and equals the gradient written elsewhere.
+            float[] expected = new float[12];
+            float value = loss.ForwardWithGradient(x, [3, 4], t, expected);
+            float[] inPlace = [.. x];
+            Assert.Equal(value, loss.ForwardWithGradient(inPlace, [3, 4], t, inPlace));
+            Assert.Equal(expected, inPlace);
+
+            // A buffer that starts one element into the input is refused before anything is written.
+            float[] shared = new float[13];
+            Array.Copy(x, shared, 12);
+            float[] before = [.. shared];
+            ArgumentException e = Assert.ThrowsAny<ArgumentException>(() => loss.ForwardWithGradient(
+                new ReadOnlyTensorSpan<float>(shared.AsSpan(0, 12), [3, 4]), new ReadOnlyTensorSpan<float>(t, [3, 4]), new TensorSpan<float>(shared.AsSpan(1, 12), [3, 4])));
             Assert.Equal("gradient", e.ParamName);
-            Assert.Equal(xBefore, x);
+            Assert.Equal(before, shared);
         }
     }
 
