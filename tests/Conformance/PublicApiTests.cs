@@ -272,6 +272,47 @@ public sealed class PublicApiTests
         Assert.Equal("gradient", Assert.Throws<ArgumentException>(() => Functional.BinaryCrossEntropyWithLogits(buffer.AsSpan(0, 9), t, gradient: buffer.AsSpan(1, 9))).ParamName);
     }
 
+    [Theory]
+    [InlineData(Reduction.Mean, 1)]
+    [InlineData(Reduction.Sum, 1)]
+    [InlineData(Reduction.Mean, 3)]
+    public void AllOptionsTogether_GiveTheGradientOfTheLoss(Reduction reduction, int inner)
+    {
+        // Weights, label smoothing, z-loss and soft cap at once (0.1 could not combine weights with the z-loss): the
+        // gradient the kernel writes is the central difference of the loss it returns, in double.
+        var options = new CrossEntropyOptions<double>
+        {
+            Weight = new[] { 0.5, 2.0, 1.0, 1.5 },
+            LabelSmoothing = 0.2,
+            ZLossScale = 0.05,
+            SoftCap = 3.0,
+            Reduction = reduction,
+            IgnoreIndex = 1,
+        };
+        int positions = 3 * inner;
+        double[] x = new double[positions * 4];
+        var random = new Random(13);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = random.NextDouble() * 6 - 3;
+        }
+
+        int[] y = [.. Enumerable.Range(0, positions).Select(p => p % 3 == 1 ? 1 : (p * 3) % 4)];
+        double[] gradient = new double[x.Length];
+        double loss = Functional.CrossEntropy(x, y, 4, options, gradient, inner: inner).Loss;
+        Assert.True(double.IsFinite(loss));
+        for (int i = 0; i < x.Length; i++)
+        {
+            const double h = 1e-6;
+            double[] plus = (double[])x.Clone();
+            double[] minus = (double[])x.Clone();
+            plus[i] += h;
+            minus[i] -= h;
+            double numeric = (Functional.CrossEntropy(plus, y, 4, options, inner: inner).Loss - Functional.CrossEntropy(minus, y, 4, options, inner: inner).Loss) / (2 * h);
+            Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-7 * (1 + Math.Abs(numeric)), $"element {i}: numeric {numeric:R}, kernel {gradient[i]:R}");
+        }
+    }
+
     [Fact]
     public void NullArrays_AreArgumentNullExceptions_NamingTheParameter()
     {
