@@ -18,14 +18,18 @@ cd "$(dirname "$0")/.."
 # time), with the -class filters of xunit v3's in-process runner. Properties: the instruction-set fact and the
 # properties of the vectorized paths (exp, log-sum-exp, softmax, cross entropy, stability, reductions); not the slow
 # gradient, large-vocabulary and finite-difference properties. Conformance: every class but the two multi-threaded
-# determinism and allocation classes, which take nearly all of its time under emulation, and the one test that starts a
-# second process of its own assembly (a fresh process's first calls): under qemu-user the child cannot be started.
+# determinism and allocation classes, which take nearly all of its time under emulation, the facade-only classes (no
+# kernel code of their own; the x64 run covers them), and the one test that starts a second process of its own
+# assembly (a fresh process's first calls): under qemu-user the child cannot be started.
 ARM64_SUBSET_PROPERTIES=(-class 'Xent.Tests.InstructionSetFacts' -class 'Xent.Properties.FastExpProperties'
   -class 'Xent.Properties.LogSumExpProperties' -class 'Xent.Properties.SoftmaxProperties'
   -class 'Xent.Properties.CrossEntropyProperties' -class 'Xent.Properties.StabilityProperties'
   -class 'Xent.Properties.ReductionProperties')
 ARM64_SUBSET_CONFORMANCE=(-class- 'Xent.Conformance.DeterminismAndAllocationTests'
   -class- 'Xent.Conformance.LargeVocabularyParallelismTests'
+  -class- 'Xent.Conformance.FacadeTests' -class- 'Xent.Conformance.FamilyFacadeTests'
+  -class- 'Xent.Conformance.FacadeApiTests' -class- 'Xent.Conformance.FacadeAllocationTests'
+  -class- 'Xent.Conformance.CheckerTests' -class- 'Xent.Conformance.AnswerRoundTripTests'
   -method- 'Xent.Conformance.EngineRegressionTests.RepeatedCalls_InPlaceAndArrayOverloads_GiveTheSameBits_DoubleRowsHoldingMinusInfinity')
 
 subset=false
