@@ -302,7 +302,7 @@ public static partial class Functional
             {
                 int t = labels.ClassOf(p);
                 int start = layout.RowStart(p);
-                double wt = t < 0 ? 0.0 : Weight(weight, t);
+                double wt = t < 0 ? 0.0 : WeightValues.Of(weight, t);
                 double nll = t < 0 ? 0.0 : Zero.Term(wt, -double.CreateTruncating(input[start + t * layout.Inner]));
                 if (withGradient)
                 {

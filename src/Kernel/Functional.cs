@@ -88,8 +88,4 @@ public static partial class Functional
             ThrowHelper.DestinationOverlaps("input");
         }
     }
-
-    private static double Weight<T>(ReadOnlySpan<T> weight, int cls)
-        where T : IFloatingPointIeee754<T> =>
-        weight.IsEmpty ? 1.0 : double.CreateTruncating(weight[cls]);
 }

@@ -83,7 +83,7 @@ internal readonly unsafe struct Labels
                 ThrowHelper.TargetOutOfRange(label.ToString() ?? string.Empty, classes, p, label);
             }
 
-            weightSum.Add(weight.IsEmpty ? 1.0 : double.CreateTruncating(weight[(int)value]));
+            weightSum.Add(WeightValues.Of(weight, (int)value));
             count++;
         }
 

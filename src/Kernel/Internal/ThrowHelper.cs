@@ -50,10 +50,6 @@ internal static class ThrowHelper
             $"Weight must hold one value per class ({classes}) or be empty; got {weightLength} values.",
             "weight");
 
-    [DoesNotReturn]
-    public static void TargetOutOfRange(int target, int classes, int position) =>
-        TargetOutOfRange(target.ToString(CultureInfo.InvariantCulture), classes, position, target);
-
     /// <summary>A class-index target of any integer type, shown as <paramref name="shown"/>, is neither a class nor the ignore index.</summary>
     [DoesNotReturn]
     public static void TargetOutOfRange(string shown, int classes, int position, object target) =>
