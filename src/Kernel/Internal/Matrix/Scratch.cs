@@ -1,0 +1,66 @@
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+
+namespace Xent.Internal.Matrix;
+
+/// <summary>
+/// Native, 64-byte-aligned working memory for the packed panels, kept for reuse so that a call allocates nothing after
+/// warm-up. At most <see cref="Kept"/> blocks are kept; a block returned beyond that is freed (the smallest first).
+/// </summary>
+internal static unsafe class Scratch
+{
+    private const int Kept = 8;
+    private static readonly List<(nuint Bytes, nint Pointer)> Free = new(Kept + 1);
+
+    /// <summary>A block of at least <paramref name="bytes"/> bytes, and its size.</summary>
+    public static (nint Pointer, nuint Bytes) Rent(nuint bytes)
+    {
+        lock (Free)
+        {
+            int best = -1;
+            for (int i = 0; i < Free.Count; i++)
+            {
+                if (Free[i].Bytes >= bytes && (best < 0 || Free[i].Bytes < Free[best].Bytes))
+                {
+                    best = i;
+                }
+            }
+
+            if (best >= 0)
+            {
+                (nuint size, nint pointer) = Free[best];
+                Free.RemoveAt(best);
+                return (pointer, size);
+            }
+        }
+
+        return ((nint)NativeMemory.AlignedAlloc(bytes, 64), bytes);
+    }
+
+    /// <summary>Gives a rented block back.</summary>
+    public static void Return(nint pointer, nuint bytes)
+    {
+        lock (Free)
+        {
+            Free.Add((bytes, pointer));
+            if (Free.Count <= Kept)
+            {
+                return;
+            }
+
+            int smallest = 0;
+            for (int i = 1; i < Free.Count; i++)
+            {
+                if (Free[i].Bytes < Free[smallest].Bytes)
+                {
+                    smallest = i;
+                }
+            }
+
+            pointer = Free[smallest].Pointer;
+            Free.RemoveAt(smallest);
+        }
+
+        NativeMemory.AlignedFree((void*)pointer);
+    }
+}
