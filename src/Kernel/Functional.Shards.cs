@@ -366,7 +366,7 @@ public static partial class Functional
         outputs.RefuseOverlap(Bytes.Of(target), nameof(target));
         outputs.RefuseOverlap(Bytes.Of(partials), nameof(partials));
         (_, long count) = Labels.Validate(target, classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
-        double scale = options.Reduction == Reduction.Mean ? (count == 0 ? 0.0 : outputs.Upstream / count) : outputs.Upstream;
+        double scale = ShardGradientScale(options.Reduction, count, outputs.Upstream);
         unsafe
         {
             fixed (TLabel* y = target)

@@ -34,6 +34,9 @@ internal readonly unsafe struct Labels
         where TLabel : unmanaged, IBinaryInteger<TLabel> =>
         new((byte*)data, sizeof(TLabel), TLabel.IsNegative(TLabel.Zero - TLabel.One), ignoreIndex);
 
+    /// <summary>The reader of the targets from <paramref name="position"/> on (a block of rows).</summary>
+    public Labels From(nint position) => new(_data + position * _size, _size, _signed, _ignoreIndex);
+
     /// <summary>The class of the target at <paramref name="position"/>, or −1 where it is the ignore index.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ClassOf(nint position)

@@ -1,0 +1,458 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Xent.Internal;
+using Xent.Internal.Matrix;
+using Xent.Internal.Parallel;
+
+namespace Xent;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Cross entropy of a linear layer's output, y = H·Wᵀ + b, without the N × V logits ever being held (PyTorch
+    /// <c>F.linear_cross_entropy(input, weight, target, bias, ...)</c>, Liger-Kernel's fused linear cross entropy): the
+    /// loss of a language model's output layer, and the gradients of the hidden states, the weight and the bias. For row
+    /// n with target yₙ ≠ ignore index and logits zₙ = W·hₙ + b (soft-capped when asked), ℓₙ is cross entropy's
+    /// (<see cref="CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/>);
+    /// with G = ∂L/∂z the gradients are ∂L/∂H = G·W, ∂L/∂W = Gᵀ·H and ∂L/∂b = Σₙ Gₙ.
+    /// </summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <typeparam name="TLabel">The targets' integer type.</typeparam>
+    /// <param name="hidden">H, the hidden states, (N, D) row-major.</param>
+    /// <param name="weight">W, the output embedding, (V, D) row-major (<c>nn.Linear</c>'s layout: one row per class).</param>
+    /// <param name="target">One class index per row (N of them), each in [0, V) or equal to the ignore index.</param>
+    /// <param name="features">D, the width of a hidden state, at least 1.</param>
+    /// <param name="bias">Empty, or b: V values.</param>
+    /// <param name="options">Ignore index, reduction, label smoothing ε, z-loss scale λ, soft cap and empty-mean rule; null for <see cref="CrossEntropyOptions{T}.Default"/>. Class weights are not supported yet.</param>
+    /// <param name="hiddenGradient">Empty, or at least N × D values: receives ∂L/∂H (overwritten).</param>
+    /// <param name="weightGradient">Empty, or at least V × D values: receives ∂L/∂W, or has it added when <paramref name="accumulate"/>.</param>
+    /// <param name="biasGradient">Empty, or at least V values: receives ∂L/∂b, or has it added when <paramref name="accumulate"/>.</param>
+    /// <param name="losses">Empty, or at least N values: receives each ℓₙ (0 where ignored).</param>
+    /// <param name="logSumExp">Empty, or at least N values: receives each lseₙ (NaN where ignored).</param>
+    /// <param name="predicted">Empty, or at least N values: receives each argmax_c zₙ[c] (−1 where ignored).</param>
+    /// <param name="gradOutput">The upstream gradient g, only with a gradient: for Mean and Sum empty (g = 1) or one value; for None empty or one value per row.</param>
+    /// <param name="accumulate">Whether <paramref name="weightGradient"/> and <paramref name="biasGradient"/> receive their gradient added to what they hold (gradient accumulation over micro-batches) rather than overwritten.</param>
+    /// <returns>The summary, as <see cref="CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/> returns it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="features"/> is less than 1; a target is neither a class nor the ignore index (named with its position and value).</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="hidden"/> does not hold N × D values; <paramref name="weight"/> does not hold a positive multiple
+    /// of D; <paramref name="bias"/> is neither empty nor V values; an output is too short or overlaps an input or another
+    /// output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length; the options have class
+    /// weights. Nothing is written when an exception is thrown.
+    /// </exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <remarks>
+    /// <para>How: the classes are taken in blocks of a few hundred and the rows in blocks of a few hundred. A first pass
+    /// makes each block of logits (a matrix product), reduces it to each row's partial statistics
+    /// (<see cref="CrossEntropyPartial"/>: log-sum-exp, maximum, target logit) and drops it; the partials merged over
+    /// the blocks give the loss exactly as <see cref="CrossEntropyFromPartials{T, TLabel}(ReadOnlySpan{CrossEntropyPartial}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{int})"/> does. With a
+    /// gradient, a second pass makes each block again, turns it into its gradient block G
+    /// (<see cref="CrossEntropyShardGradient{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, ReadOnlySpan{CrossEntropyPartial}, Span{T}, int, int, int, CrossEntropyOptions{T}?, ReadOnlySpan{T})"/>'s formula) and
+    /// multiplies it into ∂L/∂H and ∂L/∂W. The extra memory is one block of logits and the matrix product's packed panels
+    /// (a few MiB, whatever N and V), against N × V values for the logits and as many for their gradient unfused.</para>
+    /// <para>Runs on up to <see cref="MaxDegreeOfParallelism"/> threads; every result is the same, bit for bit, at any
+    /// thread count. Allocates nothing after warm-up (working memory is native and kept for reuse).</para>
+    /// </remarks>
+    public static CrossEntropySummary LinearCrossEntropy<T, TLabel>(
+        ReadOnlySpan<T> hidden,
+        ReadOnlySpan<T> weight,
+        ReadOnlySpan<TLabel> target,
+        int features,
+        ReadOnlySpan<T> bias = default,
+        CrossEntropyOptions<T>? options = null,
+        Span<T> hiddenGradient = default,
+        Span<T> weightGradient = default,
+        Span<T> biasGradient = default,
+        Span<T> losses = default,
+        Span<T> logSumExp = default,
+        Span<int> predicted = default,
+        ReadOnlySpan<T> gradOutput = default,
+        bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TLabel : unmanaged, IBinaryInteger<TLabel>
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($"LinearCrossEntropy computes in float or double; {typeof(T).Name} is not supported yet.");
+        }
+
+        options ??= CrossEntropyOptions<T>.Default;
+        var shape = LinearShape.Validate(hidden.Length, weight.Length, bias.Length, target.Length, features);
+        if (!options.Weight.IsEmpty)
+        {
+            throw new ArgumentException("Class weights are not supported by LinearCrossEntropy yet.", nameof(options));
+        }
+
+        LinearShape.CheckOutput(hiddenGradient.Length, shape.Rows * (long)shape.Features, nameof(hiddenGradient), "element of hidden");
+        LinearShape.CheckOutput(weightGradient.Length, shape.Classes * (long)shape.Features, nameof(weightGradient), "element of weight");
+        LinearShape.CheckOutput(biasGradient.Length, shape.Classes, nameof(biasGradient), "class");
+        LinearShape.CheckOutput(losses.Length, shape.Rows, nameof(losses), "row");
+        LinearShape.CheckOutput(logSumExp.Length, shape.Rows, nameof(logSumExp), "row");
+        LinearShape.CheckOutput(predicted.Length, shape.Rows, nameof(predicted), "row");
+        bool withGradient = !hiddenGradient.IsEmpty || !weightGradient.IsEmpty || !biasGradient.IsEmpty;
+        UpstreamGradient.CheckLength(gradOutput.Length, withGradient, options.Reduction, shape.Rows, "row");
+        (_, long count) = Labels.Validate(target, shape.Classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
+
+        var partials = new LinearPartials(shape.Rows);
+        try
+        {
+            unsafe
+            {
+                fixed (T* h = hidden, w = weight, b = bias, dh = hiddenGradient, dw = weightGradient, db = biasGradient, go = gradOutput)
+                fixed (TLabel* y = target)
+                fixed (T* lo = losses, ls = logSumExp)
+                fixed (int* pr = predicted)
+                {
+                    // Pinned: the regions' addresses hold still while they are compared.
+                    LinearShape.RefuseOverlaps(
+                        [Region.Of(h, hidden.Length), Region.Of(w, weight.Length), Region.Of(b, bias.Length), Region.Of(y, target.Length), Region.Of(go, gradOutput.Length)],
+                        ["hidden", "weight", "bias", "target", "gradOutput"],
+                        [Region.Of(dh, hiddenGradient.Length), Region.Of(dw, weightGradient.Length), Region.Of(db, biasGradient.Length), Region.Of(lo, losses.Length), Region.Of(ls, logSumExp.Length), Region.Of(pr, predicted.Length)],
+                        ["hiddenGradient", "weightGradient", "biasGradient", "losses", "logSumExp", "predicted"]);
+                    var job = new LinearJob<T>(shape, h, w, b, Labels.Of(y, options.IgnoreIndex), options, partials.Pointer);
+                    job.Statistics();
+                    CrossEntropySummary summary = CrossEntropyFromPartials(partials.Span, target, shape.Classes, options, losses, logSumExp, predicted);
+                    if (withGradient)
+                    {
+                        double upstream = UpstreamGradient.Scalar(gradOutput, options.Reduction);
+                        job.Gradients(ShardGradientScale(options.Reduction, count, upstream), options.Reduction == Reduction.None ? go : null, dh, dw, db, accumulate);
+                    }
+
+                    return summary;
+                }
+            }
+        }
+        finally
+        {
+            partials.Dispose();
+        }
+    }
+
+    /// <summary>s, the factor of a gradient of sharded rows: 1 / count times the upstream gradient for Mean (0 with no counted row), the upstream gradient otherwise.</summary>
+    private static double ShardGradientScale(Reduction reduction, long count, double upstream) =>
+        reduction == Reduction.Mean ? (count == 0 ? 0.0 : upstream / count) : upstream;
+
+    /// <summary>The partials of every row, in native working memory.</summary>
+    private readonly unsafe struct LinearPartials : IDisposable
+    {
+        private readonly nint _block;
+        private readonly nuint _bytes;
+        private readonly int _rows;
+
+        public LinearPartials(int rows)
+        {
+            _rows = rows;
+            (_block, _bytes) = Scratch.Rent((nuint)Math.Max(1, rows) * (nuint)sizeof(CrossEntropyPartial));
+        }
+
+        public CrossEntropyPartial* Pointer => (CrossEntropyPartial*)_block;
+
+        public ReadOnlySpan<CrossEntropyPartial> Span => new((void*)_block, _rows);
+
+        public void Dispose() => Scratch.Return(_block, _bytes);
+    }
+
+    /// <summary>
+    /// The two passes of <see cref="LinearCrossEntropy{T, TLabel}"/> over blocks of classes × blocks of rows: the
+    /// statistics pass (logits block → partials, merged in class-block order) and the gradient pass (logits block →
+    /// gradient block → ∂L/∂W, ∂L/∂H, ∂L/∂b).
+    /// </summary>
+    private unsafe struct LinearJob<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly LinearShape _shape;
+        private readonly T* _hidden;
+        private readonly T* _weight;
+        private readonly T* _bias;
+        private readonly Labels _labels;
+        private readonly double _smoothing;
+        private readonly double _zLoss;
+        private readonly double _softCap;
+        private readonly CrossEntropyPartial* _partials;
+
+        // The block being worked on, read by the chunk bodies through a pointer to this job.
+        private T* _logits;
+        private CrossEntropyPartial* _blockPartials;
+        private int _row0;
+        private int _rows;
+        private int _class0;
+        private int _width;
+        private int _rowsPerChunk;
+        private double _scale;
+        private T* _gradOutput;
+
+        public LinearJob(LinearShape shape, T* hidden, T* weight, T* bias, Labels labels, CrossEntropyOptions<T> options, CrossEntropyPartial* partials)
+        {
+            _shape = shape;
+            _hidden = hidden;
+            _weight = weight;
+            _bias = bias;
+            _labels = labels;
+            _smoothing = options.LabelSmoothing;
+            _zLoss = options.ZLossScale;
+            _softCap = options.SoftCap;
+            _partials = partials;
+        }
+
+        /// <summary>Classes per block: a multiple of every micro-kernel's tile width.</summary>
+        private static int ClassBlock => 256;
+
+        /// <summary>Rows per block: a multiple of every micro-kernel's tile height (6 and 12), about 128 Ki logits a block.</summary>
+        private static int RowBlock => 504;
+
+        /// <summary>Every row's partial over all classes: the blocks' partials merged in class order.</summary>
+        public void Statistics()
+        {
+            int n = _shape.Rows, v = _shape.Classes;
+            new Span<CrossEntropyPartial>(_partials, n).Clear();
+            if (n == 0)
+            {
+                return;
+            }
+
+            int rowBlock = Math.Min(n, RowBlock), classBlock = Math.Min(v, ClassBlock);
+            (nint logits, nuint logitBytes) = Scratch.Rent((nuint)(rowBlock * classBlock * sizeof(T)));
+            (nint blockPartials, nuint partialBytes) = Scratch.Rent((nuint)(rowBlock * sizeof(CrossEntropyPartial)));
+            try
+            {
+                _logits = (T*)logits;
+                _blockPartials = (CrossEntropyPartial*)blockPartials;
+                for (int c0 = 0; c0 < v; c0 += classBlock)
+                {
+                    for (int r0 = 0; r0 < n; r0 += rowBlock)
+                    {
+                        MakeLogits(r0, Math.Min(rowBlock, n - r0), c0, Math.Min(classBlock, v - c0));
+                        fixed (LinearJob<T>* self = &this)
+                        {
+                            ChunkDriver.For(Chunks(), &PartialsChunk, self);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                Scratch.Return(logits, logitBytes);
+                Scratch.Return(blockPartials, partialBytes);
+            }
+        }
+
+        /// <summary>The gradient blocks G (scaled by <paramref name="scale"/>, or by each row's upstream gradient) multiplied into the requested gradients.</summary>
+        public void Gradients(double scale, T* gradOutput, T* hiddenGradient, T* weightGradient, T* biasGradient, bool accumulate)
+        {
+            int n = _shape.Rows, v = _shape.Classes, d = _shape.Features;
+            _scale = scale;
+            _gradOutput = gradOutput;
+            if (n == 0)
+            {
+                if (!accumulate)
+                {
+                    if (weightGradient != null)
+                    {
+                        new Span<T>(weightGradient, v * d).Clear();
+                    }
+
+                    if (biasGradient != null)
+                    {
+                        new Span<T>(biasGradient, v).Clear();
+                    }
+                }
+
+                return;
+            }
+
+            int rowBlock = Math.Min(n, RowBlock), classBlock = Math.Min(v, ClassBlock);
+            (nint logits, nuint logitBytes) = Scratch.Rent((nuint)(rowBlock * classBlock * sizeof(T)));
+            (nint columnSums, nuint sumBytes) = Scratch.Rent((nuint)(classBlock * sizeof(double)));
+            try
+            {
+                _logits = (T*)logits;
+                double* sums = (double*)columnSums;
+                for (int c0 = 0; c0 < v; c0 += classBlock)
+                {
+                    int width = Math.Min(classBlock, v - c0);
+                    new Span<double>(sums, width).Clear();
+                    for (int r0 = 0; r0 < n; r0 += rowBlock)
+                    {
+                        int rows = Math.Min(rowBlock, n - r0);
+                        MakeLogits(r0, rows, c0, width);
+                        fixed (LinearJob<T>* self = &this)
+                        {
+                            ChunkDriver.For(Chunks(), &GradientChunk, self);
+                        }
+
+                        var g = Strided<T>.RowMajor(_logits, width);
+                        if (biasGradient != null)
+                        {
+                            AddColumns(_logits, rows, width, sums);
+                        }
+
+                        if (weightGradient != null)
+                        {
+                            // ∂W[c0 : c0 + width] (+)= Gᵀ·H[r0 : r0 + rows]
+                            Gemm.Multiply(width, d, rows, Strided<T>.Transposed(_logits, width), Strided<T>.RowMajor(_hidden + (nint)r0 * d, d),
+                                weightGradient + (nint)c0 * d, d, accumulate || r0 > 0);
+                        }
+
+                        if (hiddenGradient != null)
+                        {
+                            // ∂H[r0 : r0 + rows] (+)= G·W[c0 : c0 + width]
+                            Gemm.Multiply(rows, d, width, g, Strided<T>.RowMajor(_weight + (nint)c0 * d, d),
+                                hiddenGradient + (nint)r0 * d, d, c0 > 0);
+                        }
+                    }
+
+                    if (biasGradient != null)
+                    {
+                        for (int c = 0; c < width; c++)
+                        {
+                            double total = accumulate ? double.CreateTruncating(biasGradient[c0 + c]) + sums[c] : sums[c];
+                            biasGradient[c0 + c] = T.CreateTruncating(total);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                Scratch.Return(logits, logitBytes);
+                Scratch.Return(columnSums, sumBytes);
+            }
+        }
+
+        /// <summary>z = H[r0 : r0 + rows]·W[c0 : c0 + width]ᵀ + b[c0 : c0 + width] into the logits block (rows × width, row-major).</summary>
+        private void MakeLogits(int r0, int rows, int c0, int width)
+        {
+            int d = _shape.Features;
+            _row0 = r0;
+            _rows = rows;
+            _class0 = c0;
+            _width = width;
+            (_rowsPerChunk, _) = ChunkDriver.Split(rows, width);
+            if (_bias != null)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    new ReadOnlySpan<T>(_bias + c0, width).CopyTo(new Span<T>(_logits + (nint)r * width, width));
+                }
+            }
+
+            Gemm.Multiply(rows, width, d, Strided<T>.RowMajor(_hidden + (nint)r0 * d, d), Strided<T>.Transposed(_weight + (nint)c0 * d, d),
+                _logits, width, accumulate: _bias != null);
+        }
+
+        private readonly int Chunks() => (_rows + _rowsPerChunk - 1) / _rowsPerChunk;
+
+        private static void PartialsChunk(void* context, int chunk)
+        {
+            ref LinearJob<T> job = ref Unsafe.AsRef<LinearJob<T>>(context);
+            int first = chunk * job._rowsPerChunk;
+            int rows = Math.Min(job._rowsPerChunk, job._rows - first);
+            var block = new ReadOnlySpan<T>(job._logits + (nint)first * job._width, rows * job._width);
+            var fresh = new Span<CrossEntropyPartial>(job._blockPartials + first, rows);
+            ShardPartials(block, job._labels.From(job._row0 + first), rows, fresh, job._class0, job._width, job._smoothing, job._softCap);
+            CrossEntropyPartial* merged = job._partials + job._row0 + first;
+            for (int r = 0; r < rows; r++)
+            {
+                merged[r] = CrossEntropyPartial.Merge(merged[r], fresh[r]);
+            }
+        }
+
+        private static void GradientChunk(void* context, int chunk)
+        {
+            ref LinearJob<T> job = ref Unsafe.AsRef<LinearJob<T>>(context);
+            int first = chunk * job._rowsPerChunk;
+            int rows = Math.Min(job._rowsPerChunk, job._rows - first);
+            var block = new Span<T>(job._logits + (nint)first * job._width, rows * job._width);
+            int row = job._row0 + first;
+            ReadOnlySpan<T> upstream = job._gradOutput == null ? default : new ReadOnlySpan<T>(job._gradOutput + row, rows);
+            ShardGradient((ReadOnlySpan<T>)block, job._labels.From(row), rows, new ReadOnlySpan<CrossEntropyPartial>(job._partials + row, rows), block,
+                job._shape.Classes, job._class0, job._width, job._smoothing, job._zLoss, job._softCap, job._scale, upstream);
+        }
+
+        /// <summary>sums[c] += Σ_r block[r, c] in row order, in double.</summary>
+        private static void AddColumns(T* block, int rows, int width, double* sums)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                T* row = block + (nint)r * width;
+                for (int c = 0; c < width; c++)
+                {
+                    sums[c] += double.CreateTruncating(row[c]);
+                }
+            }
+        }
+    }
+
+    /// <summary>The bytes of a pinned buffer, for overlap checks between buffers of different element types.</summary>
+    private readonly unsafe record struct Region(nint Start, nint Length)
+    {
+        public static Region Of<TElement>(TElement* start, int count)
+            where TElement : unmanaged => new((nint)start, (nint)count * sizeof(TElement));
+
+        public bool Overlaps(Region other) =>
+            Length != 0 && other.Length != 0 && Start < other.Start + other.Length && other.Start < Start + Length;
+    }
+
+    /// <summary>N, D and V of a linear cross entropy, checked; and its output and overlap rules.</summary>
+    private readonly record struct LinearShape(int Rows, int Features, int Classes)
+    {
+        public static LinearShape Validate(int hiddenLength, int weightLength, int biasLength, int rows, int features)
+        {
+            if (features < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(features), features, "features (D, the width of a hidden state) must be at least 1.");
+            }
+
+            if (hiddenLength != (long)rows * features)
+            {
+                throw new ArgumentException(
+                    $"hidden must hold one row of D = {features} values per target ({rows} × {features} = {(long)rows * features}); it holds {hiddenLength}.", "hidden");
+            }
+
+            if (weightLength == 0 || weightLength % features != 0)
+            {
+                throw new ArgumentException(
+                    $"weight must hold V rows of D = {features} values (V ≥ 1, nn.Linear's (out_features, in_features) layout); it holds {weightLength}.", "weight");
+            }
+
+            int classes = weightLength / features;
+            if (biasLength != 0 && biasLength != classes)
+            {
+                throw new ArgumentException($"bias must be empty or hold one value per class (V = {classes}); it holds {biasLength}.", "bias");
+            }
+
+            return new LinearShape(rows, features, classes);
+        }
+
+        public static void CheckOutput(int length, long required, string name, string unit)
+        {
+            if (length != 0 && length < required)
+            {
+                ThrowHelper.OutputTooShort(name, length, required, unit);
+            }
+        }
+
+        /// <summary>No output overlaps an input or another output.</summary>
+        public static void RefuseOverlaps(ReadOnlySpan<Region> inputs, ReadOnlySpan<string> inputNames, ReadOnlySpan<Region> outputs, ReadOnlySpan<string> outputNames)
+        {
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                for (int i = 0; i < inputs.Length; i++)
+                {
+                    if (outputs[o].Overlaps(inputs[i]))
+                    {
+                        ThrowHelper.Overlaps(outputNames[o], inputNames[i]);
+                    }
+                }
+
+                for (int other = o + 1; other < outputs.Length; other++)
+                {
+                    if (outputs[o].Overlaps(outputs[other]))
+                    {
+                        ThrowHelper.Overlaps(outputNames[other], outputNames[o]);
+                    }
+                }
+            }
+        }
+    }
+}
