@@ -111,12 +111,13 @@ public static partial class Functional
                         [Region.Of(dh, hiddenGradient.Length), Region.Of(dw, weightGradient.Length), Region.Of(db, biasGradient.Length), Region.Of(lo, losses.Length), Region.Of(ls, logSumExp.Length), Region.Of(pr, predicted.Length)],
                         ["hiddenGradient", "weightGradient", "biasGradient", "losses", "logSumExp", "predicted"]);
                     var job = new LinearJob<T>(shape, h, w, b, Labels.Of(y, options.IgnoreIndex), options, partials.Pointer);
-                    job.Statistics();
+                    ChunkDriver.Region(&LinearJob<T>.RunStatistics, &job);
                     CrossEntropySummary summary = CrossEntropyFromPartials(partials.Span, target, shape.Classes, options, losses, logSumExp, predicted);
                     if (withGradient)
                     {
                         double upstream = UpstreamGradient.Scalar(gradOutput, options.Reduction);
-                        job.Gradients(ShardGradientScale(options.Reduction, count, upstream), options.Reduction == Reduction.None ? go : null, dh, dw, db, accumulate);
+                        job.AskGradients(ShardGradientScale(options.Reduction, count, upstream), options.Reduction == Reduction.None ? go : null, dh, dw, db, accumulate);
+                        ChunkDriver.Region(&LinearJob<T>.RunGradients, &job);
                     }
 
                     return summary;
@@ -181,6 +182,10 @@ public static partial class Functional
         private int _rowsPerChunk;
         private double _scale;
         private T* _gradOutput;
+        private T* _hiddenGradient;
+        private T* _weightGradient;
+        private T* _biasGradient;
+        private bool _accumulate;
 
         public LinearJob(LinearShape shape, T* hidden, T* weight, T* bias, Labels labels, CrossEntropyOptions<T> options, CrossEntropyPartial* partials)
         {
@@ -202,7 +207,7 @@ public static partial class Functional
         private static int RowBlock => 504;
 
         /// <summary>Every row's partial over all classes: the blocks' partials merged in class order.</summary>
-        public void Statistics()
+        private void Statistics()
         {
             int n = _shape.Rows, v = _shape.Classes;
             new Span<CrossEntropyPartial>(_partials, n).Clear();
@@ -237,12 +242,29 @@ public static partial class Functional
             }
         }
 
-        /// <summary>The gradient blocks G (scaled by <paramref name="scale"/>, or by each row's upstream gradient) multiplied into the requested gradients.</summary>
-        public void Gradients(double scale, T* gradOutput, T* hiddenGradient, T* weightGradient, T* biasGradient, bool accumulate)
+        /// <summary>What <see cref="Gradients"/> computes: G scaled by <paramref name="scale"/> (or by each row's upstream gradient), multiplied into the gradients that are not null.</summary>
+        public void AskGradients(double scale, T* gradOutput, T* hiddenGradient, T* weightGradient, T* biasGradient, bool accumulate)
         {
-            int n = _shape.Rows, v = _shape.Classes, d = _shape.Features;
             _scale = scale;
             _gradOutput = gradOutput;
+            _hiddenGradient = hiddenGradient;
+            _weightGradient = weightGradient;
+            _biasGradient = biasGradient;
+            _accumulate = accumulate;
+        }
+
+        /// <summary><see cref="Statistics"/> as a region's program.</summary>
+        public static void RunStatistics(void* job) => ((LinearJob<T>*)job)->Statistics();
+
+        /// <summary><see cref="Gradients"/> as a region's program.</summary>
+        public static void RunGradients(void* job) => ((LinearJob<T>*)job)->Gradients();
+
+        /// <summary>The gradient blocks G multiplied into the gradients <see cref="AskGradients"/> named.</summary>
+        private void Gradients()
+        {
+            int n = _shape.Rows, v = _shape.Classes, d = _shape.Features;
+            T* hiddenGradient = _hiddenGradient, weightGradient = _weightGradient, biasGradient = _biasGradient;
+            bool accumulate = _accumulate;
             if (n == 0)
             {
                 if (!accumulate)

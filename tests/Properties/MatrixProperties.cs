@@ -171,11 +171,13 @@ public class MatrixProperties
     [Property(MaxTest = 60)]
     public void Double_IsTheBlockedSumOfEveryElement_AtEveryThreadCount(MatrixCase c) => Check<double>(c);
 
-    /// <summary>Products wider than one packed panel of B (2048 float columns, 1024 double) and deeper than one block.</summary>
+    /// <summary>Products wider than one packed panel of B (2048 float columns, 1024 double), taller than the rows of A packed at once (2304 float rows, 1152 double) and deeper than one block.</summary>
     [Theory]
     [InlineData(7, 2100, 300, false, false)]
     [InlineData(13, 2049, 5, true, true)]
     [InlineData(290, 1030, 3, false, true)]
+    [InlineData(2310, 7, 300, true, false)]
+    [InlineData(2305, 33, 2, false, false)]
     public void WidePanels_AreTheBlockedSum(int m, int n, int k, bool transposeA, bool transposeB)
     {
         var c = new MatrixCase(m, n, k, transposeA, transposeB, Accumulate: true, Padding: 3, Seed: m * n + k);

@@ -6,10 +6,10 @@ using Xent.Internal.Vectors;
 namespace Xent.Internal.Matrix;
 
 /// <summary>
-/// C (=|+=) A·B for float or double, blocked as in GotoBLAS and BLIS: for each panel of up to NC columns and each block
-/// of <see cref="Depth"/> values of k, B's block is packed once (in parallel, <see cref="ChunkDriver"/>); then tasks of
-/// (up to MC rows of A) × (a group of NR-column strips) each pack their A block and run the micro-kernel
-/// (<see cref="ITile"/>) over it, the packed B strip staying in L1 and the packed A block in L2.
+/// C (=|+=) A·B for float or double, blocked as in GotoBLAS and BLIS: for each panel of up to NC columns, each block
+/// of <see cref="Depth"/> values of k and each run of up to eight MC-row blocks of A, the blocks of B and A are packed
+/// once, in parallel (<see cref="ChunkDriver"/>), and shared; then tasks of (MC rows of A) × (a group of NR-column
+/// strips) run the micro-kernel (<see cref="ITile"/>), the packed B strip staying in L1 and the packed A block in L2.
 /// </summary>
 /// <remarks>
 /// Deterministic: every element of C is made by one task, as C + Σ over depth blocks in order of (the block's sum,
@@ -64,22 +64,31 @@ internal static unsafe class Gemm
     /// <summary>NC: columns of B per packed panel (about 2 MiB of packed B).</summary>
     private static int PanelColumns<T>() => Unsafe.SizeOf<T>() == 4 ? 2048 : 1024;
 
+    /// <summary>Rows of A packed at once and shared by every task (eight blocks of <see cref="BlockRows{T}"/>; about 2.3 MiB).</summary>
+    private static int SharedRows<T>() => 8 * BlockRows<T>();
+
+    /// <summary>NR strips packed by one packing chunk.</summary>
+    private const int StripsPerPackChunk = 8;
+
     private struct Job<T>
         where T : unmanaged
     {
-        public Strided<T> A;
-        public Strided<T> B;
-        public T* C;
+        public Strided<T> A; // at (first row of the shared rows, first k of the block)
+        public Strided<T> B; // at (first k of the block, first column of the panel)
+        public T* C; // at (first row of the shared rows, first column of the panel)
         public nint Ldc;
-        public int M;
-        public int Columns; // of the current panel
-        public int Depth; // of the current block
+        public int Rows; // of the shared rows
+        public int Columns; // of the panel
+        public int Depth; // of the block
         public bool Overwrite;
+        public T* PackedA;
         public T* PackedB;
-        public int Strips; // of the panel
+        public int AStrips;
+        public int AChunks; // packing chunks of A; 0 when B alone is packed
+        public int BStrips;
+        public int BChunks; // packing chunks of B; 0 when A alone is packed
         public int StripsPerGroup;
         public int Groups;
-        public int PackStripsPerChunk;
     }
 
     private static void Run<T, TTile>(int m, int n, int k, Strided<T> a, Strided<T> b, T* c, nint ldc, bool accumulate)
@@ -90,57 +99,78 @@ internal static unsafe class Gemm
         int nr = TTile.Columns<T>();
         int nc = Math.Min(PanelColumns<T>(), RoundUp(n, nr));
         int mc = BlockRows<T>();
-        int mBlocks = (m + mc - 1) / mc;
+        int shared = Math.Min(SharedRows<T>(), RoundUp(m, mr));
+        int depth = Math.Min(Depth, k);
         int threads = Functional.MaxDegreeOfParallelism;
 
-        nuint panelBytes = (nuint)(nc * Math.Min(Depth, k) * Unsafe.SizeOf<T>());
-        (nint panel, nuint panelSize) = Scratch.Rent(panelBytes);
+        (nint panel, nuint panelSize) = Scratch.Rent((nuint)(nc * depth * Unsafe.SizeOf<T>()));
+        (nint rows, nuint rowsSize) = Scratch.Rent((nuint)(shared * depth * Unsafe.SizeOf<T>()));
         try
         {
             var job = default(Job<T>);
             job.Ldc = ldc;
-            job.M = m;
+            job.PackedA = (T*)rows;
             job.PackedB = (T*)panel;
             for (int jc = 0; jc < n; jc += nc)
             {
-                int columns = Math.Min(nc, n - jc);
-                int strips = (columns + nr - 1) / nr;
-                int groups = threads <= 1 ? 1 : Math.Clamp((4 * threads + mBlocks - 1) / mBlocks, 1, strips);
-                job.Columns = columns;
-                job.Strips = strips;
-                job.StripsPerGroup = (strips + groups - 1) / groups;
-                job.Groups = (strips + job.StripsPerGroup - 1) / job.StripsPerGroup;
-                job.PackStripsPerChunk = 16;
+                job.Columns = Math.Min(nc, n - jc);
+                job.BStrips = (job.Columns + nr - 1) / nr;
                 for (int pc = 0; pc < k; pc += Depth)
                 {
                     job.Depth = Math.Min(Depth, k - pc);
                     job.Overwrite = pc == 0 && !accumulate;
-                    job.A = a.At(0, pc);
                     job.B = b.At(pc, jc);
-                    job.C = c + jc;
-                    ChunkDriver.For((strips + job.PackStripsPerChunk - 1) / job.PackStripsPerChunk, &PackPanel<T, TTile>, &job);
-                    ChunkDriver.For(mBlocks * job.Groups, &Compute<T, TTile>, &job);
+                    job.BChunks = (job.BStrips + StripsPerPackChunk - 1) / StripsPerPackChunk;
+                    for (int ic = 0; ic < m; ic += shared)
+                    {
+                        job.Rows = Math.Min(shared, m - ic);
+                        job.A = a.At(ic, pc);
+                        job.C = c + ic * ldc + jc;
+                        job.AStrips = (job.Rows + mr - 1) / mr;
+                        job.AChunks = (job.AStrips + StripsPerPackChunk - 1) / StripsPerPackChunk;
+                        int mBlocks = (job.Rows + mc - 1) / mc;
+                        int groups = threads <= 1 ? 1 : Math.Clamp((4 * threads + mBlocks - 1) / mBlocks, 1, job.BStrips);
+                        job.StripsPerGroup = (job.BStrips + groups - 1) / groups;
+                        job.Groups = (job.BStrips + job.StripsPerGroup - 1) / job.StripsPerGroup;
+                        ChunkDriver.For(job.AChunks + job.BChunks, &Pack<T, TTile>, &job);
+                        ChunkDriver.For(mBlocks * job.Groups, &Compute<T, TTile>, &job);
+                        job.BChunks = 0; // the panel serves every row block of this depth block
+                    }
                 }
             }
         }
         finally
         {
             Scratch.Return(panel, panelSize);
+            Scratch.Return(rows, rowsSize);
         }
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
-    private static void PackPanel<T, TTile>(void* context, int chunk)
+    /// <summary>Packing chunk: the first <see cref="Job{T}.AChunks"/> pack strips of A, the rest strips of B.</summary>
+    private static void Pack<T, TTile>(void* context, int chunk)
         where T : unmanaged
         where TTile : ITile
     {
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>(context);
-        int first = chunk * job.PackStripsPerChunk;
-        int end = Math.Min(job.Strips, first + job.PackStripsPerChunk);
-        Packing.PackB(job.B, job.Columns, job.Depth, TTile.Columns<T>(), first, end, job.PackedB);
+        if (chunk < job.AChunks)
+        {
+            int mr = TTile.Rows;
+            int first = chunk * StripsPerPackChunk;
+            int end = Math.Min(job.AStrips, first + StripsPerPackChunk);
+            int rows = Math.Min(job.Rows, end * mr) - first * mr;
+            Packing.PackA(job.A.At(first * mr, 0), rows, job.Depth, mr, job.PackedA + (nint)first * mr * job.Depth);
+        }
+        else
+        {
+            int first = (chunk - job.AChunks) * StripsPerPackChunk;
+            int end = Math.Min(job.BStrips, first + StripsPerPackChunk);
+            Packing.PackB(job.B, job.Columns, job.Depth, TTile.Columns<T>(), first, end, job.PackedB);
+        }
     }
 
+    /// <summary>Compute task: one block of rows (up to MC) × one group of B strips, over the packed A and B.</summary>
     private static void Compute<T, TTile>(void* context, int task)
         where T : unmanaged
         where TTile : ITile
@@ -152,16 +182,12 @@ internal static unsafe class Gemm
         int block = task / job.Groups;
         int group = task - block * job.Groups;
         int i0 = block * mc;
-        int rows = Math.Min(mc, job.M - i0);
+        int rows = Math.Min(mc, job.Rows - i0);
         int depth = job.Depth;
         int firstStrip = group * job.StripsPerGroup;
-        int endStrip = Math.Min(job.Strips, firstStrip + job.StripsPerGroup);
-
-        nuint bytes = (nuint)(RoundUp(rows, mr) * depth * Unsafe.SizeOf<T>());
-        (nint packed, nuint size) = Scratch.Rent(bytes);
+        int endStrip = Math.Min(job.BStrips, firstStrip + job.StripsPerGroup);
         T* edge = stackalloc T[mr * nr];
-        T* packedA = (T*)packed;
-        Packing.PackA(job.A.At(i0, 0), rows, depth, mr, packedA);
+        T* packedA = job.PackedA + (nint)i0 * depth;
         for (int strip = firstStrip; strip < endStrip; strip++)
         {
             int j0 = strip * nr;
@@ -191,8 +217,6 @@ internal static unsafe class Gemm
                 }
             }
         }
-
-        Scratch.Return(packed, size);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
