@@ -26,7 +26,7 @@ public readonly record struct CrossEntropyPartial
     /// <param name="maxLogit">The largest logit of the shard (NaN if it holds one); ignored when <paramref name="argMax"/> is −1.</param>
     /// <param name="argMax">The global class index of the largest logit (the first one), or −1 for an empty shard.</param>
     /// <param name="targetLogit">The target's logit if the target falls in the shard, otherwise 0.</param>
-    /// <param name="logitSum">Σ of the shard's logits (used by label smoothing; 0 when not computed).</param>
+    /// <param name="logitSum">Σ of the shard's logits, each times its class weight when there are class weights (used by label smoothing; 0 when not computed).</param>
     /// <param name="classes">How many classes the shard covers (merging adds them up: a finished row must cover all C).</param>
     /// <param name="coverage">The fingerprint of the shard's classes, <see cref="CoverageOf(int, int)"/>(offset, count).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="argMax"/> is less than −1 or <paramref name="classes"/> is negative.</exception>
@@ -95,7 +95,7 @@ public readonly record struct CrossEntropyPartial
         return sum;
     }
 
-    /// <summary>Σ of the logits seen, for label smoothing (0 when the shard was computed without smoothing).</summary>
+    /// <summary>Σ of the logits seen, each times its class weight when the options have class weights, for label smoothing (0 when the shard was computed without smoothing).</summary>
     public double LogitSum { get; }
 
     /// <summary>

@@ -426,7 +426,7 @@ public static partial class Functional
                 Predicted = outputs.Predicted.IsEmpty ? null : predicted,
                 Gradient = outputs.Gradient.IsEmpty ? null : g,
                 GradOutput = reduction == Reduction.None && !outputs.GradOutput.IsEmpty ? go : null,
-                Scale = reduction == Reduction.Mean ? upstream / normalizer : upstream,
+                Scale = LossRows.ScaleOf(reduction, upstream, normalizer),
             };
             return LossRows.Run<T>(ref job);
         }

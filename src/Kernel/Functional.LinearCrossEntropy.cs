@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Xent.Internal;
 using Xent.Internal.Matrix;
 using Xent.Internal.Parallel;
+using Xent.Internal.Rows;
 
 namespace Xent;
 
@@ -24,7 +25,7 @@ public static partial class Functional
     /// <param name="target">One class index per row (N of them), each in [0, V) or equal to the ignore index.</param>
     /// <param name="features">D, the width of a hidden state, at least 1.</param>
     /// <param name="bias">Empty, or b: V values.</param>
-    /// <param name="options">Ignore index, reduction, label smoothing ε, z-loss scale λ, soft cap and empty-mean rule; null for <see cref="CrossEntropyOptions{T}.Default"/>. Class weights are not supported yet.</param>
+    /// <param name="options">Class weights (V values), ignore index, reduction, label smoothing ε, z-loss scale λ, soft cap and empty-mean rule; null for <see cref="CrossEntropyOptions{T}.Default"/>.</param>
     /// <param name="hiddenGradient">Empty, or at least N × D values: receives ∂L/∂H (overwritten).</param>
     /// <param name="weightGradient">Empty, or at least V × D values: receives ∂L/∂W, or has it added when <paramref name="accumulate"/>.</param>
     /// <param name="biasGradient">Empty, or at least V values: receives ∂L/∂b, or has it added when <paramref name="accumulate"/>.</param>
@@ -38,8 +39,8 @@ public static partial class Functional
     /// <exception cref="ArgumentException">
     /// <paramref name="hidden"/> does not hold N × D values; <paramref name="weight"/> does not hold a positive multiple
     /// of D; <paramref name="bias"/> is neither empty nor V values; an output is too short or overlaps an input or another
-    /// output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length; the options have class
-    /// weights. Nothing is written when an exception is thrown.
+    /// output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length; the class weights are
+    /// neither empty nor V values. Nothing is written when an exception is thrown.
     /// </exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     /// <remarks>
@@ -79,10 +80,7 @@ public static partial class Functional
 
         options ??= CrossEntropyOptions<T>.Default;
         var shape = LinearShape.Validate(hidden.Length, weight.Length, bias.Length, target.Length, features);
-        if (!options.Weight.IsEmpty)
-        {
-            throw new ArgumentException("Class weights are not supported by LinearCrossEntropy yet.", nameof(options));
-        }
+        ValidateShardWeights(options, shape.Classes);
 
         LinearShape.CheckOutput(hiddenGradient.Length, shape.Rows * (long)shape.Features, nameof(hiddenGradient), "element of hidden");
         LinearShape.CheckOutput(weightGradient.Length, shape.Classes * (long)shape.Features, nameof(weightGradient), "element of weight");
@@ -92,31 +90,32 @@ public static partial class Functional
         LinearShape.CheckOutput(predicted.Length, shape.Rows, nameof(predicted), "row");
         bool withGradient = !hiddenGradient.IsEmpty || !weightGradient.IsEmpty || !biasGradient.IsEmpty;
         UpstreamGradient.CheckLength(gradOutput.Length, withGradient, options.Reduction, shape.Rows, "row");
-        (_, long count) = Labels.Validate(target, shape.Classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
+        (double weightSum, long count) = Labels.Validate(target, shape.Classes, options.IgnoreIndex, options.WeightSpan);
 
         var partials = new LinearPartials(shape.Rows);
         try
         {
             unsafe
             {
-                fixed (T* h = hidden, w = weight, b = bias, dh = hiddenGradient, dw = weightGradient, db = biasGradient, go = gradOutput)
+                fixed (T* h = hidden, w = weight, b = bias, dh = hiddenGradient, dw = weightGradient, db = biasGradient, go = gradOutput, cw = options.WeightSpan)
                 fixed (TLabel* y = target)
                 fixed (T* lo = losses, ls = logSumExp)
                 fixed (int* pr = predicted)
                 {
                     // Pinned: the regions' addresses hold still while they are compared.
                     LinearShape.RefuseOverlaps(
-                        [Region.Of(h, hidden.Length), Region.Of(w, weight.Length), Region.Of(b, bias.Length), Region.Of(y, target.Length), Region.Of(go, gradOutput.Length)],
-                        ["hidden", "weight", "bias", "target", "gradOutput"],
+                        [Region.Of(h, hidden.Length), Region.Of(w, weight.Length), Region.Of(b, bias.Length), Region.Of(y, target.Length), Region.Of(go, gradOutput.Length), Region.Of(cw, options.WeightSpan.Length)],
+                        ["hidden", "weight", "bias", "target", "gradOutput", "options.Weight"],
                         [Region.Of(dh, hiddenGradient.Length), Region.Of(dw, weightGradient.Length), Region.Of(db, biasGradient.Length), Region.Of(lo, losses.Length), Region.Of(ls, logSumExp.Length), Region.Of(pr, predicted.Length)],
                         ["hiddenGradient", "weightGradient", "biasGradient", "losses", "logSumExp", "predicted"]);
-                    var job = new LinearJob<T>(shape, h, w, b, Labels.Of(y, options.IgnoreIndex), options, partials.Pointer);
+                    var job = new LinearJob<T>(shape, h, w, b, Labels.Of(y, options.IgnoreIndex), options, options.WeightSpan.IsEmpty ? null : cw, partials.Pointer);
                     ChunkDriver.Region(&LinearJob<T>.RunStatistics, &job);
                     CrossEntropySummary summary = CrossEntropyFromPartials(partials.Span, target, shape.Classes, options, losses, logSumExp, predicted);
                     if (withGradient)
                     {
                         double upstream = UpstreamGradient.Scalar(gradOutput, options.Reduction);
-                        job.AskGradients(ShardGradientScale(options.Reduction, count, upstream), options.Reduction == Reduction.None ? go : null, dh, dw, db, accumulate);
+                        double scale = count == 0 ? 0.0 : LossRows.ScaleOf(options.Reduction, upstream, weightSum);
+                        job.AskGradients(scale, options.Reduction == Reduction.None ? go : null, dh, dw, db, accumulate);
                         ChunkDriver.Region(&LinearJob<T>.RunGradients, &job);
                     }
 
@@ -129,10 +128,6 @@ public static partial class Functional
             partials.Dispose();
         }
     }
-
-    /// <summary>s, the factor of a gradient of sharded rows: 1 / count times the upstream gradient for Mean (0 with no counted row), the upstream gradient otherwise.</summary>
-    private static double ShardGradientScale(Reduction reduction, long count, double upstream) =>
-        reduction == Reduction.Mean ? (count == 0 ? 0.0 : upstream / count) : upstream;
 
     /// <summary>The partials of every row, in native working memory.</summary>
     private readonly unsafe struct LinearPartials : IDisposable
@@ -167,9 +162,11 @@ public static partial class Functional
         private readonly T* _weight;
         private readonly T* _bias;
         private readonly Labels _labels;
+        private readonly LossRowsJob _rules;
         private readonly double _smoothing;
-        private readonly double _zLoss;
         private readonly double _softCap;
+        private readonly byte* _classWeights;
+        private readonly double _coefficientSum;
         private readonly CrossEntropyPartial* _partials;
 
         // The block being worked on, read by the chunk bodies through a pointer to this job.
@@ -187,15 +184,17 @@ public static partial class Functional
         private T* _biasGradient;
         private bool _accumulate;
 
-        public LinearJob(LinearShape shape, T* hidden, T* weight, T* bias, Labels labels, CrossEntropyOptions<T> options, CrossEntropyPartial* partials)
+        public LinearJob(LinearShape shape, T* hidden, T* weight, T* bias, Labels labels, CrossEntropyOptions<T> options, T* classWeights, CrossEntropyPartial* partials)
         {
+            _rules = ShardJob(options, shape.Classes);
+            _classWeights = (byte*)classWeights;
+            _coefficientSum = CoefficientSumOf(options.WeightSpan, shape.Classes);
             _shape = shape;
             _hidden = hidden;
             _weight = weight;
             _bias = bias;
             _labels = labels;
             _smoothing = options.LabelSmoothing;
-            _zLoss = options.ZLossScale;
             _softCap = options.SoftCap;
             _partials = partials;
         }
@@ -371,7 +370,7 @@ public static partial class Functional
             int rows = Math.Min(job._rowsPerChunk, job._rows - first);
             var block = new ReadOnlySpan<T>(job._logits + (nint)first * job._width, rows * job._width);
             var fresh = new Span<CrossEntropyPartial>(job._blockPartials + first, rows);
-            ShardPartials(block, job._labels.From(job._row0 + first), rows, fresh, job._class0, job._width, job._smoothing, job._softCap);
+            ShardPartials(block, job._labels.From(job._row0 + first), rows, fresh, job._class0, job._width, job._smoothing, job._softCap, job._classWeights);
             CrossEntropyPartial* merged = job._partials + job._row0 + first;
             for (int r = 0; r < rows; r++)
             {
@@ -388,7 +387,7 @@ public static partial class Functional
             int row = job._row0 + first;
             ReadOnlySpan<T> upstream = job._gradOutput == null ? default : new ReadOnlySpan<T>(job._gradOutput + row, rows);
             ShardGradient((ReadOnlySpan<T>)block, job._labels.From(row), rows, new ReadOnlySpan<CrossEntropyPartial>(job._partials + row, rows), block,
-                job._shape.Classes, job._class0, job._width, job._smoothing, job._zLoss, job._softCap, job._scale, upstream);
+                job._rules, job._class0, job._width, job._scale, upstream, job._classWeights, job._coefficientSum);
         }
 
         /// <summary>sums[c] += Σ_r block[r, c] in row order, in double.</summary>

@@ -8,14 +8,28 @@ namespace Xent;
 
 public static partial class Functional
 {
-    /// <summary>The partial of each row of a shard (<see cref="CrossEntropyPartial"/>), everything validated; ignored rows get the empty partial.</summary>
+    /// <summary>
+    /// The smoothing coefficients of a shard's classes: none without label smoothing, else the class weights from the
+    /// shard's first class (<paramref name="weight"/> points at all C weights), or ones.
+    /// </summary>
+    private static unsafe Coefficients ShardCoefficients<T>(byte* weight, int shardOffset, double labelSmoothing)
+        where T : IFloatingPointIeee754<T> =>
+        labelSmoothing <= 0.0 ? new Coefficients(CoefficientKind.None, null, 0.0, 0.0)
+        : weight == null ? new Coefficients(CoefficientKind.Uniform, null, 0.0, 0.0)
+        : new Coefficients(CoefficientKind.Weights, weight + (nint)shardOffset * Elements<T>.Size, 0.0, 0.0);
+
+    /// <summary>
+    /// The partial of each row of a shard (<see cref="CrossEntropyPartial"/>), everything validated; ignored rows get the
+    /// empty partial. <paramref name="weight"/> is null or points at the C class weights (used for Σ w·z under label smoothing).
+    /// </summary>
     private static unsafe void ShardPartials<T>(
-        ReadOnlySpan<T> shard, Labels labels, int rows, Span<CrossEntropyPartial> partials, int shardOffset, int shardClasses, double labelSmoothing, double softCap)
+        ReadOnlySpan<T> shard, Labels labels, int rows, Span<CrossEntropyPartial> partials, int shardOffset, int shardClasses, double labelSmoothing, double softCap,
+        byte* weight)
         where T : IFloatingPointIeee754<T>
     {
         bool smoothing = labelSmoothing > 0.0;
         ulong coverage = CrossEntropyPartial.CoverageOf(shardOffset, shardClasses);
-        var coefficients = new Coefficients(smoothing ? CoefficientKind.Uniform : CoefficientKind.None, null, 0.0, 0.0);
+        Coefficients coefficients = ShardCoefficients<T>(weight, shardOffset, labelSmoothing);
         nint rowBytes = (nint)shardClasses * Elements<T>.Size;
         fixed (byte* x = &AsBytes(shard))
         {
@@ -39,7 +53,7 @@ public static partial class Functional
                 double targetLogit = (uint)local < (uint)shardClasses ? RowStatisticsPass.Cap(Elements<T>.Read(row, local), softCap) : 0.0;
                 bool empty = double.IsNegativeInfinity(s.Max);
                 LogSumExpState state = empty ? default : new LogSumExpState(s.Max, s.SumExp);
-                double logitSum = !smoothing ? 0.0 : empty ? double.NegativeInfinity : s.Linear + shardClasses * s.Max;
+                double logitSum = smoothing ? s.CoefficientLogitSum : 0.0;
                 partials[n] = new CrossEntropyPartial(state, s.Max, shardOffset + s.ArgMax, targetLogit, logitSum, shardClasses, coverage);
             }
         }
@@ -74,16 +88,17 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// The gradient of a shard's rows from their merged partials, everything validated: s·(softmax·(1 + 2λ·lse) − ε/C −
-    /// (1 − ε)·onehot) with s = <paramref name="scale"/>, or each row's upstream gradient when <paramref name="gradOutput"/>
-    /// holds one per row; ignored rows get 0.
+    /// The gradient of a shard's rows from their merged partials, everything validated: each row's
+    /// <see cref="RowGradient"/> with the factors of <see cref="LossRows.FactorsOf{TD}"/> (s = <paramref name="scale"/>,
+    /// or the row's upstream gradient when <paramref name="gradOutput"/> holds one per row); ignored rows get 0.
+    /// <paramref name="job"/> carries the options (<see cref="ShardJob{T}"/>), <paramref name="weight"/> the C class weights or null.
     /// </summary>
     private static unsafe void ShardGradient<T>(
         ReadOnlySpan<T> shard, Labels labels, int rows, ReadOnlySpan<CrossEntropyPartial> partials, Span<T> gradient,
-        int classes, int shardOffset, int shardClasses, double smoothing, double zLossScale, double softCap, double scale, ReadOnlySpan<T> gradOutput)
+        in LossRowsJob job, int shardOffset, int shardClasses, double scale, ReadOnlySpan<T> gradOutput, byte* weight, double coefficientSum)
         where T : IFloatingPointIeee754<T>
     {
-        var coefficients = new Coefficients(smoothing > 0.0 ? CoefficientKind.Uniform : CoefficientKind.None, null, 0.0, 0.0);
+        Coefficients coefficients = ShardCoefficients<T>(weight, shardOffset, job.Smoothing ? 1.0 : 0.0);
         nint rowBytes = (nint)shardClasses * Elements<T>.Size;
         fixed (byte* x = &AsBytes(shard))
         fixed (byte* gradientStart = &AsBytes((ReadOnlySpan<T>)gradient))
@@ -98,27 +113,59 @@ public static partial class Functional
                     continue;
                 }
 
-                LogSumExpState state = partials[n].LogSumExp;
+                CrossEntropyPartial partial = partials[n];
+                LaneStatistics<Double1> lane = LaneStatistics<Double1>.Of(RowStatistics.OfMerged(partial.LogSumExp, partial.LogitSum, coefficientSum, partial.ArgMax));
                 double s = gradOutput.IsEmpty ? scale : double.CreateTruncating(gradOutput[n]);
-                double a = 1.0 + (zLossScale > 0.0 ? 2.0 * zLossScale * state.Value : 0.0);
-                double factor = s * a / state.Sum;
-                double coefficientScale = s * smoothing / classes;
-                double targetTerm = s * (1.0 - smoothing);
+                double w = weight == null ? 1.0 : Elements<T>.Read(weight, t);
+                LossRows.GradientFactors<Double1> f = LossRows.FactorsOf(
+                    job, Double1.Create(s), Double1.Create(w), lane.CoefficientSum, LaneStatistics<Double1>.LogSumExpOf(lane.Max, lane.LogSum), lane.SumExp);
+                double max = partial.LogSumExp.Max;
                 byte* row = x + n * rowBytes;
                 switch (Width.Bits)
                 {
                     case 512:
-                        RowGradient.Exact<T, Double512>(row, g, shardClasses, state.Max, softCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
+                        RowGradient.Exact<T, Double512>(row, g, shardClasses, max, job.Cap, coefficients, null, f.Factor.Value, f.CoefficientScale.Value, t - shardOffset, f.TargetTerm.Value, null);
                         break;
                     case 256:
-                        RowGradient.Exact<T, Double256>(row, g, shardClasses, state.Max, softCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
+                        RowGradient.Exact<T, Double256>(row, g, shardClasses, max, job.Cap, coefficients, null, f.Factor.Value, f.CoefficientScale.Value, t - shardOffset, f.TargetTerm.Value, null);
                         break;
                     default:
-                        RowGradient.Exact<T, Double128>(row, g, shardClasses, state.Max, softCap, coefficients, null, factor, coefficientScale, t - shardOffset, targetTerm, null);
+                        RowGradient.Exact<T, Double128>(row, g, shardClasses, max, job.Cap, coefficients, null, f.Factor.Value, f.CoefficientScale.Value, t - shardOffset, f.TargetTerm.Value, null);
                         break;
                 }
             }
         }
+    }
+
+    /// <summary>The engine's view of the options of a sharded call over C classes (what <see cref="LossRows.FinishMerged"/> and <see cref="LossRows.FactorsOf{TD}"/> read).</summary>
+    private static LossRowsJob ShardJob<T>(CrossEntropyOptions<T> options, int classes)
+        where T : IFloatingPointIeee754<T> => new()
+        {
+            Kind = TargetKind.Index,
+            Classes = classes,
+            Keep = 1.0 - options.LabelSmoothing,
+            Spread = options.LabelSmoothing / classes,
+            Smoothing = options.LabelSmoothing > 0.0,
+            ZScale = options.ZLossScale,
+            Cap = options.SoftCap,
+        };
+
+    /// <summary>K, the sum of the smoothing coefficients over all C classes: Σ w[c] with class weights (in double, in class order), else C.</summary>
+    private static double CoefficientSumOf<T>(ReadOnlySpan<T> weight, int classes)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (weight.IsEmpty)
+        {
+            return classes;
+        }
+
+        CompensatedSum sum = default;
+        foreach (T w in weight)
+        {
+            sum.Add(double.CreateTruncating(w));
+        }
+
+        return sum.Value;
     }
 
     /// <summary>The shard's sizes: C and S at least 1, [offset, offset + S) within [0, C), S values per row.</summary>
@@ -197,9 +244,9 @@ public static partial class Functional
     /// <param name="classes">C, the number of classes over all shards, at least 1.</param>
     /// <param name="shardOffset">The shard's first class.</param>
     /// <param name="shardClasses">S, the number of classes in the shard, at least 1, with offset + S ≤ C.</param>
-    /// <param name="options">The options the finish will use (ignore index, label smoothing, soft cap); class weights are not supported here.</param>
+    /// <param name="options">The options the finish will use (ignore index, label smoothing, soft cap, class weights: C values, for all classes).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> or <paramref name="shardClasses"/> is less than 1; the shard does not fit in [0, C); a target is out of range.</exception>
-    /// <exception cref="ArgumentException">The shard does not hold N × S values; <paramref name="partials"/> is too short; the options have class weights. Nothing is written when an exception is thrown.</exception>
+    /// <exception cref="ArgumentException">The shard does not hold N × S values; <paramref name="partials"/> is too short; the class weights are neither empty nor C values. Nothing is written when an exception is thrown.</exception>
     public static void CrossEntropyShard<T, TLabel>(
         ReadOnlySpan<T> shard,
         ReadOnlySpan<TLabel> target,
@@ -212,19 +259,21 @@ public static partial class Functional
         where TLabel : unmanaged, IBinaryInteger<TLabel>
     {
         options ??= CrossEntropyOptions<T>.Default;
-        ValidateShardOptions(options);
         ValidateShardLayout(shard.Length, target.Length, classes, shardOffset, shardClasses);
+        ValidateShardWeights(options, classes);
         if (partials.Length < target.Length)
         {
             throw new ArgumentException($"Partials must hold one entry per row ({target.Length}); it holds {partials.Length}.", nameof(partials));
         }
 
-        Labels.Validate(target, classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
+        Labels.Validate(target, classes, options.IgnoreIndex, options.WeightSpan);
         unsafe
         {
             fixed (TLabel* y = target)
+            fixed (byte* w = &AsBytes(options.WeightSpan))
             {
-                ShardPartials(shard, Labels.Of(y, options.IgnoreIndex), target.Length, partials, shardOffset, shardClasses, options.LabelSmoothing, options.SoftCap);
+                ShardPartials(shard, Labels.Of(y, options.IgnoreIndex), target.Length, partials, shardOffset, shardClasses, options.LabelSmoothing, options.SoftCap,
+                    options.WeightSpan.IsEmpty ? null : w);
             }
         }
     }
@@ -239,13 +288,13 @@ public static partial class Functional
     /// <param name="partials">One merged partial per row.</param>
     /// <param name="target">One class index per row, in [0, C) or equal to the ignore index.</param>
     /// <param name="classes">C, at least 1.</param>
-    /// <param name="options">The options given to the shards; the reduction and the empty-mean rule apply here. No class weights.</param>
+    /// <param name="options">The options given to the shards; the reduction and the empty-mean rule apply here (with class weights, Mean divides by Σ w[yₙ] over the counted rows).</param>
     /// <param name="losses">Empty, or one value per row: each ℓₙ (z-loss included; 0 where ignored).</param>
     /// <param name="logSumExp">Empty, or one value per row: each lseₙ (NaN where ignored).</param>
     /// <param name="predicted">Empty, or one value per row: each prediction (−1 where ignored).</param>
     /// <returns>The summary, as <see cref="CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/> returns it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is less than 1; a target is out of range.</exception>
-    /// <exception cref="ArgumentException">The partials are not one per row, or a counted row's partial does not cover the C classes exactly once; an output is too short or overlaps another; the options have class weights.</exception>
+    /// <exception cref="ArgumentException">The partials are not one per row, or a counted row's partial does not cover the C classes exactly once; an output is too short or overlaps another; the class weights are neither empty nor C values.</exception>
     public static CrossEntropySummary CrossEntropyFromPartials<T, TLabel>(
         ReadOnlySpan<CrossEntropyPartial> partials,
         ReadOnlySpan<TLabel> target,
@@ -258,26 +307,21 @@ public static partial class Functional
         where TLabel : unmanaged, IBinaryInteger<TLabel>
     {
         options ??= CrossEntropyOptions<T>.Default;
-        ValidateShardOptions(options);
         if (classes < 1)
         {
             ThrowHelper.ClassesNotPositive(classes);
         }
 
+        ValidateShardWeights(options, classes);
+
         int rows = target.Length;
-        var outputs = new LossOutputs<T>(default, default, ClassLayout.Create(rows, 1, 1), options, default, losses, logSumExp, predicted, default);
+        var outputs = new LossOutputs<T>(default, default, ClassLayout.Create(rows, 1, 1), options, default, losses, logSumExp, predicted, default, weightClasses: classes);
         outputs.RefuseOverlap(Bytes.Of(target), nameof(target));
         outputs.RefuseOverlap(Bytes.Of(partials), nameof(partials));
-        (_, long count) = Labels.Validate(target, classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
-        var job = new LossRowsJob
-        {
-            Kind = TargetKind.Index,
-            Classes = classes,
-            Keep = 1.0 - options.LabelSmoothing,
-            Spread = options.LabelSmoothing / classes,
-            Smoothing = options.LabelSmoothing > 0.0,
-            ZScale = options.ZLossScale,
-        };
+        ReadOnlySpan<T> weight = options.WeightSpan;
+        (double weightSum, long count) = Labels.Validate(target, classes, options.IgnoreIndex, weight);
+        LossRowsJob job = ShardJob(options, classes);
+        double coefficientSum = CoefficientSumOf(weight, classes);
         CompensatedSum targetSum = default, linearSum = default, zLoss = default;
         long correct = 0;
         unsafe
@@ -293,8 +337,8 @@ public static partial class Functional
                     if (t >= 0)
                     {
                         CrossEntropyPartial partial = partials[n];
-                        RowStatistics s = RowStatistics.OfMerged(partial.LogSumExp, partial.LogitSum, classes, partial.ArgMax);
-                        row = LossRows.FinishMerged(job, s, partial.TargetLogit - s.Max);
+                        RowStatistics s = RowStatistics.OfMerged(partial.LogSumExp, partial.LogitSum, coefficientSum, partial.ArgMax);
+                        row = LossRows.FinishMerged(job, s, partial.TargetLogit - s.Max, WeightValues.Of(weight, t));
                         targetSum.Add(row.Target);
                         linearSum.Add(row.Linear);
                         zLoss.Add(row.ZLoss);
@@ -320,13 +364,14 @@ public static partial class Functional
         }
 
         var sums = new LossPartial { Target = targetSum.Value, Linear = linearSum.Value, Z = zLoss.Value, Correct = correct };
-        return Summarize(sums, TargetKind.Index, count, count, classes, options);
+        return Summarize(sums, TargetKind.Index, weightSum, count, classes, options);
     }
 
     /// <summary>
     /// The gradient of sharded cross entropy for one shard, from the merged partials: ∂L/∂zₙⱼ =
-    /// g·s·(softmax(zₙ)ⱼ·(1 + 2λ·lseₙ) − ε / C − (1 − ε)·[j = yₙ]) for the shard's classes j (times the soft cap's chain
-    /// factor), with s = 1 / n (Mean), 1 (Sum) or the row's upstream gradient (None); ignored rows get 0.
+    /// g·s·(softmax(zₙ)ⱼ·(A + 2λ·lseₙ) − ε·w[j] / C − (1 − ε)·w[yₙ]·[j = yₙ]) for the shard's classes j (times the soft
+    /// cap's chain factor), with A = (1 − ε)·w[yₙ] + (ε / C)·Σ_c w[c] (1 without weights) and s = 1 / Σ w[yₙ] over the
+    /// counted rows (Mean; their count without weights), 1 (Sum) or the row's upstream gradient (None); ignored rows get 0.
     /// </summary>
     /// <typeparam name="T">float, double or Half.</typeparam>
     /// <typeparam name="TLabel">The targets' integer type.</typeparam>
@@ -355,38 +400,40 @@ public static partial class Functional
         where TLabel : unmanaged, IBinaryInteger<TLabel>
     {
         options ??= CrossEntropyOptions<T>.Default;
-        ValidateShardOptions(options);
         ValidateShardLayout(shard.Length, target.Length, classes, shardOffset, shardClasses);
+        ValidateShardWeights(options, classes);
         if (gradient.Length < shard.Length)
         {
             ThrowHelper.GradientTooShort(gradient.Length, shard.Length);
         }
 
-        var outputs = new LossOutputs<T>(shard, default, ClassLayout.Create(shard.Length, shardClasses, 1), options, gradient, default, default, default, gradOutput);
+        var outputs = new LossOutputs<T>(shard, default, ClassLayout.Create(shard.Length, shardClasses, 1), options, gradient, default, default, default, gradOutput, weightClasses: classes);
         outputs.RefuseOverlap(Bytes.Of(target), nameof(target));
         outputs.RefuseOverlap(Bytes.Of(partials), nameof(partials));
-        (_, long count) = Labels.Validate(target, classes, options.IgnoreIndex, ReadOnlySpan<T>.Empty);
-        double scale = ShardGradientScale(options.Reduction, count, outputs.Upstream);
+        ReadOnlySpan<T> weight = options.WeightSpan;
+        (double weightSum, long count) = Labels.Validate(target, classes, options.IgnoreIndex, weight);
+        double scale = count == 0 ? 0.0 : LossRows.ScaleOf(options.Reduction, outputs.Upstream, weightSum);
         unsafe
         {
             fixed (TLabel* y = target)
+            fixed (byte* w = &AsBytes(weight))
             {
                 Labels labels = Labels.Of(y, options.IgnoreIndex);
                 ValidatePartials(partials, labels, target.Length, classes);
-                ShardGradient(shard, labels, target.Length, partials, outputs.Gradient, classes, shardOffset, shardClasses,
-                    options.LabelSmoothing, options.ZLossScale, options.SoftCap, scale, options.Reduction == Reduction.None ? gradOutput : default);
+                ShardGradient(shard, labels, target.Length, partials, outputs.Gradient, ShardJob(options, classes), shardOffset, shardClasses, scale,
+                    options.Reduction == Reduction.None ? gradOutput : default, weight.IsEmpty ? null : w, CoefficientSumOf(weight, classes));
             }
         }
     }
 
-    /// <summary>The sharded cross entropy takes every option but class weights.</summary>
-    private static void ValidateShardOptions<T>(CrossEntropyOptions<T> options)
+    /// <summary>Class weights, when given, are one per class of all C (a shard reads its own classes' weights).</summary>
+    private static void ValidateShardWeights<T>(CrossEntropyOptions<T> options, int classes)
         where T : IFloatingPointIeee754<T>
     {
-        if (!options.Weight.IsEmpty)
+        int length = options.WeightSpan.Length;
+        if (length != 0 && length != classes)
         {
-            throw new ArgumentException(
-                "Class weights are not supported by the sharded cross entropy; compute the weighted loss with CrossEntropy on whole rows.", nameof(options));
+            ThrowHelper.WeightLengthMismatch(length, classes);
         }
     }
 }

@@ -263,12 +263,13 @@ public sealed class LargeVocabularyTests
         OptionRefusals<float>();
         OptionRefusals<Half>();
 
-        // Class weights are checked against C at the call; the sharded cross entropy refuses them.
+        // Class weights are checked against C at the call, by the whole-row and the sharded cross entropy alike (a
+        // shard of 1 class still takes the weights of all C).
         var weighted = new CrossEntropyOptions<double> { Weight = new[] { 1.0, 2.0 } };
         AssertRefused<ArgumentException>(() => Functional.CrossEntropy(Input, Targets, 3, weighted), "weight", "(3)", "got 2");
+        AssertRefused<ArgumentException>(() => Functional.CrossEntropyShard(Input, Targets, new CrossEntropyPartial[2], 3, 0, 3, weighted), "weight", "(3)", "got 2");
         AssertRefused<ArgumentException>(
-            () => Functional.CrossEntropyShard(Input, Targets, new CrossEntropyPartial[2], 3, 0, 3, weighted with { Weight = new[] { 1.0, 2.0, 3.0 } }),
-            "options", "Class weights are not supported");
+            () => Functional.CrossEntropyShard((ReadOnlySpan<double>)Input.AsSpan(0, 2), Targets, new CrossEntropyPartial[2], 3, 0, 1, weighted with { Weight = new[] { 1.0 } }), "weight", "(3)", "got 1");
     }
 
     private static void OptionRefusals<T>()

@@ -217,14 +217,21 @@ public sealed class PublicApiTests
     }
 
     [Fact]
-    public void Nll_RefusesTheOptionsOfCrossEntropy_AndTheShardsRefuseWeights()
+    public void Nll_RefusesTheOptionsOfCrossEntropy_AndTheShardsTakeWeightsOfAllClasses()
     {
         var smoothing = new CrossEntropyOptions<float> { LabelSmoothing = 0.1 };
         Assert.Equal("options", Assert.Throws<ArgumentException>(() => Functional.NllLoss(Logits, new[] { 2, 3, 0 }, 4, smoothing)).ParamName);
+
+        // A shard takes the weights of all C classes (0.2 refused weights); the finish gives the weighted loss.
         var weighted = new CrossEntropyOptions<float> { Weight = new[] { 1f, 2f, 3f, 4f } };
         var partials = new CrossEntropyPartial[3];
-        Assert.Equal("options", Assert.Throws<ArgumentException>(() => Functional.CrossEntropyShard(Logits, new[] { 2, 3, 0 }, partials, 4, 0, 4, weighted)).ParamName);
+        Assert.Equal("weight", Assert.Throws<ArgumentException>(
+            () => Functional.CrossEntropyShard(Logits, new[] { 2, 3, 0 }, partials, 4, 0, 4, weighted with { Weight = new[] { 1f, 2f } })).ParamName);
         Assert.All(partials, p => Assert.Equal(default, p));
+        Functional.CrossEntropyShard(Logits, new[] { 2, 3, 0 }, partials, 4, 0, 4, weighted);
+        CrossEntropySummary sharded = Functional.CrossEntropyFromPartials<float, int>(partials, new[] { 2, 3, 0 }, 4, weighted);
+        CrossEntropySummary whole = Functional.CrossEntropy(Logits, new[] { 2, 3, 0 }, 4, weighted);
+        Assert.Equal(whole.Loss, sharded.Loss, 1e-6);
     }
 
     [Fact]

@@ -151,12 +151,12 @@ public static class Detailed<T>
 
     public static CrossEntropyPartial UnwrittenPartial { get; } = new(new LogSumExpState(42.0, 42.0), 42.0, 7, 42.0, 42.0, 3, 42);
 
-    /// <summary>The case's options in element type T (the vocabulary cases have no class weights).</summary>
+    /// <summary>The case's options in element type T (class weights, when a property adds them, rounded to T).</summary>
     public static CrossEntropyOptions<T> Options(CrossEntropyOptions<double> o)
     {
-        Tolerance.Require(o.Weight.IsEmpty, "the large-vocabulary cases have no class weights");
         return new CrossEntropyOptions<T>
         {
+            Weight = o.Weight.IsEmpty ? null : Run<T>.To(o.Weight.ToArray()),
             IgnoreIndex = o.IgnoreIndex,
             Reduction = o.Reduction,
             LabelSmoothing = o.LabelSmoothing,
@@ -953,6 +953,40 @@ public class LargeVocabularyProperties
         // Both evaluate the same formula from the same numbers; only the grouping of the sums differs (and, for float
         // without a cap, each shard's own maximum in the fused pass): see LargeVocabulary's floors.
         LargeVocabulary.RunFloors floors = LargeVocabulary.FloorsOf<T>(pr, o, drawn.GradOutputOf<T>());
+        Tol tol = Tol.Of<T>();
+        LargeVocabulary.AssertRowsClose(whole.Rows, sharded.Rows, tol, floors, what);
+        LargeVocabulary.AssertSummaryClose(whole.Summary, sharded.Summary, tol, floors, what);
+        Tolerance.AssertAllClose(whole.Gradient, sharded.Gradient, tol, $"{what}: gradient", floors.Gradient);
+    }
+
+    [Property]
+    public void Sharded_EqualsWhole_WithClassWeights_Double(Case c) => ShardedEqualsWholeWeighted<double>(c);
+
+    [Property]
+    public void Sharded_EqualsWhole_WithClassWeights_Float(Case c) => ShardedEqualsWholeWeighted<float>(c);
+
+    /// <summary>
+    /// With class weights (powers of two in [1/4, 4], exact in every element type), the sharded computation equals the
+    /// whole-row one: weighted target term, weighted smoothing term (Σ w·z carried by the partials), Mean over Σ w[y]. The
+    /// floors of the unweighted case grow by at most the largest weight (4) times the largest factor the weighted mean's
+    /// divisor can add over the count (4): 16.
+    /// </summary>
+    private static void ShardedEqualsWholeWeighted<T>(Case c)
+        where T : IFloatingPointIeee754<T>
+    {
+        VocabularyCase drawn = LargeVocabulary.Draw(c, 2, LargeVocabulary.Rows(c).RoundedTo<T>());
+        Problem pr = drawn.Problem.PoisonIgnoredRows(c.PoisonValue);
+        var random = new Random(pr.Classes * 7919 + pr.Positions);
+        double[] weights = Enumerable.Range(0, pr.Classes).Select(_ => Math.ScaleB(1.0, random.Next(-2, 3))).ToArray();
+        CrossEntropyOptions<double> o = drawn.Options with { Weight = weights };
+        string what = $"sharded vs whole with class weights [{string.Join(", ", weights)}], {drawn}";
+        DetailedRun whole = Detailed<T>.Whole(pr, o, drawn.GradOutputOf<T>());
+        DetailedRun sharded = Detailed<T>.Sharded(pr, o, drawn.Bounds, drawn.Order, drawn.GradOutputOf<T>());
+        LargeVocabulary.RunFloors unweighted = LargeVocabulary.FloorsOf<T>(pr, drawn.Options, drawn.GradOutputOf<T>());
+        const double k = 16.0;
+        var floors = new LargeVocabulary.RunFloors(
+            unweighted.Lse, unweighted.Loss.Select(f => k * f).ToArray(), unweighted.ZLoss, unweighted.Gradient.Select(f => k * f).ToArray(),
+            k * unweighted.SummaryLoss, k * unweighted.SummaryZLoss);
         Tol tol = Tol.Of<T>();
         LargeVocabulary.AssertRowsClose(whole.Rows, sharded.Rows, tol, floors, what);
         LargeVocabulary.AssertSummaryClose(whole.Summary, sharded.Summary, tol, floors, what);

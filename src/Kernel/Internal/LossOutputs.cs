@@ -22,14 +22,16 @@ internal readonly ref struct LossOutputs<T>
     public readonly double Upstream;
 
     /// <exception cref="ArgumentException">A rule is broken; the exception names the output.</exception>
+    /// <remarks>The options' class weights must be one per class of the layout, or of <c>weightClasses</c> (all C classes, for a shard of them) when it is given.</remarks>
     public LossOutputs(
         ReadOnlySpan<T> input, ReadOnlySpan<T> probabilities, ClassLayout layout, CrossEntropyOptions<T> options,
-        Span<T> gradient, Span<T> losses, Span<T> logSumExp, Span<int> predicted, ReadOnlySpan<T> gradOutput)
+        Span<T> gradient, Span<T> losses, Span<T> logSumExp, Span<int> predicted, ReadOnlySpan<T> gradOutput, int weightClasses = -1)
     {
         ReadOnlySpan<T> weight = options.WeightSpan;
-        if (!weight.IsEmpty && weight.Length != layout.Classes)
+        int expectedWeights = weightClasses < 0 ? layout.Classes : weightClasses;
+        if (!weight.IsEmpty && weight.Length != expectedWeights)
         {
-            ThrowHelper.WeightLengthMismatch(weight.Length, layout.Classes);
+            ThrowHelper.WeightLengthMismatch(weight.Length, expectedWeights);
         }
 
         int positions = layout.Positions;

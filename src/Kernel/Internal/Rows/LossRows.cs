@@ -333,7 +333,7 @@ internal static unsafe class LossRows
         job.Kind == TargetKind.Index && job.Weight != null ? Elements<T>.Read(job.Weight, target) : 1.0;
 
     /// <summary>The factors of <see cref="RowGradient"/>, per lane: f = s·A / S, s′ and s·b.</summary>
-    private readonly record struct GradientFactors<TD>(TD Factor, TD CoefficientScale, TD TargetTerm)
+    public readonly record struct GradientFactors<TD>(TD Factor, TD CoefficientScale, TD TargetTerm)
         where TD : unmanaged, IDoubleBlock<TD>;
 
     /// <summary>
@@ -372,21 +372,37 @@ internal static unsafe class LossRows
             return default;
         }
 
-        bool index = job.Kind == TargetKind.Index;
         TD scale = job.GradOutput != null
             ? Elements<T>.LoadBlock<TD>(job.GradOutput + (nint)position0 * Elements<T>.Size, lanes)
             : TD.Create(job.Scale);
-        TD a = index ? (job.Smoothing ? TD.Create(job.Keep) * weight + TD.Create(job.Spread) * s.CoefficientSum : weight) : s.CoefficientSum;
+        return FactorsOf(job, scale, weight, s.CoefficientSum, finish.LogSumExp, s.SumExp);
+    }
+
+    /// <summary>
+    /// The one formula of the gradient's factors (<see cref="RowGradient"/>), per lane: f = s·A / S, s′ and s·b, with s
+    /// the upstream gradient or the reduction's scale, A the total coefficient ((1 − ε)·w[t] + (ε / C)·K for class
+    /// indices, K for probabilities) plus 2λ·lse, and b the target's own coefficient ((1 − ε)·w[t]).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static GradientFactors<TD> FactorsOf<TD>(in LossRowsJob job, TD scale, TD weight, TD coefficientSum, TD logSumExp, TD sumExp)
+        where TD : unmanaged, IDoubleBlock<TD>
+    {
+        bool index = job.Kind == TargetKind.Index;
+        TD a = index ? (job.Smoothing ? TD.Create(job.Keep) * weight + TD.Create(job.Spread) * coefficientSum : weight) : coefficientSum;
         if (job.ZScale > 0.0)
         {
-            a += TD.Create(2.0 * job.ZScale) * finish.LogSumExp;
+            a += TD.Create(2.0 * job.ZScale) * logSumExp;
         }
 
         return new GradientFactors<TD>(
-            scale * a / s.SumExp,
+            scale * a / sumExp,
             index ? scale * TD.Create(job.Spread) : scale,
             index ? scale * (job.Smoothing ? TD.Create(job.Keep) * weight : weight) : TD.Create(0.0));
     }
+
+    /// <summary>The gradient scale s of a reduced loss: the upstream gradient, divided by the mean's normalizer (Σ w[t] over the counted positions, or their count) for <see cref="Reduction.Mean"/>.</summary>
+    public static double ScaleOf(Reduction reduction, double upstream, double normalizer) =>
+        reduction == Reduction.Mean ? upstream / normalizer : upstream;
 
     /// <summary>The predictions of <paramref name="lanes"/> positions, as class indices.</summary>
     private static void StorePredictions<TD>(TD argMax, int lanes, int* predicted)
@@ -404,10 +420,10 @@ internal static unsafe class LossRows
     /// The results of one counted row known by its statistics (the shards' merged rows): the finish of
     /// <see cref="Epilogue{T, TD}"/>, as a lane.
     /// </summary>
-    public static MergedRow FinishMerged(in LossRowsJob job, in RowStatistics s, double shiftedTarget)
+    public static MergedRow FinishMerged(in LossRowsJob job, in RowStatistics s, double shiftedTarget, double weight)
     {
         LaneStatistics<Double1> lane = LaneStatistics<Double1>.Of(s);
-        var finish = new Finish<Double1>(job, lane, Double1.Create(shiftedTarget), Double1.Create(1.0));
+        var finish = new Finish<Double1>(job, lane, Double1.Create(shiftedTarget), Double1.Create(weight));
         return new MergedRow(finish.LogSumExp.Value, finish.Total(job).Value, finish.ZLoss.Value, (int)lane.ArgMax.Value, finish.Target.Value, finish.Linear.Value);
     }
 

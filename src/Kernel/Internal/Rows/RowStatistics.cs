@@ -163,18 +163,27 @@ internal struct RowStatistics
     public readonly double LogSum => LaneStatistics<Double1>.Of(this).LogSum.Value;
 
     /// <summary>
-    /// The statistics of a row known only through its merged log-sum-exp state (m, S) and Σ z (shards): the count of
-    /// maximal classes is folded into S, so log S is log1p(S − 1).
+    /// The statistics of a row known only through its merged log-sum-exp state (m, S) and Σ a·z (shards; a the
+    /// smoothing coefficients: 1, or the class weights, summing to K): the count of maximal classes is folded into S, so
+    /// log S is log1p(S − 1).
     /// </summary>
-    public static RowStatistics OfMerged(LogSumExpState state, double logitSum, int classes, int argMax) => new()
+    public static RowStatistics OfMerged(LogSumExpState state, double logitSum, double coefficientSum, int argMax) => new()
     {
         Max = state.Max,
         SumOthers = state.Sum - 1.0,
         MaxCount = 1,
-        Linear = logitSum - classes * state.Max,
-        CoefficientSum = classes,
+        Linear = coefficientSum == 0.0 ? logitSum : logitSum - coefficientSum * state.Max,
+        CoefficientSum = coefficientSum,
         ArgMax = argMax,
     };
+
+    /// <summary>
+    /// Σ a·z over the classes of these statistics from Σ a·(z − m) and K = Σ a: what a shard contributes to a merged
+    /// row's <see cref="Linear"/> (0 when every coefficient is 0, whatever the logits; −∞ for a shard of only −∞
+    /// logits with a coefficient that is not 0).
+    /// </summary>
+    public readonly double CoefficientLogitSum =>
+        CoefficientSum == 0.0 ? Linear : double.IsNegativeInfinity(Max) ? double.NegativeInfinity : Linear + CoefficientSum * Max;
 
 }
 
