@@ -78,6 +78,18 @@ public static partial class Functional
         where TLabel : unmanaged, IBinaryInteger<TLabel> =>
         CrossEntropy(In(input), In(target), classes, options, gradient, losses, logSumExp, predicted, gradOutput, inner);
 
+    /// <inheritdoc cref="LinearCrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, ReadOnlySpan{T}, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, bool)"/>
+    /// <exception cref="ArgumentNullException"><paramref name="hidden"/>, <paramref name="weight"/> or <paramref name="target"/> is null.</exception>
+    [OverloadResolutionPriority(ArrayOverloadPriority)]
+    public static CrossEntropySummary LinearCrossEntropy<T, TLabel>(
+        T[] hidden, T[] weight, TLabel[] target, int features, T[]? bias = null, CrossEntropyOptions<T>? options = null,
+        T[]? hiddenGradient = null, T[]? weightGradient = null, T[]? biasGradient = null, T[]? losses = null, T[]? logSumExp = null, int[]? predicted = null,
+        T[]? gradOutput = null, bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TLabel : unmanaged, IBinaryInteger<TLabel> =>
+        LinearCrossEntropy(
+            In(hidden), In(weight), In(target), features, bias, options, hiddenGradient, weightGradient, biasGradient, losses, logSumExp, predicted, gradOutput, accumulate);
+
     /// <inheritdoc cref="CrossEntropyProbabilities{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> or <paramref name="target"/> is null.</exception>
     [OverloadResolutionPriority(ArrayOverloadPriority)]

@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using Xent.Internal;
 using Xent.Internal.Matrix;
@@ -18,7 +20,7 @@ public static partial class Functional
     /// (<see cref="CrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, int)"/>);
     /// with G = ∂L/∂z the gradients are ∂L/∂H = G·W, ∂L/∂W = Gᵀ·H and ∂L/∂b = Σₙ Gₙ.
     /// </summary>
-    /// <typeparam name="T">float or double.</typeparam>
+    /// <typeparam name="T">float or double; Half is stored as Half and computed in float (its inputs widened into float working memory of (N + V)·D floats, each output rounded once).</typeparam>
     /// <typeparam name="TLabel">The targets' integer type.</typeparam>
     /// <param name="hidden">H, the hidden states, (N, D) row-major.</param>
     /// <param name="weight">W, the output embedding, (V, D) row-major (<c>nn.Linear</c>'s layout: one row per class).</param>
@@ -42,7 +44,7 @@ public static partial class Functional
     /// output; <paramref name="gradOutput"/> is given without a gradient or has the wrong length; the class weights are
     /// neither empty nor V values. Nothing is written when an exception is thrown.
     /// </exception>
-    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float, double nor Half.</exception>
     /// <remarks>
     /// <para>How: the classes are taken in blocks of a few hundred and the rows in blocks of a few hundred. A first pass
     /// makes each block of logits (a matrix product), reduces it to each row's partial statistics
@@ -73,9 +75,9 @@ public static partial class Functional
         where T : unmanaged, IFloatingPointIeee754<T>
         where TLabel : unmanaged, IBinaryInteger<TLabel>
     {
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double) && typeof(T) != typeof(Half))
         {
-            throw new NotSupportedException($"LinearCrossEntropy computes in float or double; {typeof(T).Name} is not supported yet.");
+            throw new NotSupportedException($"LinearCrossEntropy takes float, double or Half; not {typeof(T).Name}.");
         }
 
         options ??= CrossEntropyOptions<T>.Default;
@@ -91,7 +93,45 @@ public static partial class Functional
         bool withGradient = !hiddenGradient.IsEmpty || !weightGradient.IsEmpty || !biasGradient.IsEmpty;
         UpstreamGradient.CheckLength(gradOutput.Length, withGradient, options.Reduction, shape.Rows, "row");
         (double weightSum, long count) = Labels.Validate(target, shape.Classes, options.IgnoreIndex, options.WeightSpan);
+        unsafe
+        {
+            fixed (T* h = hidden, w = weight, b = bias, dh = hiddenGradient, dw = weightGradient, db = biasGradient, go = gradOutput, cw = options.WeightSpan)
+            fixed (TLabel* y = target)
+            fixed (T* lo = losses, ls = logSumExp)
+            fixed (int* pr = predicted)
+            {
+                // Pinned: the regions' addresses hold still while they are compared.
+                LinearShape.RefuseOverlaps(
+                    [Region.Of(h, hidden.Length), Region.Of(w, weight.Length), Region.Of(b, bias.Length), Region.Of(y, target.Length), Region.Of(go, gradOutput.Length), Region.Of(cw, options.WeightSpan.Length)],
+                    ["hidden", "weight", "bias", "target", "gradOutput", "options.Weight"],
+                    [Region.Of(dh, hiddenGradient.Length), Region.Of(dw, weightGradient.Length), Region.Of(db, biasGradient.Length), Region.Of(lo, losses.Length), Region.Of(ls, logSumExp.Length), Region.Of(pr, predicted.Length)],
+                    ["hiddenGradient", "weightGradient", "biasGradient", "losses", "logSumExp", "predicted"]);
+            }
+        }
 
+        var call = new LinearCall(shape, withGradient, weightSum, count, accumulate);
+        if (typeof(T) == typeof(Half))
+        {
+            return HalfThroughFloat(
+                call, Reinterpret.As<T, Half>(hidden), Reinterpret.As<T, Half>(weight), target, Reinterpret.As<T, Half>(bias), (CrossEntropyOptions<Half>)(object)options,
+                Reinterpret.As<T, Half>(hiddenGradient), Reinterpret.As<T, Half>(weightGradient), Reinterpret.As<T, Half>(biasGradient),
+                Reinterpret.As<T, Half>(losses), Reinterpret.As<T, Half>(logSumExp), predicted, Reinterpret.As<T, Half>(gradOutput));
+        }
+
+        return LinearValidated(call, hidden, weight, target, bias, options, hiddenGradient, weightGradient, biasGradient, losses, logSumExp, predicted, gradOutput);
+    }
+
+    /// <summary>What validation established about a call of <see cref="LinearCrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, ReadOnlySpan{T}, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, bool)"/>.</summary>
+    private readonly record struct LinearCall(LinearShape Shape, bool WithGradient, double WeightSum, long Count, bool Accumulate);
+
+    /// <summary>The fused loss of a validated call, in float or double.</summary>
+    private static CrossEntropySummary LinearValidated<T, TLabel>(
+        LinearCall call, ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<TLabel> target, ReadOnlySpan<T> bias, CrossEntropyOptions<T> options,
+        Span<T> hiddenGradient, Span<T> weightGradient, Span<T> biasGradient, Span<T> losses, Span<T> logSumExp, Span<int> predicted, ReadOnlySpan<T> gradOutput)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TLabel : unmanaged, IBinaryInteger<TLabel>
+    {
+        LinearShape shape = call.Shape;
         var partials = new LinearPartials(shape.Rows);
         try
         {
@@ -99,23 +139,15 @@ public static partial class Functional
             {
                 fixed (T* h = hidden, w = weight, b = bias, dh = hiddenGradient, dw = weightGradient, db = biasGradient, go = gradOutput, cw = options.WeightSpan)
                 fixed (TLabel* y = target)
-                fixed (T* lo = losses, ls = logSumExp)
-                fixed (int* pr = predicted)
                 {
-                    // Pinned: the regions' addresses hold still while they are compared.
-                    LinearShape.RefuseOverlaps(
-                        [Region.Of(h, hidden.Length), Region.Of(w, weight.Length), Region.Of(b, bias.Length), Region.Of(y, target.Length), Region.Of(go, gradOutput.Length), Region.Of(cw, options.WeightSpan.Length)],
-                        ["hidden", "weight", "bias", "target", "gradOutput", "options.Weight"],
-                        [Region.Of(dh, hiddenGradient.Length), Region.Of(dw, weightGradient.Length), Region.Of(db, biasGradient.Length), Region.Of(lo, losses.Length), Region.Of(ls, logSumExp.Length), Region.Of(pr, predicted.Length)],
-                        ["hiddenGradient", "weightGradient", "biasGradient", "losses", "logSumExp", "predicted"]);
                     var job = new LinearJob<T>(shape, h, w, b, Labels.Of(y, options.IgnoreIndex), options, options.WeightSpan.IsEmpty ? null : cw, partials.Pointer);
                     ChunkDriver.Region(&LinearJob<T>.RunStatistics, &job);
                     CrossEntropySummary summary = CrossEntropyFromPartials(partials.Span, target, shape.Classes, options, losses, logSumExp, predicted);
-                    if (withGradient)
+                    if (call.WithGradient)
                     {
                         double upstream = UpstreamGradient.Scalar(gradOutput, options.Reduction);
-                        double scale = count == 0 ? 0.0 : LossRows.ScaleOf(options.Reduction, upstream, weightSum);
-                        job.AskGradients(scale, options.Reduction == Reduction.None ? go : null, dh, dw, db, accumulate);
+                        double scale = call.Count == 0 ? 0.0 : LossRows.ScaleOf(options.Reduction, upstream, call.WeightSum);
+                        job.AskGradients(scale, options.Reduction == Reduction.None ? go : null, dh, dw, db, call.Accumulate);
                         ChunkDriver.Region(&LinearJob<T>.RunGradients, &job);
                     }
 
@@ -127,6 +159,81 @@ public static partial class Functional
         {
             partials.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Half storage, computed in float: the inputs widened into float working memory (exact), the float computation, and
+    /// each output rounded once to Half (∂W and ∂b added to their Half values in float first when accumulating).
+    /// </summary>
+    private static CrossEntropySummary HalfThroughFloat<TLabel>(
+        LinearCall call, ReadOnlySpan<Half> hidden, ReadOnlySpan<Half> weight, ReadOnlySpan<TLabel> target, ReadOnlySpan<Half> bias, CrossEntropyOptions<Half> options,
+        Span<Half> hiddenGradient, Span<Half> weightGradient, Span<Half> biasGradient, Span<Half> losses, Span<Half> logSumExp, Span<int> predicted, ReadOnlySpan<Half> gradOutput)
+        where TLabel : unmanaged, IBinaryInteger<TLabel>
+    {
+        LinearShape shape = call.Shape;
+        long rowsByFeatures = (long)shape.Rows * shape.Features, classesByFeatures = (long)shape.Classes * shape.Features;
+        using var h = new Widened(hidden, hidden.Length);
+        using var w = new Widened(weight, weight.Length);
+        using var b = new Widened(bias, bias.Length);
+        using var go = new Widened(gradOutput, gradOutput.Length);
+        using var dh = new Widened(default, hiddenGradient.IsEmpty ? 0 : (int)rowsByFeatures);
+        using var dw = new Widened(call.Accumulate ? weightGradient[..(int)Math.Min(weightGradient.Length, classesByFeatures)] : default, weightGradient.IsEmpty ? 0 : (int)classesByFeatures);
+        using var db = new Widened(call.Accumulate ? biasGradient[..Math.Min(biasGradient.Length, shape.Classes)] : default, biasGradient.IsEmpty ? 0 : shape.Classes);
+        using var lo = new Widened(default, losses.IsEmpty ? 0 : shape.Rows);
+        using var ls = new Widened(default, logSumExp.IsEmpty ? 0 : shape.Rows);
+        float[]? classWeights = options.WeightSpan.IsEmpty ? null : new float[options.WeightSpan.Length];
+        for (int c = 0; classWeights != null && c < classWeights.Length; c++)
+        {
+            classWeights[c] = (float)options.WeightSpan[c];
+        }
+
+        var wide = new CrossEntropyOptions<float>
+        {
+            Weight = classWeights,
+            IgnoreIndex = options.IgnoreIndex,
+            Reduction = options.Reduction,
+            LabelSmoothing = options.LabelSmoothing,
+            ZLossScale = options.ZLossScale,
+            SoftCap = options.SoftCap,
+            EmptyMean = options.EmptyMean,
+        };
+        CrossEntropySummary summary = LinearValidated(call, h.Span, w.Span, target, b.Span, wide, dh.Span, dw.Span, db.Span, lo.Span, ls.Span, predicted, go.Span);
+        dh.NarrowTo(hiddenGradient);
+        dw.NarrowTo(weightGradient);
+        db.NarrowTo(biasGradient);
+        lo.NarrowTo(losses);
+        ls.NarrowTo(logSumExp);
+        return summary;
+    }
+
+    /// <summary>Float working memory for a Half buffer: native, freed when disposed.</summary>
+    private readonly unsafe struct Widened : IDisposable
+    {
+        private readonly float* _values;
+        private readonly int _length;
+
+        /// <summary><paramref name="length"/> floats, the first <paramref name="source"/>.Length of them widened from it, the rest 0.</summary>
+        public Widened(ReadOnlySpan<Half> source, int length)
+        {
+            _length = length;
+            _values = length == 0 ? null : (float*)NativeMemory.Alloc((nuint)length, sizeof(float));
+            Span<float> values = Span;
+            TensorPrimitives.ConvertToSingle(source, values[..source.Length]);
+            values[source.Length..].Clear();
+        }
+
+        public Span<float> Span => new(_values, _length);
+
+        /// <summary>Rounds the values once to Half into <paramref name="destination"/> (nothing when either is empty).</summary>
+        public void NarrowTo(Span<Half> destination)
+        {
+            if (_length != 0 && !destination.IsEmpty)
+            {
+                TensorPrimitives.ConvertToHalf(Span, destination[.._length]);
+            }
+        }
+
+        public void Dispose() => NativeMemory.Free(_values);
     }
 
     /// <summary>The partials of every row, in native working memory.</summary>
@@ -150,7 +257,7 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// The two passes of <see cref="LinearCrossEntropy{T, TLabel}"/> over blocks of classes × blocks of rows: the
+    /// The two passes of <see cref="LinearCrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, ReadOnlySpan{T}, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, bool)"/> over blocks of classes × blocks of rows: the
     /// statistics pass (logits block → partials, merged in class-block order) and the gradient pass (logits block →
     /// gradient block → ∂L/∂W, ∂L/∂H, ∂L/∂b).
     /// </summary>

@@ -56,7 +56,7 @@ public class LinearGenerators
 }
 
 /// <summary>
-/// <see cref="Functional.LinearCrossEntropy{T, TLabel}"/> against the unfused path: the logits H·Wᵀ + b in double, then
+/// <see cref="Functional.LinearCrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, ReadOnlySpan{T}, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, bool)"/> against the unfused path: the logits H·Wᵀ + b in double, then
 /// the library's cross entropy in double, then ∂H = G·W, ∂W = Gᵀ·H, ∂b = Σ G in double. The bound (docs/large-vocabulary.md):
 /// a logit of row n is within δₙ = (D + 2)·u·maxⱼ(Σ_d |hₙd·wⱼd| + |bⱼ|) of its exact value (u the unit roundoff of T),
 /// so the loss of row n is within 2·(w_max + λ·|lseₙ|)·δₙ plus its rounding, each gradient entry G within

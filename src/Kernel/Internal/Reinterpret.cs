@@ -12,4 +12,12 @@ internal static class Reinterpret
 
     public static Span<float> AsFloat<T>(Span<T> span) =>
         MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    /// <summary>The span as one of <typeparamref name="TTo"/>, for a generic method that has found <typeparamref name="TFrom"/> to be <typeparamref name="TTo"/>.</summary>
+    public static ReadOnlySpan<TTo> As<TFrom, TTo>(ReadOnlySpan<TFrom> span) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<TFrom, TTo>(ref MemoryMarshal.GetReference(span)), span.Length);
+
+    /// <summary>The span as one of <typeparamref name="TTo"/>, for a generic method that has found <typeparamref name="TFrom"/> to be <typeparamref name="TTo"/>.</summary>
+    public static Span<TTo> As<TFrom, TTo>(Span<TFrom> span) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.As<TFrom, TTo>(ref MemoryMarshal.GetReference(span)), span.Length);
 }
