@@ -3,6 +3,11 @@
 # float32 and float64, first with the CPU's full ISA (AVX-512 where it has it), then again restricted to AVX2.
 #
 #   benchmarks/compare.sh [--quick] [--threads 1|2|1,2] [--filter TERM]... [--native-only | --avx2-only]
+#   benchmarks/compare.sh --linear [--shapes NxDxV,...] [--threads 1,2] [--reps R] [--no-matmul] [--no-memory] [--native-only | --avx2-only]
+#
+# --linear runs the fused linear cross entropy and the matrix multiply against libtorch instead of the loss family
+# (benchmarks/Xent.Benchmarks/LinearCompare.cs), with the same set-up; its memory traces go to
+# BenchmarkDotNet.Artifacts/linear/<stamp>-<run>/.
 #
 # Any other argument goes to `Xent.Benchmarks --compare` (see benchmarks/Xent.Benchmarks/Compare.cs: --list prints the
 # case ids that --filter matches, e.g. --filter ce/4096x32000 --filter f32). The tables are printed and kept in
@@ -58,12 +63,14 @@ native=$out/native
 results=$root/BenchmarkDotNet.Artifacts/compare
 
 runs="native avx2"
+mode=--compare
 args=()
 while [ $# -gt 0 ]; do
     case $1 in
         --native-only) runs="native" ;;
         --avx2-only) runs="avx2" ;;
-        --threads | --filter | --gap-ms)
+        --linear) mode=--linear ;;
+        --threads | --filter | --gap-ms | --shapes | --reps)
             [ $# -ge 2 ] || { echo "$1 needs a value" >&2; exit 2; }
             args+=("$1" "$2"); shift ;;
         *) args+=("$1") ;;
@@ -95,7 +102,11 @@ run() { # name, then environment assignments; the options are "${args[@]}" and "
     local name=$1
     shift
     echo "== run: $name" >&2
-    env "$@" dotnet "$out/Xent.Benchmarks.dll" --compare "${args[@]}" "${extra[@]}" | tee "$results/$stamp-$name.md"
+    if [ "$mode" = --linear ]; then
+        env "$@" dotnet "$out/Xent.Benchmarks.dll" --linear --out "$root/BenchmarkDotNet.Artifacts/linear/$stamp-$name" "${args[@]}" | tee "$results/$stamp-linear-$name.md"
+    else
+        env "$@" dotnet "$out/Xent.Benchmarks.dll" --compare "${args[@]}" "${extra[@]}" | tee "$results/$stamp-$name.md"
+    fi
     echo
 }
 
@@ -103,7 +114,7 @@ for r in $runs; do
     case $r in
         native) run native LD_PRELOAD="$native/libiosshim.so $native/libwarmcache.so" ;;
         avx2)
-            extra=(--default-threads first)
+            [ "$mode" = --linear ] || extra=(--default-threads first)
             run avx2 LD_PRELOAD="$native/libiosshim.so $native/libwarmcache.so" DOTNET_EnableAVX512=0 ATEN_CPU_CAPABILITY=avx2
             extra=() ;;
     esac

@@ -20,6 +20,8 @@ namespace Xent.Benchmarks;
 /// 8 to 16 GiB of memory; not a BenchmarkDotNet run). --rich-ab times the same comparison by interleaved A/B runs outside
 /// BenchmarkDotNet (<see cref="RichResultAB"/>). --compare runs the side-by-side comparison with libtorch over the loss
 /// family (<see cref="Compare"/>; run it through benchmarks/compare.sh, which sets up the warm allocator and the shim).
+/// --linear compares the fused linear cross entropy and the matrix multiply with libtorch (LinearCompare; run it through
+/// benchmarks/linear.sh).
 /// Benchmarks run in process, so the environment that makes libtorch load (see
 /// docs/benchmarks.md) reaches them.
 /// </summary>
@@ -38,6 +40,16 @@ public static class Program
         if (args.Contains("--rich-ab"))
         {
             return RichResultAB.RunAB();
+        }
+
+        if (args.Contains("--linear"))
+        {
+#if LIBTORCH
+            return LinearCompare.Run(args);
+#else
+            Console.Error.WriteLine("--linear needs libtorch: build with -p:LibTorch=true, or run benchmarks/linear.sh.");
+            return 2;
+#endif
         }
 
         if (args.Contains("--compare"))

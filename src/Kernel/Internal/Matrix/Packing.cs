@@ -41,25 +41,9 @@ internal static unsafe class Packing
             }
             else
             {
-                // Rows contiguous (column stride 1) or general: row i of the strip is read along k and scattered.
-                for (int i = 0; i < height; i++)
-                {
-                    T* source = from + i * a.RowStride;
-                    T* target = destination + i;
-                    nint step = a.ColumnStride;
-                    for (int k = 0; k < depth; k++)
-                    {
-                        target[k * stripRows] = source[k * step];
-                    }
-                }
-
-                for (int i = height; i < stripRows; i++)
-                {
-                    for (int k = 0; k < depth; k++)
-                    {
-                        destination[k * stripRows + i] = default;
-                    }
-                }
+                // Rows contiguous (column stride 1) or general: the strip's rows are read side by side, k by k, so that
+                // the writes run in order and each row's cache line serves the next k's.
+                PackAcross(from, a.RowStride, a.ColumnStride, height, depth, stripRows, destination);
             }
 
             destination += stripRows * depth;
@@ -106,28 +90,64 @@ internal static unsafe class Packing
             }
             else
             {
-                // Columns contiguous along k (row stride 1) or general: column j of the strip is read along k and scattered.
-                for (int j = 0; j < width; j++)
-                {
-                    T* source = from + j * b.ColumnStride;
-                    T* target = destination + j;
-                    nint step = b.RowStride;
-                    for (int k = 0; k < depth; k++)
-                    {
-                        target[k * stripColumns] = source[k * step];
-                    }
-                }
-
-                for (int j = width; j < stripColumns; j++)
-                {
-                    for (int k = 0; k < depth; k++)
-                    {
-                        destination[k * stripColumns + j] = default;
-                    }
-                }
+                // Columns contiguous along k (row stride 1) or general: the strip's columns are read side by side, k by k.
+                PackAcross(from, b.ColumnStride, b.RowStride, width, depth, stripColumns, destination);
             }
 
             destination += stripColumns * depth;
+        }
+    }
+
+    /// <summary>
+    /// destination[k·lanes + i] = source[i·laneStride + k·depthStride] for i &lt; count (0 for count ≤ i &lt; lanes), k &lt; depth:
+    /// <paramref name="count"/> lines of the source (rows of A, columns of B) interleaved into k-major order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackAcross<T>(T* source, nint laneStride, nint depthStride, int count, int depth, int lanes, T* destination)
+        where T : unmanaged
+    {
+        T** lines = stackalloc T*[lanes];
+        for (int i = 0; i < lanes; i++)
+        {
+            lines[i] = source + (i < count ? i : 0) * laneStride;
+        }
+
+        if (depthStride == 1)
+        {
+            for (int k = 0; k < depth; k++)
+            {
+                int i = 0;
+                for (; i < count; i++)
+                {
+                    destination[i] = lines[i][k];
+                }
+
+                for (; i < lanes; i++)
+                {
+                    destination[i] = default;
+                }
+
+                destination += lanes;
+            }
+
+            return;
+        }
+
+        for (int k = 0; k < depth; k++)
+        {
+            nint offset = k * depthStride;
+            int i = 0;
+            for (; i < count; i++)
+            {
+                destination[i] = lines[i][offset];
+            }
+
+            for (; i < lanes; i++)
+            {
+                destination[i] = default;
+            }
+
+            destination += lanes;
         }
     }
 }

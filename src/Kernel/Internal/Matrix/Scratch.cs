@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace Xent.Internal.Matrix;
 
@@ -11,6 +12,17 @@ internal static unsafe class Scratch
 {
     private const int Kept = 8;
     private static readonly List<(nuint Bytes, nint Pointer)> Free = new(Kept + 1);
+    private static long _held;
+    private static long _peak;
+
+    /// <summary>Bytes allocated and not yet freed: blocks in use and blocks kept for reuse.</summary>
+    public static long HeldBytes => Volatile.Read(ref _held);
+
+    /// <summary>The most <see cref="HeldBytes"/> has been since the last <see cref="ResetPeak"/> (what a benchmark reports as working memory).</summary>
+    public static long PeakHeldBytes => Volatile.Read(ref _peak);
+
+    /// <summary>Starts a new peak from the bytes held now.</summary>
+    public static void ResetPeak() => Volatile.Write(ref _peak, HeldBytes);
 
     /// <summary>A block of at least <paramref name="bytes"/> bytes, and its size.</summary>
     public static (nint Pointer, nuint Bytes) Rent(nuint bytes)
@@ -32,6 +44,12 @@ internal static unsafe class Scratch
                 Free.RemoveAt(best);
                 return (pointer, size);
             }
+        }
+
+        long held = Interlocked.Add(ref _held, (long)bytes);
+        long peak;
+        while (held > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, held, peak) != peak)
+        {
         }
 
         return ((nint)NativeMemory.AlignedAlloc(bytes, 64), bytes);
@@ -57,10 +75,11 @@ internal static unsafe class Scratch
                 }
             }
 
-            pointer = Free[smallest].Pointer;
+            (bytes, pointer) = Free[smallest];
             Free.RemoveAt(smallest);
         }
 
+        Interlocked.Add(ref _held, -(long)bytes);
         NativeMemory.AlignedFree((void*)pointer);
     }
 }

@@ -1,0 +1,425 @@
+#if LIBTORCH
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using System.Threading;
+using TorchSharp;
+using Xent.Internal.Matrix;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace Xent.Benchmarks;
+
+/// <summary>
+/// <c>--linear</c>: the fused linear cross entropy against libtorch's <c>F.linear</c> + <c>F.cross_entropy</c> (+ autograd
+/// backward to H, W and b), and the matrix multiply against <c>torch.matmul</c>, side by side in one process with
+/// interleaved samples and medians, at 1 and 2 threads; then the extra memory of one call of each. Run it through
+/// benchmarks/linear.sh (warm allocator and shim preloaded, natively and with AVX-512 off).
+/// <para>
+/// Options: <c>--shapes NxDxV[,NxDxV…]</c> (default 1024x1024x32000,4096x2048x32000), <c>--threads 1,2</c>, <c>--reps R</c>
+/// (interleaved repetitions per case, default 5), <c>--no-matmul</c>, <c>--no-memory</c>, <c>--only-memory</c>,
+/// <c>--out DIR</c> (where the memory traces go, as CSV and SVG).
+/// </para>
+/// </summary>
+public static class LinearCompare
+{
+    private static double _sink;
+
+    public static int Run(string[] args)
+    {
+        string? unavailable = LibTorch.Unavailable();
+        if (unavailable != null)
+        {
+            Console.Error.WriteLine($"libtorch does not load: {unavailable}");
+            return 2;
+        }
+
+        string Arg(string name, string fallback)
+        {
+            int i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+
+        var shapes = Arg("--shapes", "1024x1024x32000,4096x2048x32000").Split(',')
+            .Select(s => s.Split('x').Select(int.Parse).ToArray()).ToArray();
+        int[] threads = Arg("--threads", "1,2").Split(',').Select(int.Parse).ToArray();
+        int reps = int.Parse(Arg("--reps", "5"), CultureInfo.InvariantCulture);
+        string outDir = Arg("--out", Path.Combine("BenchmarkDotNet.Artifacts", "linear"));
+        bool memoryOnly = args.Contains("--only-memory");
+        Directory.CreateDirectory(outDir);
+
+        Console.WriteLine($"# Fused linear cross entropy vs libtorch (TorchSharp-cpu 0.107.0), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"Vector512 accelerated: {Vector512.IsHardwareAccelerated}, Vector256: {Vector256.IsHardwareAccelerated}; " +
+            $"ATEN_CPU_CAPABILITY={Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY") ?? "(default)"}; warm allocator: {NativeProbes.WarmCacheLoaded}");
+        double peak = PeakGflops();
+        Console.WriteLine($"Fused multiply-add peak of one core, measured (register-only loop at this width): {peak:F0} GFLOP/s");
+        Console.WriteLine();
+
+        if (!memoryOnly)
+        {
+            if (!args.Contains("--no-matmul"))
+            {
+                MatMul(threads, reps, peak);
+            }
+
+            Console.WriteLine("| N × D × V | threads | mode | Xent ms | libtorch ms | Xent / libtorch | Xent GFLOP/s | libtorch faults/call | agreement |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            foreach (int[] s in shapes)
+            {
+                foreach (int t in threads)
+                {
+                    Linear(s[0], s[1], s[2], t, reps);
+                }
+            }
+
+            Console.WriteLine();
+        }
+
+        if (!args.Contains("--no-memory"))
+        {
+            Console.WriteLine("| N × D × V | mode | N·V·4 MiB | Xent working memory MiB (counters) | Xent peak RSS rise MiB | libtorch peak RSS rise MiB | Xent / N·V·4 | libtorch / N·V·4 |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            foreach (int[] s in shapes)
+            {
+                Memory(s[0], s[1], s[2], outDir);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>GFLOP/s of one core's fused multiply-adds at the widest accelerated width, from 24 independent chains in registers.</summary>
+    private static double PeakGflops()
+    {
+        Functional.MaxDegreeOfParallelism = 1;
+        double best = 0;
+        for (int r = 0; r < 5; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            double flops = Vector512.IsHardwareAccelerated ? Fma512(20_000_000) : Fma256(20_000_000);
+            best = Math.Max(best, flops / sw.Elapsed.TotalSeconds / 1e9);
+        }
+
+        return best;
+    }
+
+    private static double Fma512(int iterations)
+    {
+        Vector512<float> a = Vector512.Create(1.0000001f), b = Vector512.Create(0.9999999f);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int i = 0; i < iterations; i++)
+        {
+            c0 = Vector512.FusedMultiplyAdd(a, b, c0); c1 = Vector512.FusedMultiplyAdd(a, b, c1); c2 = Vector512.FusedMultiplyAdd(a, b, c2);
+            c3 = Vector512.FusedMultiplyAdd(a, b, c3); c4 = Vector512.FusedMultiplyAdd(a, b, c4); c5 = Vector512.FusedMultiplyAdd(a, b, c5);
+            c6 = Vector512.FusedMultiplyAdd(a, b, c6); c7 = Vector512.FusedMultiplyAdd(a, b, c7); c8 = Vector512.FusedMultiplyAdd(a, b, c8);
+            c9 = Vector512.FusedMultiplyAdd(a, b, c9); c10 = Vector512.FusedMultiplyAdd(a, b, c10); c11 = Vector512.FusedMultiplyAdd(a, b, c11);
+        }
+
+        _sink += (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11).GetElement(0);
+        return 2.0 * 16 * 12 * iterations;
+    }
+
+    private static double Fma256(int iterations)
+    {
+        Vector256<float> a = Vector256.Create(1.0000001f), b = Vector256.Create(0.9999999f);
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector256<float> c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int i = 0; i < iterations; i++)
+        {
+            c0 = Vector256.FusedMultiplyAdd(a, b, c0); c1 = Vector256.FusedMultiplyAdd(a, b, c1); c2 = Vector256.FusedMultiplyAdd(a, b, c2);
+            c3 = Vector256.FusedMultiplyAdd(a, b, c3); c4 = Vector256.FusedMultiplyAdd(a, b, c4); c5 = Vector256.FusedMultiplyAdd(a, b, c5);
+            c6 = Vector256.FusedMultiplyAdd(a, b, c6); c7 = Vector256.FusedMultiplyAdd(a, b, c7); c8 = Vector256.FusedMultiplyAdd(a, b, c8);
+            c9 = Vector256.FusedMultiplyAdd(a, b, c9); c10 = Vector256.FusedMultiplyAdd(a, b, c10); c11 = Vector256.FusedMultiplyAdd(a, b, c11);
+        }
+
+        _sink += (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11).GetElement(0);
+        return 2.0 * 8 * 12 * iterations;
+    }
+
+    private static float[] Random(int count, double scale, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
+        }
+
+        return values;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.OrderBy(v => v).ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static double Seconds(Action call)
+    {
+        Thread.Sleep(3); // libtorch's OpenMP workers spin for a moment after a call; let them settle
+        long start = Stopwatch.GetTimestamp();
+        call();
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    /// <summary>Interleaved repetitions (Xent first on even ones), after one warm-up call each; medians and the median ratio.</summary>
+    private static (double Xent, double Torch, double Ratio, double Faults) Interleave(Action xent, Action torchCall, int reps)
+    {
+        xent();
+        torchCall();
+        var xs = new List<double>();
+        var ts = new List<double>();
+        var ratios = new List<double>();
+        long faults = 0;
+        for (int r = 0; r < reps; r++)
+        {
+            double x, t;
+            long before;
+            if (r % 2 == 0)
+            {
+                x = Seconds(xent);
+                before = NativeProbes.MinorFaults();
+                t = Seconds(torchCall);
+                faults += NativeProbes.MinorFaults() - before;
+            }
+            else
+            {
+                before = NativeProbes.MinorFaults();
+                t = Seconds(torchCall);
+                faults += NativeProbes.MinorFaults() - before;
+                x = Seconds(xent);
+            }
+
+            xs.Add(x);
+            ts.Add(t);
+            ratios.Add(x / t);
+        }
+
+        return (Median(xs), Median(ts), Median(ratios), (double)faults / reps);
+    }
+
+    private static unsafe void MatMul(int[] threads, int reps, double peak)
+    {
+        const int m = 4096, k = 2048, n = 4096;
+        float[] a = Random(m * k, 1.0, 1), b = Random(k * n, 1.0, 2), c = new float[m * n];
+        using Tensor ta = torch.tensor(a, new long[] { m, k });
+        using Tensor tb = torch.tensor(b, new long[] { k, n });
+        void Xent()
+        {
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                Gemm.Multiply(m, n, k, Strided<float>.RowMajor(pa, k), Strided<float>.RowMajor(pb, n), pc, n, accumulate: false);
+            }
+        }
+
+        void Torch()
+        {
+            using var scope = torch.NewDisposeScope();
+            _sink += torch.matmul(ta, tb)[0, 0].item<float>();
+        }
+
+        Console.WriteLine($"Matrix multiply {m}×{k} · {k}×{n} (float32):");
+        Console.WriteLine();
+        Console.WriteLine("| threads | Xent ms | torch.matmul ms | Xent GFLOP/s | torch GFLOP/s | Xent / torch throughput | Xent fraction of peak | torch fraction of peak | libtorch faults/call |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (int t in threads)
+        {
+            Functional.MaxDegreeOfParallelism = t;
+            torch.set_num_threads(t);
+            (double x, double tt, double ratio, double faults) = Interleave(Xent, Torch, reps);
+            double flops = 2.0 * m * n * k;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {t} | {x * 1e3:F1} | {tt * 1e3:F1} | {flops / x / 1e9:F0} | {flops / tt / 1e9:F0} | {1 / ratio:F2} | {flops / x / 1e9 / (peak * t):P0} | {flops / tt / 1e9 / (peak * t):P0} | {faults:F0} |"));
+        }
+
+        Console.WriteLine();
+    }
+
+    private sealed class Problem : IDisposable
+    {
+        public readonly int N, D, V;
+        public readonly float[] H, W, B, DH, DW, DB;
+        public readonly int[] Y;
+        public readonly Tensor TH, TW, TB, TY;
+
+        public Problem(int n, int d, int v)
+        {
+            N = n;
+            D = d;
+            V = v;
+            H = Random(n * d, 1.0, 3);
+            W = Random(v * d, 3.0 / Math.Sqrt(d), 4);
+            B = Random(v, 0.5, 5);
+            var random = new Random(6);
+            Y = Enumerable.Range(0, n).Select(i => i % 50 == 7 ? -100 : random.Next(v)).ToArray();
+            DH = new float[n * d];
+            DW = new float[v * d];
+            DB = new float[v];
+            TH = torch.tensor(H, new long[] { n, d }).requires_grad_(true);
+            TW = torch.tensor(W, new long[] { v, d }).requires_grad_(true);
+            TB = torch.tensor(B, new long[] { v }).requires_grad_(true);
+            TY = torch.tensor(Y.Select(y => (long)y).ToArray(), new long[] { n });
+        }
+
+        public float XentBackward() =>
+            (float)Functional.LinearCrossEntropy<float, int>(H, W, Y, D, B, null, DH, DW, DB).Loss;
+
+        public float XentForward() => (float)Functional.LinearCrossEntropy<float, int>(H, W, Y, D, B).Loss;
+
+        /// <summary>Loss and the three gradients (new tensors: the caller disposes them through its scope).</summary>
+        public (float Loss, Tensor[] Grads) TorchBackward()
+        {
+            Tensor loss = F.cross_entropy(F.linear(TH, TW, TB), TY);
+            Tensor[] grads = torch.autograd.grad(new[] { loss }, new[] { TH, TW, TB }).ToArray();
+            return (loss.item<float>(), grads);
+        }
+
+        public float TorchForward()
+        {
+            using var noGrad = torch.no_grad();
+            return F.cross_entropy(F.linear(TH, TW, TB), TY).item<float>();
+        }
+
+        public void Dispose()
+        {
+            TH.Dispose();
+            TW.Dispose();
+            TB.Dispose();
+            TY.Dispose();
+        }
+    }
+
+    private static void Linear(int n, int d, int v, int threads, int reps)
+    {
+        Functional.MaxDegreeOfParallelism = threads;
+        torch.set_num_threads(threads);
+        using var p = new Problem(n, d, v);
+
+        // One untimed agreement check: the loss and the largest difference of each gradient, relative to its largest entry.
+        float xentLoss = p.XentBackward();
+        string agreement;
+        using (var scope = torch.NewDisposeScope())
+        {
+            (float torchLoss, Tensor[] g) = p.TorchBackward();
+            double Rel(float[] ours, Tensor theirs)
+            {
+                float[] t = theirs.data<float>().ToArray();
+                double diff = 0, scale = 0;
+                for (int i = 0; i < t.Length; i++)
+                {
+                    diff = Math.Max(diff, Math.Abs(ours[i] - t[i]));
+                    scale = Math.Max(scale, Math.Abs(t[i]));
+                }
+
+                return diff / scale;
+            }
+
+            agreement = string.Create(CultureInfo.InvariantCulture,
+                $"loss {Math.Abs(xentLoss - torchLoss) / Math.Abs(torchLoss):E0}, ∂H {Rel(p.DH, g[0]):E0}, ∂W {Rel(p.DW, g[1]):E0}, ∂b {Rel(p.DB, g[2]):E0}");
+        }
+
+        double flops = 8.0 * n * d * v;
+        (double x, double t, double ratio, double faults) = Interleave(
+            () => _sink += p.XentBackward(),
+            () =>
+            {
+                using var scope = torch.NewDisposeScope();
+                _sink += p.TorchBackward().Loss;
+            },
+            reps);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {n}×{d}×{v} | {threads} | forward + ∂H, ∂W, ∂b | {x * 1e3:F0} | {t * 1e3:F0} | {ratio:F2} | {flops / x / 1e9:F0} (8NVD) | {faults:F0} | {agreement} |"));
+        (x, t, ratio, faults) = Interleave(() => _sink += p.XentForward(), () => _sink += p.TorchForward(), reps);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {n}×{d}×{v} | {threads} | forward (loss only) | {x * 1e3:F0} | {t * 1e3:F0} | {ratio:F2} | {2.0 * n * d * v / x / 1e9:F0} (2NVD) | {faults:F0} | |"));
+    }
+
+    /// <summary>VmRSS or VmHWM of this process, in bytes.</summary>
+    private static long Status(string field)
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Runs the call while a thread samples the resident set every millisecond; returns the peak rise (VmHWM after a reset) and the trace.</summary>
+    private static (long PeakRise, List<(double Ms, long Rise)> Trace) Traced(Action call)
+    {
+        GC.Collect();
+        long baseline = Status("VmRSS");
+        File.WriteAllText("/proc/self/clear_refs", "5"); // resets VmHWM to the current resident set
+        var trace = new List<(double, long)>();
+        bool done = false;
+        var clock = Stopwatch.StartNew();
+        var sampler = new Thread(() =>
+        {
+            while (!Volatile.Read(ref done))
+            {
+                trace.Add((clock.Elapsed.TotalMilliseconds, Status("VmRSS") - baseline));
+                Thread.Sleep(1);
+            }
+        });
+        sampler.Start();
+        call();
+        Volatile.Write(ref done, true);
+        sampler.Join();
+        trace.Add((clock.Elapsed.TotalMilliseconds, Status("VmRSS") - baseline));
+        return (Status("VmHWM") - baseline, trace);
+    }
+
+    /// <summary>
+    /// The extra memory of one call of each (inputs and gradient buffers already allocated and touched, both libraries
+    /// warmed up on a small problem first): Xent's working-memory counters (native blocks held, GC bytes allocated), and
+    /// the rise of the peak resident set during the first large call of each library, with its trace over time.
+    /// </summary>
+    private static void Memory(int n, int d, int v, string outDir)
+    {
+        Functional.MaxDegreeOfParallelism = 2;
+        torch.set_num_threads(2);
+        using (var small = new Problem(64, 32, 1000))
+        {
+            small.XentBackward();
+            small.XentForward();
+            using var scope = torch.NewDisposeScope();
+            small.TorchBackward();
+            small.TorchForward();
+        }
+
+        using var p = new Problem(n, d, v);
+        double logitsMiB = (double)n * v * 4 / (1 << 20);
+        foreach (bool backward in new[] { true, false })
+        {
+            Scratch.ResetPeak();
+            long held = Scratch.HeldBytes;
+            long gc = GC.GetTotalAllocatedBytes(precise: true);
+            (long xentRise, List<(double, long)> xentTrace) = Traced(() => _sink += backward ? p.XentBackward() : p.XentForward());
+            double xentCounters = (Scratch.PeakHeldBytes - held + (GC.GetTotalAllocatedBytes(precise: true) - gc)) / (double)(1 << 20);
+            (long torchRise, List<(double, long)> torchTrace) = Traced(() =>
+            {
+                using var scope = torch.NewDisposeScope();
+                _sink += backward ? p.TorchBackward().Loss : p.TorchForward();
+            });
+            string mode = backward ? "forward + gradients" : "forward";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {n}×{d}×{v} | {mode} | {logitsMiB:F0} | {xentCounters:F2} | {xentRise / (double)(1 << 20):F1} | {torchRise / (double)(1 << 20):F0} | {xentCounters / logitsMiB:P2} | {torchRise / (double)(1 << 20) / logitsMiB:F2}× |"));
+            string name = $"memory-{n}x{d}x{v}-{(backward ? "backward" : "forward")}";
+            File.WriteAllLines(Path.Combine(outDir, name + ".csv"),
+                new[] { "library,ms,rise_bytes" }
+                    .Concat(xentTrace.Select(s => string.Create(CultureInfo.InvariantCulture, $"xent,{s.Item1:F2},{s.Item2}")))
+                    .Concat(torchTrace.Select(s => string.Create(CultureInfo.InvariantCulture, $"libtorch,{s.Item1:F2},{s.Item2}"))));
+        }
+    }
+}
+#endif
