@@ -132,7 +132,7 @@ public static partial class Functional
         where TLabel : unmanaged, IBinaryInteger<TLabel>
     {
         LinearShape shape = call.Shape;
-        var partials = new LinearPartials(shape.Rows);
+        var workspace = new LinearWorkspace(shape, Unsafe.SizeOf<T>(), Gemm.WorkspaceBytes<T>);
         try
         {
             unsafe
@@ -140,9 +140,10 @@ public static partial class Functional
                 fixed (T* h = hidden, w = weight, b = bias, dh = hiddenGradient, dw = weightGradient, db = biasGradient, go = gradOutput, cw = options.WeightSpan)
                 fixed (TLabel* y = target)
                 {
-                    var job = new LinearJob<T>(shape, h, w, b, Labels.Of(y, options.IgnoreIndex), options, options.WeightSpan.IsEmpty ? null : cw, partials.Pointer);
+                    var job = new LinearJob<T>(shape, h, w, b, Labels.Of(y, options.IgnoreIndex), options, options.WeightSpan.IsEmpty ? null : cw, workspace);
                     ChunkDriver.Region(&LinearJob<T>.RunStatistics, &job);
-                    CrossEntropySummary summary = CrossEntropyFromPartials(partials.Span, target, shape.Classes, options, losses, logSumExp, predicted);
+                    CrossEntropySummary summary = CrossEntropyFromPartials(
+                        new ReadOnlySpan<CrossEntropyPartial>(workspace.Partials, shape.Rows), target, shape.Classes, options, losses, logSumExp, predicted);
                     if (call.WithGradient)
                     {
                         double upstream = UpstreamGradient.Scalar(gradOutput, options.Reduction);
@@ -157,7 +158,7 @@ public static partial class Functional
         }
         finally
         {
-            partials.Dispose();
+            workspace.Dispose();
         }
     }
 
@@ -236,22 +237,57 @@ public static partial class Functional
         public void Dispose() => NativeMemory.Free(_values);
     }
 
-    /// <summary>The partials of every row, in native working memory.</summary>
-    private readonly unsafe struct LinearPartials : IDisposable
+    /// <summary>
+    /// All the working memory of one call, in one native block (<see cref="Scratch"/>): every row's partial, one block of
+    /// logits (<see cref="RowBlock"/> × <see cref="ClassBlock"/>), that block's fresh partials,
+    /// its column sums (∂b) and the matrix products' packed panels (the largest of the three products' needs). Its size
+    /// depends on N, D and the blocks, never on V: a few MiB.
+    /// </summary>
+    private readonly unsafe struct LinearWorkspace : IDisposable
     {
         private readonly nint _block;
         private readonly nuint _bytes;
-        private readonly int _rows;
 
-        public LinearPartials(int rows)
+        public LinearWorkspace(LinearShape shape, int elementSize, Func<int, int, int, nuint> gemmBytes)
         {
-            _rows = rows;
-            (_block, _bytes) = Scratch.Rent((nuint)Math.Max(1, rows) * (nuint)sizeof(CrossEntropyPartial));
+            int rowBlock = Math.Max(1, Math.Min(shape.Rows, RowBlock)), classBlock = Math.Min(shape.Classes, ClassBlock), d = shape.Features;
+            nuint gemm = Math.Max(gemmBytes(rowBlock, classBlock, d), Math.Max(gemmBytes(classBlock, d, rowBlock), gemmBytes(rowBlock, d, classBlock)));
+            nuint offset = 0;
+            nuint Take(nuint bytes)
+            {
+                nuint at = offset;
+                offset += (bytes + 63) & ~(nuint)63;
+                return at;
+            }
+
+            nuint partials = Take((nuint)Math.Max(1, shape.Rows) * (nuint)sizeof(CrossEntropyPartial));
+            nuint logits = Take((nuint)(rowBlock * classBlock * elementSize));
+            nuint blockPartials = Take((nuint)(rowBlock * sizeof(CrossEntropyPartial)));
+            nuint sums = Take((nuint)(classBlock * sizeof(double)));
+            nuint products = Take(gemm);
+            (_block, _bytes) = Scratch.Rent(offset);
+            Partials = (CrossEntropyPartial*)(_block + (nint)partials);
+            Logits = (byte*)(_block + (nint)logits);
+            BlockPartials = (CrossEntropyPartial*)(_block + (nint)blockPartials);
+            ColumnSums = (double*)(_block + (nint)sums);
+            Products = (byte*)(_block + (nint)products);
         }
 
-        public CrossEntropyPartial* Pointer => (CrossEntropyPartial*)_block;
+        /// <summary>Classes per block: a multiple of every micro-kernel's tile width.</summary>
+        public static int ClassBlock => 256;
 
-        public ReadOnlySpan<CrossEntropyPartial> Span => new((void*)_block, _rows);
+        /// <summary>Rows per block: a multiple of every micro-kernel's tile height (6 and 12), about 128 Ki logits a block.</summary>
+        public static int RowBlock => 504;
+
+        public CrossEntropyPartial* Partials { get; }
+
+        public byte* Logits { get; }
+
+        public CrossEntropyPartial* BlockPartials { get; }
+
+        public double* ColumnSums { get; }
+
+        public byte* Products { get; }
 
         public void Dispose() => Scratch.Return(_block, _bytes);
     }
@@ -276,9 +312,12 @@ public static partial class Functional
         private readonly double _coefficientSum;
         private readonly CrossEntropyPartial* _partials;
 
+        private readonly T* _logits;
+        private readonly CrossEntropyPartial* _blockPartials;
+        private readonly double* _columnSums;
+        private readonly byte* _products;
+
         // The block being worked on, read by the chunk bodies through a pointer to this job.
-        private T* _logits;
-        private CrossEntropyPartial* _blockPartials;
         private int _row0;
         private int _rows;
         private int _class0;
@@ -291,8 +330,12 @@ public static partial class Functional
         private T* _biasGradient;
         private bool _accumulate;
 
-        public LinearJob(LinearShape shape, T* hidden, T* weight, T* bias, Labels labels, CrossEntropyOptions<T> options, T* classWeights, CrossEntropyPartial* partials)
+        public LinearJob(LinearShape shape, T* hidden, T* weight, T* bias, Labels labels, CrossEntropyOptions<T> options, T* classWeights, LinearWorkspace workspace)
         {
+            _logits = (T*)workspace.Logits;
+            _blockPartials = workspace.BlockPartials;
+            _columnSums = workspace.ColumnSums;
+            _products = workspace.Products;
             _rules = ShardJob(options, shape.Classes);
             _classWeights = (byte*)classWeights;
             _coefficientSum = CoefficientSumOf(options.WeightSpan, shape.Classes);
@@ -303,14 +346,8 @@ public static partial class Functional
             _labels = labels;
             _smoothing = options.LabelSmoothing;
             _softCap = options.SoftCap;
-            _partials = partials;
+            _partials = workspace.Partials;
         }
-
-        /// <summary>Classes per block: a multiple of every micro-kernel's tile width.</summary>
-        private static int ClassBlock => 256;
-
-        /// <summary>Rows per block: a multiple of every micro-kernel's tile height (6 and 12), about 128 Ki logits a block.</summary>
-        private static int RowBlock => 504;
 
         /// <summary>Every row's partial over all classes: the blocks' partials merged in class order.</summary>
         private void Statistics()
@@ -322,29 +359,17 @@ public static partial class Functional
                 return;
             }
 
-            int rowBlock = Math.Min(n, RowBlock), classBlock = Math.Min(v, ClassBlock);
-            (nint logits, nuint logitBytes) = Scratch.Rent((nuint)(rowBlock * classBlock * sizeof(T)));
-            (nint blockPartials, nuint partialBytes) = Scratch.Rent((nuint)(rowBlock * sizeof(CrossEntropyPartial)));
-            try
+            int rowBlock = Math.Min(n, LinearWorkspace.RowBlock), classBlock = Math.Min(v, LinearWorkspace.ClassBlock);
+            for (int c0 = 0; c0 < v; c0 += classBlock)
             {
-                _logits = (T*)logits;
-                _blockPartials = (CrossEntropyPartial*)blockPartials;
-                for (int c0 = 0; c0 < v; c0 += classBlock)
+                for (int r0 = 0; r0 < n; r0 += rowBlock)
                 {
-                    for (int r0 = 0; r0 < n; r0 += rowBlock)
+                    MakeLogits(r0, Math.Min(rowBlock, n - r0), c0, Math.Min(classBlock, v - c0));
+                    fixed (LinearJob<T>* self = &this)
                     {
-                        MakeLogits(r0, Math.Min(rowBlock, n - r0), c0, Math.Min(classBlock, v - c0));
-                        fixed (LinearJob<T>* self = &this)
-                        {
-                            ChunkDriver.For(Chunks(), &PartialsChunk, self);
-                        }
+                        ChunkDriver.For(Chunks(), &PartialsChunk, self);
                     }
                 }
-            }
-            finally
-            {
-                Scratch.Return(logits, logitBytes);
-                Scratch.Return(blockPartials, partialBytes);
             }
         }
 
@@ -389,61 +414,50 @@ public static partial class Functional
                 return;
             }
 
-            int rowBlock = Math.Min(n, RowBlock), classBlock = Math.Min(v, ClassBlock);
-            (nint logits, nuint logitBytes) = Scratch.Rent((nuint)(rowBlock * classBlock * sizeof(T)));
-            (nint columnSums, nuint sumBytes) = Scratch.Rent((nuint)(classBlock * sizeof(double)));
-            try
+            int rowBlock = Math.Min(n, LinearWorkspace.RowBlock), classBlock = Math.Min(v, LinearWorkspace.ClassBlock);
+            double* sums = _columnSums;
+            for (int c0 = 0; c0 < v; c0 += classBlock)
             {
-                _logits = (T*)logits;
-                double* sums = (double*)columnSums;
-                for (int c0 = 0; c0 < v; c0 += classBlock)
+                int width = Math.Min(classBlock, v - c0);
+                new Span<double>(sums, width).Clear();
+                for (int r0 = 0; r0 < n; r0 += rowBlock)
                 {
-                    int width = Math.Min(classBlock, v - c0);
-                    new Span<double>(sums, width).Clear();
-                    for (int r0 = 0; r0 < n; r0 += rowBlock)
+                    int rows = Math.Min(rowBlock, n - r0);
+                    MakeLogits(r0, rows, c0, width);
+                    fixed (LinearJob<T>* self = &this)
                     {
-                        int rows = Math.Min(rowBlock, n - r0);
-                        MakeLogits(r0, rows, c0, width);
-                        fixed (LinearJob<T>* self = &this)
-                        {
-                            ChunkDriver.For(Chunks(), &GradientChunk, self);
-                        }
-
-                        var g = Strided<T>.RowMajor(_logits, width);
-                        if (biasGradient != null)
-                        {
-                            AddColumns(_logits, rows, width, sums);
-                        }
-
-                        if (weightGradient != null)
-                        {
-                            // ∂W[c0 : c0 + width] (+)= Gᵀ·H[r0 : r0 + rows]
-                            Gemm.Multiply(width, d, rows, Strided<T>.Transposed(_logits, width), Strided<T>.RowMajor(_hidden + (nint)r0 * d, d),
-                                weightGradient + (nint)c0 * d, d, accumulate || r0 > 0);
-                        }
-
-                        if (hiddenGradient != null)
-                        {
-                            // ∂H[r0 : r0 + rows] (+)= G·W[c0 : c0 + width]
-                            Gemm.Multiply(rows, d, width, g, Strided<T>.RowMajor(_weight + (nint)c0 * d, d),
-                                hiddenGradient + (nint)r0 * d, d, c0 > 0);
-                        }
+                        ChunkDriver.For(Chunks(), &GradientChunk, self);
                     }
 
+                    var g = Strided<T>.RowMajor(_logits, width);
                     if (biasGradient != null)
                     {
-                        for (int c = 0; c < width; c++)
-                        {
-                            double total = accumulate ? double.CreateTruncating(biasGradient[c0 + c]) + sums[c] : sums[c];
-                            biasGradient[c0 + c] = T.CreateTruncating(total);
-                        }
+                        AddColumns(_logits, rows, width, sums);
+                    }
+
+                    if (weightGradient != null)
+                    {
+                        // ∂W[c0 : c0 + width] (+)= Gᵀ·H[r0 : r0 + rows]
+                        Gemm.Multiply(width, d, rows, Strided<T>.Transposed(_logits, width), Strided<T>.RowMajor(_hidden + (nint)r0 * d, d),
+                            weightGradient + (nint)c0 * d, d, accumulate || r0 > 0, _products);
+                    }
+
+                    if (hiddenGradient != null)
+                    {
+                        // ∂H[r0 : r0 + rows] (+)= G·W[c0 : c0 + width]
+                        Gemm.Multiply(rows, d, width, g, Strided<T>.RowMajor(_weight + (nint)c0 * d, d),
+                            hiddenGradient + (nint)r0 * d, d, c0 > 0, _products);
                     }
                 }
-            }
-            finally
-            {
-                Scratch.Return(logits, logitBytes);
-                Scratch.Return(columnSums, sumBytes);
+
+                if (biasGradient != null)
+                {
+                    for (int c = 0; c < width; c++)
+                    {
+                        double total = accumulate ? double.CreateTruncating(biasGradient[c0 + c]) + sums[c] : sums[c];
+                        biasGradient[c0 + c] = T.CreateTruncating(total);
+                    }
+                }
             }
         }
 
@@ -465,7 +479,7 @@ public static partial class Functional
             }
 
             Gemm.Multiply(rows, width, d, Strided<T>.RowMajor(_hidden + (nint)r0 * d, d), Strided<T>.Transposed(_weight + (nint)c0 * d, d),
-                _logits, width, accumulate: _bias != null);
+                _logits, width, accumulate: _bias != null, _products);
         }
 
         private readonly int Chunks() => (_rows + _rowsPerChunk - 1) / _rowsPerChunk;

@@ -22,8 +22,12 @@ internal static unsafe class Gemm
     /// <summary>KC: the depth of one packed block, for every width (an element's sum is grouped by it).</summary>
     public const int Depth = 256;
 
-    /// <summary>C[m × n] = A[m × k]·B[k × n] (or C += A·B when <paramref name="accumulate"/>); C row-major with leading dimension <paramref name="ldc"/>.</summary>
-    public static void Multiply<T>(int m, int n, int k, Strided<T> a, Strided<T> b, T* c, nint ldc, bool accumulate)
+    /// <summary>
+    /// C[m × n] = A[m × k]·B[k × n] (or C += A·B when <paramref name="accumulate"/>); C row-major with leading dimension
+    /// <paramref name="ldc"/>. <paramref name="workspace"/> holds at least <see cref="WorkspaceBytes{T}"/>(m, n, k) bytes,
+    /// 64-byte aligned, or is null for working memory from <see cref="Scratch"/>.
+    /// </summary>
+    public static void Multiply<T>(int m, int n, int k, Strided<T> a, Strided<T> b, T* c, nint ldc, bool accumulate, byte* workspace = null)
         where T : unmanaged
     {
         if (m <= 0 || n <= 0)
@@ -47,13 +51,13 @@ internal static unsafe class Gemm
         switch (Width.Bits)
         {
             case 512:
-                Run<T, Tile512>(m, n, k, a, b, c, ldc, accumulate);
+                Run<T, Tile512>(m, n, k, a, b, c, ldc, accumulate, workspace);
                 break;
             case 256:
-                Run<T, Tile256>(m, n, k, a, b, c, ldc, accumulate);
+                Run<T, Tile256>(m, n, k, a, b, c, ldc, accumulate, workspace);
                 break;
             default:
-                Run<T, Tile128>(m, n, k, a, b, c, ldc, accumulate);
+                Run<T, Tile128>(m, n, k, a, b, c, ldc, accumulate, workspace);
                 break;
         }
     }
@@ -91,7 +95,28 @@ internal static unsafe class Gemm
         public int Groups;
     }
 
-    private static void Run<T, TTile>(int m, int n, int k, Strided<T> a, Strided<T> b, T* c, nint ldc, bool accumulate)
+    /// <summary>The bytes of working memory a product of these sizes uses: the packed panel of B and the packed rows of A (each rounded up to 64 bytes).</summary>
+    public static nuint WorkspaceBytes<T>(int m, int n, int k)
+        where T : unmanaged
+    {
+        (nuint panel, nuint rows) = Sizes<T>(m, n, k);
+        return panel + rows;
+    }
+
+    /// <summary>The packed panel's and the packed rows' bytes at the widest tile shape any width uses (so that a workspace sized here serves every width).</summary>
+    private static (nuint Panel, nuint Rows) Sizes<T>(int m, int n, int k)
+        where T : unmanaged
+    {
+        int nr = 2 * 64 / Unsafe.SizeOf<T>(), mr = 12; // Tile512's: the largest of the three
+        int depth = Math.Clamp(k, 1, Depth);
+        nuint panel = Aligned((nuint)(Math.Min(PanelColumns<T>(), RoundUp(Math.Max(n, 1), nr)) * depth * Unsafe.SizeOf<T>()));
+        nuint rows = Aligned((nuint)(Math.Min(SharedRows<T>(), RoundUp(Math.Max(m, 1), mr)) * depth * Unsafe.SizeOf<T>()));
+        return (panel, rows);
+    }
+
+    private static nuint Aligned(nuint bytes) => (bytes + 63) & ~(nuint)63;
+
+    private static void Run<T, TTile>(int m, int n, int k, Strided<T> a, Strided<T> b, T* c, nint ldc, bool accumulate, byte* workspace)
         where T : unmanaged
         where TTile : ITile
     {
@@ -100,11 +125,18 @@ internal static unsafe class Gemm
         int nc = Math.Min(PanelColumns<T>(), RoundUp(n, nr));
         int mc = BlockRows<T>();
         int shared = Math.Min(SharedRows<T>(), RoundUp(m, mr));
-        int depth = Math.Min(Depth, k);
         int threads = Functional.MaxDegreeOfParallelism;
 
-        (nint panel, nuint panelSize) = Scratch.Rent((nuint)(nc * depth * Unsafe.SizeOf<T>()));
-        (nint rows, nuint rowsSize) = Scratch.Rent((nuint)(shared * depth * Unsafe.SizeOf<T>()));
+        (nuint panelBytes, nuint rowsBytes) = Sizes<T>(m, n, k);
+        nint rented = 0;
+        nuint rentedSize = 0;
+        if (workspace == null)
+        {
+            (rented, rentedSize) = Scratch.Rent(panelBytes + rowsBytes);
+            workspace = (byte*)rented;
+        }
+
+        nint panel = (nint)workspace, rows = (nint)(workspace + panelBytes);
         try
         {
             var job = default(Job<T>);
@@ -141,8 +173,10 @@ internal static unsafe class Gemm
         }
         finally
         {
-            Scratch.Return(panel, panelSize);
-            Scratch.Return(rows, rowsSize);
+            if (rented != 0)
+            {
+                Scratch.Return(rented, rentedSize);
+            }
         }
     }
 
