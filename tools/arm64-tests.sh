@@ -24,12 +24,14 @@ cd "$(dirname "$0")/.."
 ARM64_SUBSET_PROPERTIES=(-class 'Xent.Tests.InstructionSetFacts' -class 'Xent.Properties.FastExpProperties'
   -class 'Xent.Properties.LogSumExpProperties' -class 'Xent.Properties.SoftmaxProperties'
   -class 'Xent.Properties.CrossEntropyProperties' -class 'Xent.Properties.StabilityProperties'
-  -class 'Xent.Properties.ReductionProperties')
+  -class 'Xent.Properties.ReductionProperties' -class 'Xent.Properties.LinearCrossEntropyProperties'
+  -class 'Xent.Properties.ChunkDriverRegionFacts')
 ARM64_SUBSET_CONFORMANCE=(-class- 'Xent.Conformance.DeterminismAndAllocationTests'
   -class- 'Xent.Conformance.LargeVocabularyParallelismTests'
   -class- 'Xent.Conformance.FacadeTests' -class- 'Xent.Conformance.FamilyFacadeTests'
   -class- 'Xent.Conformance.FacadeApiTests' -class- 'Xent.Conformance.FacadeAllocationTests'
   -class- 'Xent.Conformance.CheckerTests' -class- 'Xent.Conformance.AnswerRoundTripTests'
+  -class- 'Xent.Conformance.LinearFacadeTests'
   -method- 'Xent.Conformance.EngineRegressionTests.RepeatedCalls_InPlaceAndArrayOverloads_GiveTheSameBits_DoubleRowsHoldingMinusInfinity')
 
 subset=false

@@ -109,6 +109,7 @@ public static class LinearCompare
         return best;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static double Fma512(int iterations)
     {
         Vector512<float> a = Vector512.Create(1.0000001f), b = Vector512.Create(0.9999999f);
@@ -126,6 +127,7 @@ public static class LinearCompare
         return 2.0 * 16 * 12 * iterations;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static double Fma256(int iterations)
     {
         Vector256<float> a = Vector256.Create(1.0000001f), b = Vector256.Create(0.9999999f);
@@ -284,6 +286,7 @@ public static class LinearCompare
 
         public float TorchForward()
         {
+            using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
             return F.cross_entropy(F.linear(TH, TW, TB), TY).item<float>();
         }
@@ -349,7 +352,7 @@ public static class LinearCompare
         {
             if (line.StartsWith(field + ":", StringComparison.Ordinal))
             {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
             }
         }
 

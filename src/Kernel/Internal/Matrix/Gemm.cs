@@ -71,8 +71,11 @@ internal static unsafe class Gemm
     /// <summary>Rows of A packed at once and shared by every task (eight blocks of <see cref="BlockRows{T}"/>; about 2.3 MiB).</summary>
     private static int SharedRows<T>() => 8 * BlockRows<T>();
 
-    /// <summary>NR strips packed by one packing chunk.</summary>
+    /// <summary>NR strips of A packed by one packing chunk.</summary>
     private const int StripsPerPackChunk = 8;
+
+    /// <summary>NR strips of B packed by one packing chunk (fewer than of A: B's strips are wider and often gathered across rows).</summary>
+    private const int BStripsPerPackChunk = 2;
 
     private struct Job<T>
         where T : unmanaged
@@ -93,6 +96,7 @@ internal static unsafe class Gemm
         public int BChunks; // packing chunks of B; 0 when A alone is packed
         public int StripsPerGroup;
         public int Groups;
+        public int BlockRows; // MC: rows of A per compute task
     }
 
     /// <summary>The bytes of working memory a product of these sizes uses: the packed panel of B and the packed rows of A (each rounded up to 64 bytes).</summary>
@@ -152,7 +156,7 @@ internal static unsafe class Gemm
                     job.Depth = Math.Min(Depth, k - pc);
                     job.Overwrite = pc == 0 && !accumulate;
                     job.B = b.At(pc, jc);
-                    job.BChunks = (job.BStrips + StripsPerPackChunk - 1) / StripsPerPackChunk;
+                    job.BChunks = (job.BStrips + BStripsPerPackChunk - 1) / BStripsPerPackChunk;
                     for (int ic = 0; ic < m; ic += shared)
                     {
                         job.Rows = Math.Min(shared, m - ic);
@@ -161,11 +165,12 @@ internal static unsafe class Gemm
                         job.AStrips = (job.Rows + mr - 1) / mr;
                         job.AChunks = (job.AStrips + StripsPerPackChunk - 1) / StripsPerPackChunk;
                         int mBlocks = (job.Rows + mc - 1) / mc;
+                        job.BlockRows = mc;
                         int groups = threads <= 1 ? 1 : Math.Clamp((4 * threads + mBlocks - 1) / mBlocks, 1, job.BStrips);
                         job.StripsPerGroup = (job.BStrips + groups - 1) / groups;
                         job.Groups = (job.BStrips + job.StripsPerGroup - 1) / job.StripsPerGroup;
                         ChunkDriver.For(job.AChunks + job.BChunks, &Pack<T, TTile>, &job);
-                        ChunkDriver.For(mBlocks * job.Groups, &Compute<T, TTile>, &job);
+                        ChunkDriver.For(((job.Rows + job.BlockRows - 1) / job.BlockRows) * job.Groups, &Compute<T, TTile>, &job);
                         job.BChunks = 0; // the panel serves every row block of this depth block
                     }
                 }
@@ -198,8 +203,8 @@ internal static unsafe class Gemm
         }
         else
         {
-            int first = (chunk - job.AChunks) * StripsPerPackChunk;
-            int end = Math.Min(job.BStrips, first + StripsPerPackChunk);
+            int first = (chunk - job.AChunks) * BStripsPerPackChunk;
+            int end = Math.Min(job.BStrips, first + BStripsPerPackChunk);
             Packing.PackB(job.B, job.Columns, job.Depth, TTile.Columns<T>(), first, end, job.PackedB);
         }
     }
@@ -212,7 +217,7 @@ internal static unsafe class Gemm
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>(context);
         int mr = TTile.Rows;
         int nr = TTile.Columns<T>();
-        int mc = BlockRows<T>();
+        int mc = job.BlockRows;
         int block = task / job.Groups;
         int group = task - block * job.Groups;
         int i0 = block * mc;

@@ -102,7 +102,7 @@ internal static unsafe class Packing
     /// destination[k·lanes + i] = source[i·laneStride + k·depthStride] for i &lt; count (0 for count ≤ i &lt; lanes), k &lt; depth:
     /// <paramref name="count"/> lines of the source (rows of A, columns of B) interleaved into k-major order.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Compile.HotLoop)]
     private static void PackAcross<T>(T* source, nint laneStride, nint depthStride, int count, int depth, int lanes, T* destination)
         where T : unmanaged
     {
@@ -114,7 +114,26 @@ internal static unsafe class Packing
 
         if (depthStride == 1)
         {
-            for (int k = 0; k < depth; k++)
+            int k = 0;
+            if (count == lanes)
+            {
+                // Four k's per line read: one pass over the line pointers serves four output rows.
+                for (; k + 4 <= depth; k += 4)
+                {
+                    for (int i = 0; i < lanes; i++)
+                    {
+                        T* line = lines[i] + k;
+                        destination[i] = line[0];
+                        destination[lanes + i] = line[1];
+                        destination[2 * lanes + i] = line[2];
+                        destination[3 * lanes + i] = line[3];
+                    }
+
+                    destination += 4 * lanes;
+                }
+            }
+
+            for (; k < depth; k++)
             {
                 int i = 0;
                 for (; i < count; i++)
