@@ -49,6 +49,7 @@ public static class LinearCompare
             .Select(s => s.Split('x').Select(int.Parse).ToArray()).ToArray();
         int[] threads = Arg("--threads", "1,2").Split(',').Select(int.Parse).ToArray();
         int reps = int.Parse(Arg("--reps", "5"), CultureInfo.InvariantCulture);
+        _gapMs = int.Parse(Arg("--gap-ms", "3"), CultureInfo.InvariantCulture);
         string outDir = Arg("--out", Path.Combine("BenchmarkDotNet.Artifacts", "linear"));
         bool memoryOnly = args.Contains("--only-memory");
         Directory.CreateDirectory(outDir);
@@ -60,6 +61,21 @@ public static class LinearCompare
         double peak = PeakGflops();
         Console.WriteLine($"Fused multiply-add peak of one core, measured (register-only loop at this width): {peak:F0} GFLOP/s");
         Console.WriteLine();
+
+        // Memory first, while neither library has met a large problem: each call's working memory is then new.
+        if (!args.Contains("--no-memory"))
+        {
+            Console.WriteLine("Extra memory of one call (inputs and gradient buffers allocated and touched before; both libraries warmed up on a small problem only):");
+            Console.WriteLine();
+            Console.WriteLine("| N × D × V | mode | N·V·4 MiB | Xent working memory MiB (counters) | Xent peak RSS rise MiB | libtorch extra MiB (peak RSS rise − gradient outputs) | Xent / N·V·4 | libtorch / N·V·4 |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            foreach (int[] s in shapes)
+            {
+                Memory(s[0], s[1], s[2], outDir);
+            }
+
+            Console.WriteLine();
+        }
 
         if (!memoryOnly)
         {
@@ -81,15 +97,6 @@ public static class LinearCompare
             Console.WriteLine();
         }
 
-        if (!args.Contains("--no-memory"))
-        {
-            Console.WriteLine("| N × D × V | mode | N·V·4 MiB | Xent working memory MiB (counters) | Xent peak RSS rise MiB | libtorch extra MiB (peak RSS rise − gradient outputs) | Xent / N·V·4 | libtorch / N·V·4 |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|");
-            foreach (int[] s in shapes)
-            {
-                Memory(s[0], s[1], s[2], outDir);
-            }
-        }
 
         return 0;
     }
@@ -112,24 +119,32 @@ public static class LinearCompare
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static double Fma512(int iterations)
     {
+        // 24 independent chains: enough to keep two FMA pipes busy through a latency of up to 12 cycles (the
+        // micro-kernel holds 24 sums too).
         Vector512<float> a = Vector512.Create(1.0000001f), b = Vector512.Create(0.9999999f);
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default;
+        Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        Vector512<float> c16 = default, c17 = default, c18 = default, c19 = default, c20 = default, c21 = default, c22 = default, c23 = default;
         for (int i = 0; i < iterations; i++)
         {
             c0 = Vector512.FusedMultiplyAdd(a, b, c0); c1 = Vector512.FusedMultiplyAdd(a, b, c1); c2 = Vector512.FusedMultiplyAdd(a, b, c2);
             c3 = Vector512.FusedMultiplyAdd(a, b, c3); c4 = Vector512.FusedMultiplyAdd(a, b, c4); c5 = Vector512.FusedMultiplyAdd(a, b, c5);
             c6 = Vector512.FusedMultiplyAdd(a, b, c6); c7 = Vector512.FusedMultiplyAdd(a, b, c7); c8 = Vector512.FusedMultiplyAdd(a, b, c8);
             c9 = Vector512.FusedMultiplyAdd(a, b, c9); c10 = Vector512.FusedMultiplyAdd(a, b, c10); c11 = Vector512.FusedMultiplyAdd(a, b, c11);
+            c12 = Vector512.FusedMultiplyAdd(a, b, c12); c13 = Vector512.FusedMultiplyAdd(a, b, c13); c14 = Vector512.FusedMultiplyAdd(a, b, c14);
+            c15 = Vector512.FusedMultiplyAdd(a, b, c15); c16 = Vector512.FusedMultiplyAdd(a, b, c16); c17 = Vector512.FusedMultiplyAdd(a, b, c17);
+            c18 = Vector512.FusedMultiplyAdd(a, b, c18); c19 = Vector512.FusedMultiplyAdd(a, b, c19); c20 = Vector512.FusedMultiplyAdd(a, b, c20);
+            c21 = Vector512.FusedMultiplyAdd(a, b, c21); c22 = Vector512.FusedMultiplyAdd(a, b, c22); c23 = Vector512.FusedMultiplyAdd(a, b, c23);
         }
 
-        _sink += (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11).GetElement(0);
-        return 2.0 * 16 * 12 * iterations;
+        _sink += (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11 + c12 + c13 + c14 + c15 + c16 + c17 + c18 + c19 + c20 + c21 + c22 + c23).GetElement(0);
+        return 2.0 * 16 * 24 * iterations;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining | System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static double Fma256(int iterations)
     {
+        // 12 independent chains: two FMA pipes through a latency of up to 6 cycles, in AVX2's 16 registers.
         Vector256<float> a = Vector256.Create(1.0000001f), b = Vector256.Create(0.9999999f);
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         Vector256<float> c8 = default, c9 = default, c10 = default, c11 = default;
@@ -163,9 +178,12 @@ public static class LinearCompare
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
+    /// <summary>Idle time before each sample (--gap-ms, default 3): libtorch's OpenMP workers spin for a moment after a call.</summary>
+    private static int _gapMs = 3;
+
     private static double Seconds(Action call)
     {
-        Thread.Sleep(3); // libtorch's OpenMP workers spin for a moment after a call; let them settle
+        Thread.Sleep(_gapMs);
         long start = Stopwatch.GetTimestamp();
         call();
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -306,6 +324,12 @@ public static class LinearCompare
         torch.set_num_threads(threads);
         using var p = new Problem(n, d, v);
 
+        // The previous case's arrays (hundreds of MiB) are garbage now: collect them before timing, so that a
+        // background collection does not take a core in the middle of a sample.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
         // One untimed agreement check: the loss and the largest difference of each gradient, relative to its largest entry.
         float xentLoss = p.XentBackward();
         string agreement;
@@ -418,11 +442,11 @@ public static class LinearCompare
         foreach (bool backward in new[] { true, false })
         {
             Scratch.ResetPeak();
-            long held = Scratch.HeldBytes;
             long gc = GC.GetAllocatedBytesForCurrentThread();
             (long xentRise, List<(double, long)> xentTrace) = Traced(() => _sink += backward ? p.XentBackward() : p.XentForward());
-            double xentMiB = (Scratch.PeakHeldBytes - held) / (double)(1 << 20);
+            double xentMiB = (Scratch.PeakInUseBytes - Scratch.InUseBytes) / (double)(1 << 20);
             long xentGc = GC.GetAllocatedBytesForCurrentThread() - gc - TracerBytes;
+            NativeProbes.FlushWarmCache(); // libtorch's blocks of earlier calls go back (glibc unmaps the large ones): this call's are new
             (long torchRise, List<(double, long)> torchTrace) = Traced(() =>
             {
                 using var scope = torch.NewDisposeScope();

@@ -30,6 +30,21 @@ public static partial class Functional
     }
 
     /// <summary>
+    /// The bytes of native working memory the kernel holds: blocks in use by calls that are running and blocks kept for
+    /// reuse. Only the matrix products of <see cref="LinearCrossEntropy{T, TLabel}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{TLabel}, int, ReadOnlySpan{T}, CrossEntropyOptions{T}?, Span{T}, Span{T}, Span{T}, Span{T}, Span{T}, Span{int}, ReadOnlySpan{T}, bool)"/>
+    /// use any (one block a call: a logits block, the packed panels and the rows' partials, a few MiB whatever the
+    /// vocabulary); at most eight blocks are kept. 0 in a process that has not called it.
+    /// </summary>
+    public static long WorkingMemoryBytes => Xent.Internal.Matrix.Scratch.HeldBytes;
+
+    /// <summary>
+    /// Frees the working memory kept for reuse (<see cref="WorkingMemoryBytes"/> then counts only blocks in use by
+    /// running calls), for a process that is done with the fused loss; the next call that needs working memory
+    /// allocates it again.
+    /// </summary>
+    public static void ReleaseWorkingMemory() => Xent.Internal.Matrix.Scratch.ReleaseKept();
+
+    /// <summary>
     /// Whether contiguous rows of <typeparamref name="T"/> take the fast statistic pass (each exponential in float, sums in
     /// double; the documented bound): float rows without weighted label smoothing and without a soft cap.
     /// </summary>

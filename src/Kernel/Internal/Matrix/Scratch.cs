@@ -14,6 +14,8 @@ internal static unsafe class Scratch
     private static readonly List<(nuint Bytes, nint Pointer)> Free = new(Kept + 1);
     private static long _held;
     private static long _peak;
+    private static long _inUse;
+    private static long _peakInUse;
 
     /// <summary>Bytes allocated and not yet freed: blocks in use and blocks kept for reuse.</summary>
     public static long HeldBytes => Volatile.Read(ref _held);
@@ -21,8 +23,26 @@ internal static unsafe class Scratch
     /// <summary>The most <see cref="HeldBytes"/> has been since the last <see cref="ResetPeak"/> (what a benchmark reports as working memory).</summary>
     public static long PeakHeldBytes => Volatile.Read(ref _peak);
 
-    /// <summary>Starts a new peak from the bytes held now.</summary>
-    public static void ResetPeak() => Volatile.Write(ref _peak, HeldBytes);
+    /// <summary>Bytes of the blocks rented and not yet returned.</summary>
+    public static long InUseBytes => Volatile.Read(ref _inUse);
+
+    /// <summary>The most <see cref="InUseBytes"/> has been since the last <see cref="ResetPeak"/>: the working memory of the calls in between, whether their blocks were new or kept.</summary>
+    public static long PeakInUseBytes => Volatile.Read(ref _peakInUse);
+
+    /// <summary>Starts new peaks from the bytes held and in use now.</summary>
+    public static void ResetPeak()
+    {
+        Volatile.Write(ref _peak, HeldBytes);
+        Volatile.Write(ref _peakInUse, InUseBytes);
+    }
+
+    private static void Raise(ref long peak, long value)
+    {
+        long current;
+        while (value > (current = Volatile.Read(ref peak)) && Interlocked.CompareExchange(ref peak, value, current) != current)
+        {
+        }
+    }
 
     /// <summary>A block of at least <paramref name="bytes"/> bytes, and its size.</summary>
     public static (nint Pointer, nuint Bytes) Rent(nuint bytes)
@@ -42,22 +62,37 @@ internal static unsafe class Scratch
             {
                 (nuint size, nint pointer) = Free[best];
                 Free.RemoveAt(best);
+                Raise(ref _peakInUse, Interlocked.Add(ref _inUse, (long)size));
                 return (pointer, size);
             }
         }
 
-        long held = Interlocked.Add(ref _held, (long)bytes);
-        long peak;
-        while (held > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, held, peak) != peak)
+        Raise(ref _peak, Interlocked.Add(ref _held, (long)bytes));
+        Raise(ref _peakInUse, Interlocked.Add(ref _inUse, (long)bytes));
+        return ((nint)NativeMemory.AlignedAlloc(bytes, 64), bytes);
+    }
+
+    /// <summary>Frees every block kept for reuse (blocks in use stay with their callers).</summary>
+    public static void ReleaseKept()
+    {
+        (nuint Bytes, nint Pointer)[] kept;
+        lock (Free)
         {
+            kept = Free.ToArray();
+            Free.Clear();
         }
 
-        return ((nint)NativeMemory.AlignedAlloc(bytes, 64), bytes);
+        foreach ((nuint bytes, nint pointer) in kept)
+        {
+            Interlocked.Add(ref _held, -(long)bytes);
+            NativeMemory.AlignedFree((void*)pointer);
+        }
     }
 
     /// <summary>Gives a rented block back.</summary>
     public static void Return(nint pointer, nuint bytes)
     {
+        Interlocked.Add(ref _inUse, -(long)bytes);
         lock (Free)
         {
             Free.Add((bytes, pointer));
