@@ -16,8 +16,10 @@ cd "$(dirname "$0")/.."
 
 # The subset that .ci/run runs under emulation (the whole of both projects takes about 16 minutes there, beyond CI's
 # time), with the -class filters of xunit v3's in-process runner. Properties: the instruction-set fact and the
-# properties of the vectorized paths (exp, log-sum-exp, softmax, cross entropy, stability, reductions); not the slow
-# gradient, large-vocabulary and finite-difference properties. Conformance: every class but the two multi-threaded
+# properties of the vectorized paths (exp, log-sum-exp, softmax, cross entropy, stability, reductions), the fused linear
+# cross entropy's (its matrix multiply on AdvSimd's 128-bit tile) and the chunk driver's regions; not the slow
+# gradient, large-vocabulary, finite-difference and matrix-multiply properties (the last checks every element of
+# products up to 513 × 513 × 513 against a scalar loop). Conformance: every class but the two multi-threaded
 # determinism and allocation classes, which take nearly all of its time under emulation, the facade-only classes (no
 # kernel code of their own; the x64 run covers them), and the one test that starts a second process of its own
 # assembly (a fresh process's first calls): under qemu-user the child cannot be started.

@@ -445,7 +445,7 @@ public static class LinearCompare
             long gc = GC.GetAllocatedBytesForCurrentThread();
             (long xentRise, List<(double, long)> xentTrace) = Traced(() => _sink += backward ? p.XentBackward() : p.XentForward());
             double xentMiB = (Scratch.PeakInUseBytes - Scratch.InUseBytes) / (double)(1 << 20);
-            long xentGc = GC.GetAllocatedBytesForCurrentThread() - gc - TracerBytes;
+            long xentGc = Math.Max(0, GC.GetAllocatedBytesForCurrentThread() - gc - TracerBytes); // the tracer's own bytes vary by a few
             NativeProbes.FlushWarmCache(); // libtorch's blocks of earlier calls go back (glibc unmaps the large ones): this call's are new
             (long torchRise, List<(double, long)> torchTrace) = Traced(() =>
             {
