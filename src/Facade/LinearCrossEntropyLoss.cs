@@ -143,7 +143,7 @@ public sealed record LinearCrossEntropyLoss<T>
         Span<T> dx = LinearShapes.Buffer(inputGradient, input.Lengths, nameof(inputGradient));
         Span<T> dw = LinearShapes.Buffer(weightGradient, weight.Lengths, nameof(weightGradient));
         Span<T> db = biasGradient.FlattenedLength == 0 ? default : LinearShapes.Buffer(biasGradient, bias.Lengths, nameof(biasGradient));
-        LinearShapes.CheckGradOutput(gradOutput, target.Lengths, _options.Reduction);
+        TensorShapes.CheckGradOutput(gradOutput, _options.Reduction == Reduction.None, target.Lengths);
         return Functional.LinearCrossEntropy(
             TensorShapes.RowMajor(input), TensorShapes.RowMajor(weight), TensorShapes.RowMajor(target), shape.Features, TensorShapes.RowMajor(bias), _options,
             dx, dw, db, gradOutput: TensorShapes.RowMajor(gradOutput), accumulate: accumulate);

@@ -84,12 +84,12 @@ public static partial class Functional
         var shape = LinearShape.Validate(hidden.Length, weight.Length, bias.Length, target.Length, features);
         ValidateShardWeights(options, shape.Classes);
 
-        LinearShape.CheckOutput(hiddenGradient.Length, shape.Rows * (long)shape.Features, nameof(hiddenGradient), "element of hidden");
-        LinearShape.CheckOutput(weightGradient.Length, shape.Classes * (long)shape.Features, nameof(weightGradient), "element of weight");
-        LinearShape.CheckOutput(biasGradient.Length, shape.Classes, nameof(biasGradient), "class");
-        LinearShape.CheckOutput(losses.Length, shape.Rows, nameof(losses), "row");
-        LinearShape.CheckOutput(logSumExp.Length, shape.Rows, nameof(logSumExp), "row");
-        LinearShape.CheckOutput(predicted.Length, shape.Rows, nameof(predicted), "row");
+        OptionalOutput.Check(hiddenGradient.Length, shape.Rows * (long)shape.Features, nameof(hiddenGradient), "element of hidden");
+        OptionalOutput.Check(weightGradient.Length, shape.Classes * (long)shape.Features, nameof(weightGradient), "element of weight");
+        OptionalOutput.Check(biasGradient.Length, shape.Classes, nameof(biasGradient), "class");
+        OptionalOutput.Check(losses.Length, shape.Rows, nameof(losses), "row");
+        OptionalOutput.Check(logSumExp.Length, shape.Rows, nameof(logSumExp), "row");
+        OptionalOutput.Check(predicted.Length, shape.Rows, nameof(predicted), "row");
         bool withGradient = !hiddenGradient.IsEmpty || !weightGradient.IsEmpty || !biasGradient.IsEmpty;
         UpstreamGradient.CheckLength(gradOutput.Length, withGradient, options.Reduction, shape.Rows, "row");
         (double weightSum, long count) = Labels.Validate(target, shape.Classes, options.IgnoreIndex, options.WeightSpan);
@@ -307,7 +307,6 @@ public static partial class Functional
         private readonly Labels _labels;
         private readonly LossRowsJob _rules;
         private readonly double _smoothing;
-        private readonly double _softCap;
         private readonly byte* _classWeights;
         private readonly double _coefficientSum;
         private readonly CrossEntropyPartial* _partials;
@@ -345,7 +344,6 @@ public static partial class Functional
             _bias = bias;
             _labels = labels;
             _smoothing = options.LabelSmoothing;
-            _softCap = options.SoftCap;
             _partials = workspace.Partials;
         }
 
@@ -491,7 +489,7 @@ public static partial class Functional
             int rows = Math.Min(job._rowsPerChunk, job._rows - first);
             var block = new ReadOnlySpan<T>(job._logits + (nint)first * job._width, rows * job._width);
             var fresh = new Span<CrossEntropyPartial>(job._blockPartials + first, rows);
-            ShardPartials(block, job._labels.From(job._row0 + first), rows, fresh, job._class0, job._width, job._smoothing, job._softCap, job._classWeights);
+            ShardPartials(block, job._labels.From(job._row0 + first), rows, fresh, job._class0, job._width, job._smoothing, job._rules.Cap, job._classWeights);
             CrossEntropyPartial* merged = job._partials + job._row0 + first;
             for (int r = 0; r < rows; r++)
             {
@@ -564,14 +562,6 @@ public static partial class Functional
             }
 
             return new LinearShape(rows, features, classes);
-        }
-
-        public static void CheckOutput(int length, long required, string name, string unit)
-        {
-            if (length != 0 && length < required)
-            {
-                ThrowHelper.OutputTooShort(name, length, required, unit);
-            }
         }
 
         /// <summary>No output overlaps an input or another output.</summary>

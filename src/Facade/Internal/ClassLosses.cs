@@ -124,27 +124,22 @@ internal static class ClassLosses
     }
 
     /// <summary>
-    /// An upstream gradient given as a tensor has the loss's shape: the target's shape for per-position losses of a
-    /// batched input, otherwise one element; an empty one means ones. Allocates nothing unless it throws.
+    /// An upstream gradient given as a tensor has the loss's shape: the target's shape (the input's without dimension 1)
+    /// for per-position losses of a batched input, otherwise one element (<see cref="TensorShapes.CheckGradOutput{T}"/>).
+    /// Allocates nothing unless it throws.
     /// </summary>
     private static void CheckGradOutputShape<T>(ReadOnlyTensorSpan<T> gradOutput, ReadOnlySpan<nint> inputShape, Reduction reduction)
     {
-        if (gradOutput.FlattenedLength == 0 && gradOutput.Rank <= 1)
+        bool perPosition = reduction == Reduction.None && inputShape.Length >= 2;
+        Span<nint> lossShape = perPosition && inputShape.Length <= 17 ? stackalloc nint[inputShape.Length - 1] : default;
+        if (perPosition)
         {
-            return;
+            lossShape = lossShape.IsEmpty ? TensorShapes.WithoutClassDim(inputShape) : lossShape;
+            lossShape[0] = inputShape[0];
+            inputShape[2..].CopyTo(lossShape[1..]);
         }
 
-        ReadOnlySpan<nint> shape = gradOutput.Lengths;
-        bool perPosition = reduction == Reduction.None && inputShape.Length >= 2;
-        bool matches = perPosition
-            ? shape.Length == inputShape.Length - 1 && shape[0] == inputShape[0] && shape[1..].SequenceEqual(inputShape[2..])
-            : gradOutput.FlattenedLength == 1 && gradOutput.Rank <= 1;
-        if (!matches)
-        {
-            string expected = perPosition ? TensorShapes.Format(TensorShapes.WithoutClassDim(inputShape)) : "[] (one element)";
-            throw new ArgumentException(
-                $"gradOutput must have the loss's shape {expected}; got {TensorShapes.Format(shape)}.", nameof(gradOutput));
-        }
+        TensorShapes.CheckGradOutput(gradOutput, perPosition, lossShape);
     }
 
     /// <summary>Packages a result: per-position losses as a tensor of the loss shape when batched with None, else the scalar.</summary>

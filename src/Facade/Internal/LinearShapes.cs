@@ -56,22 +56,4 @@ internal readonly record struct LinearShapes(int Rows, int Features)
 
         return TensorShapes.RowMajor(buffer);
     }
-
-    /// <summary>The upstream gradient: empty, one element, or for <see cref="Reduction.None"/> the targets' shape.</summary>
-    public static void CheckGradOutput<T>(ReadOnlyTensorSpan<T> gradOutput, ReadOnlySpan<nint> targetShape, Reduction reduction)
-    {
-        if (gradOutput.FlattenedLength == 0 && gradOutput.Rank <= 1)
-        {
-            return;
-        }
-
-        bool matches = reduction == Reduction.None
-            ? gradOutput.Lengths.SequenceEqual(targetShape)
-            : gradOutput.FlattenedLength == 1 && gradOutput.Rank <= 1;
-        if (!matches)
-        {
-            string expected = reduction == Reduction.None ? TensorShapes.Format(targetShape) : "[] (one element)";
-            throw new ArgumentException($"gradOutput must have the loss's shape {expected}; got {TensorShapes.Format(gradOutput.Lengths)}.", nameof(gradOutput));
-        }
-    }
 }

@@ -188,6 +188,28 @@ internal static class TensorShapes
         return new TensorSpan<T>(data, shape);
     }
 
+    /// <summary>
+    /// The one rule of an upstream gradient given as a tensor: empty (all ones), or the loss's shape, which is
+    /// <paramref name="lossShape"/> for per-position losses and one element otherwise. Allocates nothing unless it throws.
+    /// </summary>
+    /// <exception cref="ArgumentException">Any other shape; names <c>gradOutput</c>.</exception>
+    public static void CheckGradOutput<T>(ReadOnlyTensorSpan<T> gradOutput, bool perPosition, ReadOnlySpan<nint> lossShape)
+    {
+        if (gradOutput.FlattenedLength == 0 && gradOutput.Rank <= 1)
+        {
+            return;
+        }
+
+        bool matches = perPosition
+            ? gradOutput.Lengths.SequenceEqual(lossShape)
+            : gradOutput.FlattenedLength == 1 && gradOutput.Rank <= 1;
+        if (!matches)
+        {
+            string expected = perPosition ? Format(lossShape) : "[] (one element)";
+            throw new ArgumentException($"gradOutput must have the loss's shape {expected}; got {Format(gradOutput.Lengths)}.", "gradOutput");
+        }
+    }
+
     /// <summary>The dimensions of a shape given as <c>int[]</c> (the array overloads' form) as <c>nint</c>; null throws.</summary>
     public static nint[] Dims(int[]? shape)
     {

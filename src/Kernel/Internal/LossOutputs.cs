@@ -93,13 +93,7 @@ internal readonly ref struct LossOutputs<T>
         UpstreamGradient.CheckLength(gradOutput, gradient != 0, reduction, positions, "position");
     }
 
-    private static void CheckPerPosition(int length, long positions, string name)
-    {
-        if (length != 0 && length < positions)
-        {
-            ThrowHelper.OutputTooShort(name, length, positions, "position");
-        }
-    }
+    private static void CheckPerPosition(int length, long positions, string name) => OptionalOutput.Check(length, positions, name, "position");
 
     private static void RefuseOverlap(Bytes output, string outputName, Bytes other, string otherName)
     {
@@ -121,6 +115,19 @@ internal readonly ref struct LossOutputs<T>
             RefuseOverlap(output, name, _weight, "weight");
             RefuseOverlap(output, name, _gradOutput, "gradOutput");
             RefuseOverlap(output, name, _gradient, "gradient");
+        }
+    }
+}
+
+/// <summary>The rule of an optional output: empty (not asked for), or long enough for the values written into it.</summary>
+internal static class OptionalOutput
+{
+    /// <exception cref="ArgumentException">Neither empty nor <paramref name="required"/> long; names the output.</exception>
+    public static void Check(int length, long required, string name, string unit)
+    {
+        if (length != 0 && length < required)
+        {
+            ThrowHelper.OutputTooShort(name, length, required, unit);
         }
     }
 }

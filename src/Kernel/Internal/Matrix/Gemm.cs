@@ -96,7 +96,6 @@ internal static unsafe class Gemm
         public int BChunks; // packing chunks of B; 0 when A alone is packed
         public int StripsPerGroup;
         public int Groups;
-        public int BlockRows; // MC: rows of A per compute task
     }
 
     /// <summary>The bytes of working memory a product of these sizes uses: the packed panel of B and the packed rows of A (each rounded up to 64 bytes).</summary>
@@ -165,12 +164,11 @@ internal static unsafe class Gemm
                         job.AStrips = (job.Rows + mr - 1) / mr;
                         job.AChunks = (job.AStrips + StripsPerPackChunk - 1) / StripsPerPackChunk;
                         int mBlocks = (job.Rows + mc - 1) / mc;
-                        job.BlockRows = mc;
                         int groups = threads <= 1 ? 1 : Math.Clamp((4 * threads + mBlocks - 1) / mBlocks, 1, job.BStrips);
                         job.StripsPerGroup = (job.BStrips + groups - 1) / groups;
                         job.Groups = (job.BStrips + job.StripsPerGroup - 1) / job.StripsPerGroup;
                         ChunkDriver.For(job.AChunks + job.BChunks, &Pack<T, TTile>, &job);
-                        ChunkDriver.For(((job.Rows + job.BlockRows - 1) / job.BlockRows) * job.Groups, &Compute<T, TTile>, &job);
+                        ChunkDriver.For(mBlocks * job.Groups, &Compute<T, TTile>, &job);
                         job.BChunks = 0; // the panel serves every row block of this depth block
                     }
                 }
@@ -217,7 +215,7 @@ internal static unsafe class Gemm
         ref Job<T> job = ref Unsafe.AsRef<Job<T>>(context);
         int mr = TTile.Rows;
         int nr = TTile.Columns<T>();
-        int mc = job.BlockRows;
+        int mc = BlockRows<T>();
         int block = task / job.Groups;
         int group = task - block * job.Groups;
         int i0 = block * mc;

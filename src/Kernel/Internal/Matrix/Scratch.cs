@@ -13,15 +13,11 @@ internal static unsafe class Scratch
     private const int Kept = 8;
     private static readonly List<(nuint Bytes, nint Pointer)> Free = new(Kept + 1);
     private static long _held;
-    private static long _peak;
     private static long _inUse;
     private static long _peakInUse;
 
     /// <summary>Bytes allocated and not yet freed: blocks in use and blocks kept for reuse.</summary>
     public static long HeldBytes => Volatile.Read(ref _held);
-
-    /// <summary>The most <see cref="HeldBytes"/> has been since the last <see cref="ResetPeak"/> (what a benchmark reports as working memory).</summary>
-    public static long PeakHeldBytes => Volatile.Read(ref _peak);
 
     /// <summary>Bytes of the blocks rented and not yet returned.</summary>
     public static long InUseBytes => Volatile.Read(ref _inUse);
@@ -29,12 +25,8 @@ internal static unsafe class Scratch
     /// <summary>The most <see cref="InUseBytes"/> has been since the last <see cref="ResetPeak"/>: the working memory of the calls in between, whether their blocks were new or kept.</summary>
     public static long PeakInUseBytes => Volatile.Read(ref _peakInUse);
 
-    /// <summary>Starts new peaks from the bytes held and in use now.</summary>
-    public static void ResetPeak()
-    {
-        Volatile.Write(ref _peak, HeldBytes);
-        Volatile.Write(ref _peakInUse, InUseBytes);
-    }
+    /// <summary>Starts a new peak of <see cref="PeakInUseBytes"/> from the bytes in use now.</summary>
+    public static void ResetPeak() => Volatile.Write(ref _peakInUse, InUseBytes);
 
     private static void Raise(ref long peak, long value)
     {
@@ -67,7 +59,7 @@ internal static unsafe class Scratch
             }
         }
 
-        Raise(ref _peak, Interlocked.Add(ref _held, (long)bytes));
+        Interlocked.Add(ref _held, (long)bytes);
         Raise(ref _peakInUse, Interlocked.Add(ref _inUse, (long)bytes));
         return ((nint)NativeMemory.AlignedAlloc(bytes, 64), bytes);
     }
