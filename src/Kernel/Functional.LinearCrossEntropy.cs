@@ -250,7 +250,7 @@ public static partial class Functional
 
         public LinearWorkspace(LinearShape shape, int elementSize, Func<int, int, int, nuint> gemmBytes)
         {
-            int rowBlock = Math.Max(1, Math.Min(shape.Rows, RowBlock)), classBlock = Math.Min(shape.Classes, ClassBlock), d = shape.Features;
+            int rowBlock = RowsPerBlock(shape.Rows), classBlock = Math.Min(shape.Classes, ClassBlock), d = shape.Features;
             nuint gemm = Math.Max(gemmBytes(rowBlock, classBlock, d), Math.Max(gemmBytes(classBlock, d, rowBlock), gemmBytes(rowBlock, d, classBlock)));
             nuint offset = 0;
             nuint Take(nuint bytes)
@@ -276,8 +276,26 @@ public static partial class Functional
         /// <summary>Classes per block: a multiple of every micro-kernel's tile width.</summary>
         public static int ClassBlock => 256;
 
-        /// <summary>Rows per block: a multiple of every micro-kernel's tile height (6 and 12), about 128 Ki logits a block.</summary>
-        public static int RowBlock => 504;
+        /// <summary>The most rows a block holds: about 128 Ki logits a block.</summary>
+        public static int RowBlock => 512;
+
+        /// <summary>
+        /// Rows per block for <paramref name="rows"/> rows: the fewest blocks of at most <see cref="RowBlock"/> rows, cut
+        /// into equal parts rounded up to a multiple of every micro-kernel's tile height (6 and 12), so that no block is a
+        /// thin remainder (1024 rows are two blocks of 512, not 504 + 504 + 16: a thin block costs the packing of its W
+        /// block for a few rows' work). It depends on N alone, so the results' bits do not depend on the thread count.
+        /// </summary>
+        public static int RowsPerBlock(int rows)
+        {
+            if (rows <= 1)
+            {
+                return 1;
+            }
+
+            int blocks = (rows + RowBlock - 1) / RowBlock;
+            int even = (rows + blocks - 1) / blocks;
+            return blocks == 1 ? rows : Math.Min(RowBlock, (even + 11) / 12 * 12);
+        }
 
         public CrossEntropyPartial* Partials { get; }
 
@@ -357,7 +375,7 @@ public static partial class Functional
                 return;
             }
 
-            int rowBlock = Math.Min(n, LinearWorkspace.RowBlock), classBlock = Math.Min(v, LinearWorkspace.ClassBlock);
+            int rowBlock = LinearWorkspace.RowsPerBlock(n), classBlock = Math.Min(v, LinearWorkspace.ClassBlock);
             for (int c0 = 0; c0 < v; c0 += classBlock)
             {
                 for (int r0 = 0; r0 < n; r0 += rowBlock)
@@ -412,7 +430,7 @@ public static partial class Functional
                 return;
             }
 
-            int rowBlock = Math.Min(n, LinearWorkspace.RowBlock), classBlock = Math.Min(v, LinearWorkspace.ClassBlock);
+            int rowBlock = LinearWorkspace.RowsPerBlock(n), classBlock = Math.Min(v, LinearWorkspace.ClassBlock);
             double* sums = _columnSums;
             for (int c0 = 0; c0 < v; c0 += classBlock)
             {
@@ -430,7 +448,10 @@ public static partial class Functional
                     var g = Strided<T>.RowMajor(_logits, width);
                     if (biasGradient != null)
                     {
-                        AddColumns(_logits, rows, width, sums);
+                        fixed (LinearJob<T>* self = &this)
+                        {
+                            ChunkDriver.For((width + ColumnsPerChunk - 1) / ColumnsPerChunk, &ColumnSumsChunk, self);
+                        }
                     }
 
                     if (weightGradient != null)
@@ -460,6 +481,10 @@ public static partial class Functional
         }
 
         /// <summary>z = H[r0 : r0 + rows]·W[c0 : c0 + width]ᵀ + b[c0 : c0 + width] into the logits block (rows × width, row-major).</summary>
+        /// <summary>
+        /// Makes the logits block H[r0 : r0 + rows]·W[c0 : c0 + width]ᵀ without its bias (each chunk body adds the bias to its
+        /// own rows, <see cref="AddBias"/>, so that no step runs on one thread) and sets the block the chunk bodies read.
+        /// </summary>
         private void MakeLogits(int r0, int rows, int c0, int width)
         {
             int d = _shape.Features;
@@ -468,16 +493,24 @@ public static partial class Functional
             _class0 = c0;
             _width = width;
             (_rowsPerChunk, _) = ChunkDriver.Split(rows, width);
-            if (_bias != null)
+            Gemm.Multiply(rows, width, d, Strided<T>.RowMajor(_hidden + (nint)r0 * d, d), Strided<T>.Transposed(_weight + (nint)c0 * d, d),
+                _logits, width, accumulate: false, _products);
+        }
+
+        /// <summary>z[r, c] += b[c0 + c] over rows [first, first + rows) of the block: the logits' last rounding.</summary>
+        private readonly void AddBias(int first, int rows)
+        {
+            if (_bias == null)
             {
-                for (int r = 0; r < rows; r++)
-                {
-                    new ReadOnlySpan<T>(_bias + c0, width).CopyTo(new Span<T>(_logits + (nint)r * width, width));
-                }
+                return;
             }
 
-            Gemm.Multiply(rows, width, d, Strided<T>.RowMajor(_hidden + (nint)r0 * d, d), Strided<T>.Transposed(_weight + (nint)c0 * d, d),
-                _logits, width, accumulate: _bias != null, _products);
+            var bias = new ReadOnlySpan<T>(_bias + _class0, _width);
+            for (int r = first; r < first + rows; r++)
+            {
+                var row = new Span<T>(_logits + (nint)r * _width, _width);
+                TensorPrimitives.Add(row, bias, row);
+            }
         }
 
         private readonly int Chunks() => (_rows + _rowsPerChunk - 1) / _rowsPerChunk;
@@ -487,6 +520,7 @@ public static partial class Functional
             ref LinearJob<T> job = ref Unsafe.AsRef<LinearJob<T>>(context);
             int first = chunk * job._rowsPerChunk;
             int rows = Math.Min(job._rowsPerChunk, job._rows - first);
+            job.AddBias(first, rows);
             var block = new ReadOnlySpan<T>(job._logits + (nint)first * job._width, rows * job._width);
             var fresh = new Span<CrossEntropyPartial>(job._blockPartials + first, rows);
             ShardPartials(block, job._labels.From(job._row0 + first), rows, fresh, job._class0, job._width, job._smoothing, job._rules.Cap, job._classWeights);
@@ -502,6 +536,7 @@ public static partial class Functional
             ref LinearJob<T> job = ref Unsafe.AsRef<LinearJob<T>>(context);
             int first = chunk * job._rowsPerChunk;
             int rows = Math.Min(job._rowsPerChunk, job._rows - first);
+            job.AddBias(first, rows);
             var block = new Span<T>(job._logits + (nint)first * job._width, rows * job._width);
             int row = job._row0 + first;
             ReadOnlySpan<T> upstream = job._gradOutput == null ? default : new ReadOnlySpan<T>(job._gradOutput + row, rows);
@@ -510,20 +545,28 @@ public static partial class Functional
         }
 
         /// <summary>sums[c] += Σ_r block[r, c] in row order, in double.</summary>
-        private static void AddColumns(T* block, int rows, int width, double* sums)
+        /// <summary>
+        /// Column sums of the gradient block into ∂b's double sums, over a range of columns per chunk: each column's sum
+        /// adds the rows in order, whatever the chunks, so its bits do not depend on the thread count.
+        /// </summary>
+        private static void ColumnSumsChunk(void* context, int chunk)
         {
-            for (int r = 0; r < rows; r++)
+            ref LinearJob<T> job = ref Unsafe.AsRef<LinearJob<T>>(context);
+            int first = chunk * ColumnsPerChunk, last = Math.Min(job._width, first + ColumnsPerChunk);
+            double* sums = job._columnSums;
+            for (int r = 0; r < job._rows; r++)
             {
-                T* row = block + (nint)r * width;
-                for (int c = 0; c < width; c++)
+                T* row = job._logits + (nint)r * job._width;
+                for (int c = first; c < last; c++)
                 {
                     sums[c] += double.CreateTruncating(row[c]);
                 }
             }
         }
+
+        private const int ColumnsPerChunk = 64;
     }
 
-    /// <summary>The bytes of a pinned buffer, for overlap checks between buffers of different element types.</summary>
     private readonly unsafe record struct Region(nint Start, nint Length)
     {
         public static Region Of<TElement>(TElement* start, int count)
